@@ -1,0 +1,157 @@
+"""The small interfaces (ports) the coding loop depends on.
+
+The engine is pure Python: it never sees LSP types, click, rich or litellm. Drivers (the LSP server, the
+headless CLI, the benchmark harness) hand it implementations of these ports:
+
+- ``ModelPort``     every model call (implemented by ``tierwise.gateway.ModelGateway``)
+- ``FilesPort``     read a file / apply edits (editor buffers + ``workspace/applyEdit``, or atomic disk writes)
+- ``UserPort``      show progress / notify / ask the user
+- ``CommandPort``   run a configured command (tests, lint) as a subprocess
+- ``CheckpointPort`` record and restore the files a task touches (git private refs, or copies)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, Protocol, runtime_checkable
+
+from tierwise.gateway.types import Completion, Message
+
+
+@runtime_checkable
+class ModelPort(Protocol):
+    async def complete(
+        self,
+        action: str,
+        messages: Sequence[Message],
+        *,
+        task_id: str | None = None,
+        tier: str | None = None,
+    ) -> Completion:
+        """Route ``action`` (or the explicit ``tier``) to a deployment and return the completion.
+
+        Raises ``tierwise.gateway.GatewayError`` subclasses: ``NoModelConfigured``, ``BudgetExceeded``,
+        ``ModelCallFailed``. Cancelling the awaiting task cancels the call in flight."""
+        ...
+
+    def ladder(self, action: str) -> list[str]:
+        """The tiers an action may use, weakest first (one element when the route has no ladder)."""
+        ...
+
+    def escalate_after(self, action: str) -> int:
+        """Failures at one rung of the ladder before moving to the next."""
+        ...
+
+    def model_for(self, tier: str) -> str:
+        """The primary model string the tier resolves to (for progress and labels)."""
+        ...
+
+
+@dataclass(frozen=True)
+class Document:
+    """A file's current text as the engine sees it; ``version`` is the editor buffer's version, if open."""
+
+    path: str  # workspace-relative, posix separators
+    text: str | None  # None: the file does not exist
+    version: int | None = None
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """One file's intended new state, computed against ``base``."""
+
+    path: str
+    base: Document
+    new_text: str | None  # None: delete the file
+
+
+@dataclass
+class ApplyOutcome:
+    applied: list[str] = field(default_factory=list)
+    rejected: dict[str, str] = field(default_factory=dict)  # path -> reason (version moved, client refused...)
+
+    @property
+    def ok(self) -> bool:
+        return not self.rejected
+
+
+class FilesPort(Protocol):
+    root: Path
+
+    async def read(self, path: str) -> Document:
+        """Current text: the editor's buffer when open, else the disk."""
+        ...
+
+    async def apply(self, changes: Sequence[FileChange]) -> ApplyOutcome:
+        """Apply changes, each only if the file still matches its ``base`` (version or text)."""
+        ...
+
+    async def list_files(self) -> list[str]:
+        """Workspace files (relative posix paths), skipping VCS, virtualenv and dependency folders."""
+        ...
+
+
+Phase = Literal["plan", "refine", "implement", "fix", "review", "undo", "quickfix"]
+
+
+@dataclass(frozen=True)
+class ProgressEvent:
+    task_id: str
+    phase: Phase
+    message: str
+    tier: str | None = None
+    model: str | None = None
+    round: int | None = None
+    cost_usd: float = 0.0
+    saved_usd: float = 0.0
+    state: Literal["begin", "report", "end"] = "report"
+    percentage: int | None = None
+
+
+class UserPort(Protocol):
+    def progress(self, event: ProgressEvent) -> None: ...
+
+    def notify(self, level: Literal["info", "warning", "error"], message: str) -> None: ...
+
+    async def confirm(self, question: str, detail: str = "") -> bool:
+        """Ask a yes/no question (headless ``--yes`` answers True without asking)."""
+        ...
+
+    async def show_document(self, path: str) -> None:
+        """Show a file to the user (the editor opens it; headless prints it)."""
+        ...
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    command: str
+    exit_code: int
+    output: str  # stdout and stderr interleaved
+    duration_s: float
+    timed_out: bool = False
+
+    @property
+    def passed(self) -> bool:
+        return self.exit_code == 0 and not self.timed_out
+
+
+class CommandPort(Protocol):
+    async def run(self, command: str, *, cwd: Path, timeout_s: float) -> CommandResult:
+        """Run a configured command (never one chosen by a model). Cancelling kills the process tree."""
+        ...
+
+
+class CheckpointPort(Protocol):
+    def checkpoint(self, task_id: str, paths: Sequence[str]) -> None:
+        """Record the current content (or absence) of ``paths`` before the task first edits them."""
+        ...
+
+    def restore(self, task_id: str, *, force: bool = False) -> list[str]:
+        """Put the task's files back; raise when the user changed one since, unless ``force``."""
+        ...
+
+    def diff(self, task_id: str) -> str:
+        """Unified diff of the task's files from their checkpoint to now."""
+        ...

@@ -1,0 +1,84 @@
+"""Data crossing the model gateway's boundary: messages, completions, ledger lines and typed errors.
+
+This module is light (pydantic only) so that any layer may import it without pulling in litellm.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Role = Literal["system", "user", "assistant"]
+
+
+class Message(BaseModel):
+    role: Role
+    content: str
+
+
+Outcome = Literal["ok", "error", "budget_refused", "cancelled"]
+
+
+class LedgerLine(BaseModel):
+    """One model call, as appended to ``.tierwise/ledger.jsonl``. Never holds a secret."""
+
+    time: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    task_id: str | None = None
+    action: str
+    tier: str
+    model: str
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost_usd: float = 0.0
+    frontier_cost_usd: float = Field(
+        default=0.0, description="What the same tokens would have cost on the frontier tier (the counterfactual)."
+    )
+    latency_s: float = 0.0
+    retries: int = 0
+    fallbacks_used: list[str] = Field(default_factory=list)
+    outcome: Outcome = "ok"
+    error: str | None = None
+    scripted: bool = Field(default=False, description="The answer came from the replay server.")
+
+    @property
+    def saved_usd(self) -> float:
+        return self.frontier_cost_usd - self.cost_usd
+
+
+class Completion(BaseModel):
+    """A finished model call: the text and its ledger line."""
+
+    text: str
+    usage: LedgerLine
+
+    @property
+    def tier(self) -> str:
+        return self.usage.tier
+
+    @property
+    def model(self) -> str:
+        return self.usage.model
+
+
+class GatewayError(Exception):
+    """Base of every error the gateway raises; ``str(err)`` is a message fit for a user (secrets masked)."""
+
+
+class NoModelConfigured(GatewayError):
+    """No tier usable for the action: no model, or no key in the environment."""
+
+
+class BudgetExceeded(GatewayError):
+    """The call's worst case could cross the per-task or per-day ceiling; it was not made."""
+
+    def __init__(self, message: str, *, scope: Literal["task", "day"], limit_usd: float, spent_usd: float) -> None:
+        super().__init__(message)
+        self.scope = scope
+        self.limit_usd = limit_usd
+        self.spent_usd = spent_usd
+
+
+class ModelCallFailed(GatewayError):
+    """Every deployment (primary and fallbacks) failed after retries."""
