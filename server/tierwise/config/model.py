@@ -162,7 +162,9 @@ class Config(_Strict):
     """The whole resolved configuration."""
 
     tiers: dict[str, Tier] = Field(default_factory=lambda: {name: Tier() for name in DEFAULT_TIER_NAMES})
-    routes: dict[str, Route] = Field(default_factory=lambda: {k: _coerce_route(v) for k, v in DEFAULT_ROUTES.items()})  # type: ignore[misc]
+    routes: dict[str, Route] = Field(
+        default_factory=lambda: {k: Route.model_validate(_coerce_route(v)) for k, v in DEFAULT_ROUTES.items()}
+    )
     escalate_after: int = Field(default=2, gt=0, description="Failures at one rung of a ladder before escalating.")
     frontier_tier: str = Field(default="frontier", description="Tier used as the counterfactual for savings.")
     tier_order: list[str] = Field(

@@ -1,0 +1,128 @@
+"""Prices and context windows for deployments, without importing litellm.
+
+litellm ships its price map as ``litellm/model_prices_and_context_window_backup.json``; the package is
+pinned, so the map is pinned too. We locate the file with ``importlib.util.find_spec`` (which does not run
+litellm's heavy ``__init__``) and read it once.
+
+Precedence: a ``price`` / ``context_window`` written in the tier config is an explicit user choice and
+wins; otherwise the pinned litellm map is used; otherwise the value is unknown (``None``).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+from tierwise.config.model import Deployment, Price
+
+PRICE_FILE = "model_prices_and_context_window_backup.json"
+
+PriceSource = Literal["config", "litellm"]
+
+
+@lru_cache(maxsize=1)
+def litellm_price_map_path() -> Path | None:
+    """Where the pinned litellm price map lives, or None when litellm is not installed."""
+    try:
+        spec = importlib.util.find_spec("litellm")
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for location in spec.submodule_search_locations:
+        candidate = Path(location) / PRICE_FILE
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+@lru_cache(maxsize=1)
+def _price_map() -> dict[str, dict[str, Any]]:
+    path = litellm_price_map_path()
+    if path is None:
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {key: value for key, value in data.items() if isinstance(value, dict) and key != "sample_spec"}
+
+
+def lookup_model(model: str) -> dict[str, Any] | None:
+    """The price-map entry of a litellm model string: exact key first, then without the provider prefix
+    when the entry belongs to that provider (``openai/gpt-4o`` → ``gpt-4o`` of provider ``openai``)."""
+    table = _price_map()
+    entry = table.get(model)
+    if entry is not None:
+        return entry
+    provider, sep, bare = model.partition("/")
+    if not sep or not bare:
+        return None
+    entry = table.get(bare)
+    if entry is None:
+        return None
+    entry_provider = str(entry.get("litellm_provider", ""))
+    if entry_provider == provider or entry_provider.startswith(provider + "_") or (
+        provider == "openai" and entry_provider.startswith("text-completion-openai")
+    ):
+        return entry
+    return None
+
+
+def _per_mtok(per_token: Any) -> float | None:
+    if isinstance(per_token, bool) or not isinstance(per_token, int | float) or per_token < 0:
+        return None
+    return round(float(per_token) * 1_000_000, 9)
+
+
+def litellm_price(model: str) -> Price | None:
+    """Price from the pinned litellm map, or None when the model (or a price field) is unknown."""
+    entry = lookup_model(model)
+    if entry is None:
+        return None
+    price_in = _per_mtok(entry.get("input_cost_per_token"))
+    price_out = _per_mtok(entry.get("output_cost_per_token"))
+    if price_in is None or price_out is None:
+        return None
+    return Price(input_per_mtok=price_in, output_per_mtok=price_out)
+
+
+def price_for(deployment: Deployment) -> Price | None:
+    """The deployment's price: the config's ``price`` when set, else litellm's pinned map, else None."""
+    if deployment.price is not None:
+        return deployment.price
+    return litellm_price(deployment.model)
+
+
+def price_source(deployment: Deployment) -> PriceSource | None:
+    """Where ``price_for`` got its answer (for ``doctor`` and docs), or None when unknown."""
+    if deployment.price is not None:
+        return "config"
+    return "litellm" if litellm_price(deployment.model) is not None else None
+
+
+def context_window_for(deployment: Deployment) -> int | None:
+    """Prompt token limit: the config's ``context_window``, else litellm's ``max_input_tokens``
+    (or legacy ``max_tokens``), else None (unknown: no limit is enforced before the call)."""
+    if deployment.context_window is not None:
+        return deployment.context_window
+    entry = lookup_model(deployment.model)
+    if entry is None:
+        return None
+    for key in ("max_input_tokens", "max_tokens"):
+        value = entry.get(key)
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            return value
+    return None
+
+
+def cost_usd(price: Price | None, tokens_in: int, tokens_out: int) -> float:
+    """Cost of a call at ``price`` (0 when the price is unknown — callers decide whether that is allowed)."""
+    if price is None:
+        return 0.0
+    return (tokens_in * price.input_per_mtok + tokens_out * price.output_per_mtok) / 1_000_000
