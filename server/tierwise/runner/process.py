@@ -1,0 +1,221 @@
+"""Run a configured command as an asyncio subprocess, in its own process group, with a capped output buffer.
+
+The command string comes from configuration or from :func:`tierwise.runner.detect.detect_test_command`,
+never from a model. It is split with :mod:`shlex` and executed without a shell.
+
+Environment seen by the command (see ``docs/git.md``): the caller's environment minus every variable whose
+name ends with ``_API_KEY`` (and any extra names given to :class:`SubprocessRunner`), minus tierwise's own
+virtualenv on ``PATH``; plus ``CI=1``, ``PYTHONDONTWRITEBYTECODE=1`` and ``NO_COLOR=1``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shlex
+import signal
+import sys
+import time
+from collections import deque
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from tierwise.engine.ports import CommandResult
+
+DEFAULT_MAX_OUTPUT_BYTES = 2 * 1024 * 1024
+DEFAULT_GRACE_S = 3.0
+FIXED_ENV = {"CI": "1", "PYTHONDONTWRITEBYTECODE": "1", "NO_COLOR": "1"}
+SECRET_SUFFIXES = ("_API_KEY",)
+_CHUNK = 64 * 1024
+
+
+class CommandNotRunnable(ValueError):
+    """The command could not be started (unparsable, empty, program missing, bad working directory)."""
+
+
+def is_secret_name(name: str, extra: Iterable[str] = ()) -> bool:
+    upper = name.upper()
+    return upper.endswith(SECRET_SUFFIXES) or name in set(extra)
+
+
+def _own_venv_bin() -> str | None:
+    """tierwise's own virtualenv ``bin`` folder, when tierwise runs from one (kept off the project's PATH)."""
+    if sys.prefix == sys.base_prefix:
+        return None
+    return str(Path(sys.prefix) / ("Scripts" if os.name == "nt" else "bin"))
+
+
+def build_env(
+    base: Mapping[str, str] | None = None,
+    extra: Mapping[str, str] | None = None,
+    *,
+    secret_names: Iterable[str] = (),
+) -> dict[str, str]:
+    """The environment a project command sees: ``base`` (default ``os.environ``) without secrets, plus fixed CI
+    variables, plus ``extra`` (also stripped of secret names)."""
+    secrets = set(secret_names)
+    source = dict(os.environ if base is None else base)
+    env = {k: v for k, v in source.items() if not is_secret_name(k, secrets)}
+    own_bin = _own_venv_bin()
+    if own_bin is not None:
+        if "PATH" in env:
+            env["PATH"] = os.pathsep.join(
+                p for p in env["PATH"].split(os.pathsep) if p.rstrip("/") != own_bin
+            )
+        if env.get("VIRTUAL_ENV", "").rstrip("/") == sys.prefix.rstrip("/"):
+            env.pop("VIRTUAL_ENV", None)
+    env.update(FIXED_ENV)
+    if extra:
+        env.update({k: v for k, v in extra.items() if not is_secret_name(k, secrets)})
+    return env
+
+
+class _CappedBuffer:
+    """Keeps the first and the last ``limit // 2`` bytes of a stream and counts what fell in between."""
+
+    def __init__(self, limit: int) -> None:
+        self._head_limit = max(limit // 2, 1)
+        self._tail_limit = max(limit - self._head_limit, 1)
+        self._head = bytearray()
+        self._tail: deque[bytes] = deque()
+        self._tail_size = 0
+        self.dropped = 0
+
+    def feed(self, data: bytes) -> None:
+        room = self._head_limit - len(self._head)
+        if room > 0:
+            self._head += data[:room]
+            data = data[room:]
+        if not data:
+            return
+        self._tail.append(data)
+        self._tail_size += len(data)
+        while self._tail_size > self._tail_limit:
+            first = self._tail[0]
+            excess = self._tail_size - self._tail_limit
+            if len(first) <= excess:
+                self._tail.popleft()
+                self._tail_size -= len(first)
+                self.dropped += len(first)
+            else:
+                self._tail[0] = first[excess:]
+                self._tail_size -= excess
+                self.dropped += excess
+
+    def text(self) -> str:
+        head = bytes(self._head).decode("utf-8", errors="replace")
+        tail = b"".join(self._tail).decode("utf-8", errors="replace")
+        if self.dropped:
+            return f"{head}\n[... {self.dropped} bytes of output omitted ...]\n{tail}"
+        return head + tail
+
+
+def _signal_group(pgid: int, sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, sig)
+
+
+def split_command(command: str) -> list[str]:
+    try:
+        argv = shlex.split(command)
+    except ValueError as err:
+        raise CommandNotRunnable(f"cannot parse command {command!r}: {err}") from err
+    if not argv:
+        raise CommandNotRunnable("the command is empty; set loop.test_command in tierwise.toml")
+    return argv
+
+
+class SubprocessRunner:
+    """``CommandPort`` implementation: asyncio subprocess, own session, capped output, tree kill.
+
+    ``secret_env_names``: extra variable names to strip (e.g. each tier's ``api_key_env``)."""
+
+    def __init__(
+        self,
+        *,
+        max_output_bytes: int = DEFAULT_MAX_OUTPUT_BYTES,
+        grace_s: float = DEFAULT_GRACE_S,
+        secret_env_names: Iterable[str] = (),
+    ) -> None:
+        self.max_output_bytes = max_output_bytes
+        self.grace_s = grace_s
+        self.secret_env_names = frozenset(secret_env_names)
+
+    async def run(
+        self, command: str, *, cwd: Path, timeout_s: float, env: Mapping[str, str] | None = None
+    ) -> CommandResult:
+        argv = split_command(command)
+        if not Path(cwd).is_dir():
+            raise CommandNotRunnable(f"working directory {cwd} does not exist")
+        full_env = build_env(extra=env, secret_names=self.secret_env_names)
+        started = time.monotonic()
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                *argv,
+                cwd=str(cwd),
+                env=full_env,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.STDOUT,
+                start_new_session=True,
+            )
+        except (FileNotFoundError, PermissionError, NotADirectoryError) as err:
+            raise CommandNotRunnable(
+                f"cannot start {argv[0]!r} for command {command!r}: {err.strerror or err}"
+            ) from err
+        pgid = proc.pid  # start_new_session: the child leads its own session and group
+        buffer = _CappedBuffer(self.max_output_bytes)
+        reader = asyncio.create_task(self._pump(proc, buffer))
+        timed_out = False
+        try:
+            try:
+                await asyncio.wait_for(proc.wait(), timeout=timeout_s)
+            except TimeoutError:
+                timed_out = True
+                await self._terminate(proc, pgid)
+        except asyncio.CancelledError:
+            await self._terminate(proc, pgid)
+            raise
+        finally:
+            # Leftover members of the group (background children) end with the command; this also releases
+            # the output pipe they may hold open.
+            _signal_group(pgid, signal.SIGKILL)
+            if proc.returncode is None:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(asyncio.shield(proc.wait()), timeout=self.grace_s)
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(asyncio.shield(reader), timeout=self.grace_s)
+            reader.cancel()
+        output = buffer.text()
+        if timed_out:
+            output += f"\n[tierwise: command timed out after {timeout_s:g}s; its process group was killed]\n"
+        code = proc.returncode if proc.returncode is not None else -signal.SIGKILL
+        return CommandResult(
+            command=command,
+            exit_code=code,
+            output=output,
+            duration_s=time.monotonic() - started,
+            timed_out=timed_out,
+        )
+
+    @staticmethod
+    async def _pump(proc: asyncio.subprocess.Process, buffer: _CappedBuffer) -> None:
+        assert proc.stdout is not None
+        while True:
+            chunk = await proc.stdout.read(_CHUNK)
+            if not chunk:
+                return
+            buffer.feed(chunk)
+
+    async def _terminate(self, proc: asyncio.subprocess.Process, pgid: int) -> None:
+        """SIGTERM the group, give it ``grace_s`` to exit, then SIGKILL. Safe to call while being cancelled."""
+        _signal_group(pgid, signal.SIGTERM)
+        try:
+            await asyncio.wait_for(asyncio.shield(proc.wait()), timeout=self.grace_s)
+        except TimeoutError:
+            pass
+        except asyncio.CancelledError:
+            _signal_group(pgid, signal.SIGKILL)
+            raise
+        _signal_group(pgid, signal.SIGKILL)
