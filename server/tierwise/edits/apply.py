@@ -1,0 +1,168 @@
+"""Applying one located SEARCH/REPLACE to a file's lines, keeping its line endings and indentation."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+
+from tierwise.edits.elision import locate_pieces, split_pieces
+from tierwise.edits.locate import Match, Miss, find_exact, locate, locate_fuzzy
+from tierwise.edits.text import dominant_newline, split_lines
+
+
+@dataclass
+class FileState:
+    """A file's text as line contents plus their endings; mutated block by block."""
+
+    contents: list[str]
+    ends: list[str]
+    newline: str
+
+    @classmethod
+    def from_text(cls, text: str, default_newline: str = "\n") -> FileState:
+        contents, ends = split_lines(text)
+        return cls(contents, ends, dominant_newline(text, default_newline))
+
+    def text(self) -> str:
+        return "".join(c + e for c, e in zip(self.contents, self.ends, strict=True))
+
+
+@dataclass(frozen=True)
+class Applied:
+    strategy: str
+    first: int  # 0-based first line of the region in the text before this block
+    last: int  # 0-based exclusive end
+
+
+@dataclass(frozen=True)
+class Refused:
+    reason: str
+    starts: tuple[int, ...] = ()  # candidate start lines (ambiguous)
+    found: tuple[int, int] | None = None  # where REPLACE already is (already_applied)
+
+
+def _gaps(match: Match) -> dict[int, list[int]]:
+    """For each aligned SEARCH line, the unaligned file lines that follow it inside the region."""
+    pairs = sorted((f, s) for s, f in enumerate(match.align) if f is not None)
+    gaps: dict[int, list[int]] = {}
+    for k, (f, s) in enumerate(pairs):
+        nxt = pairs[k + 1][0] if k + 1 < len(pairs) else match.end
+        gaps[s] = list(range(f + 1, nxt))
+    return gaps
+
+
+def build_replacement(
+    state: FileState, match: Match, search: Sequence[str], replace: Sequence[str]
+) -> list[tuple[str, str | None]]:
+    """New (content, ending) lines for the region; ``None`` ending means the file's newline.
+
+    SEARCH lines that REPLACE keeps are taken from the file as they are (so whitespace the model got
+    wrong is not spread into the file); changed lines come from REPLACE, re-indented by the offset.
+    """
+    gaps = _gaps(match)
+
+    def file_line(f: int) -> tuple[str, str | None]:
+        return state.contents[f], state.ends[f]
+
+    def gap(s: int) -> list[tuple[str, str | None]]:
+        return [file_line(f) for f in gaps.get(s, ())]
+
+    out: list[tuple[str, str | None]] = []
+    matcher = SequenceMatcher(None, list(search), list(replace), autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        new = [(match.indent.apply(line), None) for line in replace[j1:j2]]
+        if tag == "equal":
+            for s in range(i1, i2):
+                f = match.align[s]
+                if f is not None:
+                    out.append(file_line(f))
+                    out.extend(gap(s))
+        elif tag == "insert":
+            out.extend(new)
+        elif tag == "delete":
+            out.extend(gap(i2 - 1))
+        elif i2 - i1 == j2 - j1:
+            for k, s in enumerate(range(i1, i2)):
+                out.append(new[k])
+                out.extend(gap(s))
+        else:
+            out.extend(new)
+            for s in range(i1, i2):
+                out.extend(gap(s))
+    return out
+
+
+def splice(state: FileState, match: Match, search: Sequence[str], replace: Sequence[str]) -> None:
+    """Replace the matched region in ``state`` and repair line endings at the seams."""
+    items = build_replacement(state, match, search, replace)
+    at_eof = match.end == len(state.contents)
+    no_final_newline = bool(state.contents) and state.ends[-1] == ""
+    state.contents[match.start : match.end] = [c for c, _ in items]
+    state.ends[match.start : match.end] = [state.newline if e is None else e for _, e in items]
+    last = len(state.contents) - 1
+    for i in range(max(0, match.start - 1), min(last, match.start + len(items)) + 1):
+        if state.ends[i] == "" and i != last:
+            state.ends[i] = state.newline
+    if at_eof and no_final_newline and state.contents:
+        state.ends[-1] = ""
+
+
+def _strip_blank_edges(lines: Sequence[str]) -> list[str]:
+    start, end = 0, len(lines)
+    while start < end and not lines[start].strip():
+        start += 1
+    while end > start and not lines[end - 1].strip():
+        end -= 1
+    return list(lines[start:end])
+
+
+def _reapplied(state: FileState, match: Match, search: Sequence[str], replace: Sequence[str]) -> tuple[int, int] | None:
+    """An exact SEARCH that sits inside an exact REPLACE already in the file: the block was applied."""
+    if len(replace) <= len(search) or match.strategy != "exact":
+        return None
+    for start in find_exact(state.contents, replace):
+        if start <= match.start and match.end <= start + len(replace):
+            return (start, start + len(replace))
+    return None
+
+
+def _already_present(state: FileState, search: Sequence[str], replace: Sequence[str]) -> tuple[int, int] | None:
+    wanted = _strip_blank_edges([r for r in replace if not split_pieces([r])[1:]])
+    if not wanted or wanted == _strip_blank_edges(search):
+        return None
+    found = locate(state.contents, wanted, fuzzy=False)
+    return (found.start, found.end) if isinstance(found, Match) else None
+
+
+def apply_search_replace(state: FileState, search: Sequence[str], replace: Sequence[str]) -> Applied | Refused:
+    """Locate ``search`` (non-empty) with the cascade and apply ``replace``; mutates ``state``."""
+    located = locate(state.contents, search, fuzzy=False)
+    if isinstance(located, Match):
+        again = _reapplied(state, located, search, replace)
+        if again is not None:
+            return Refused("already_applied", found=again)
+        splice(state, located, search, replace)
+        return Applied(located.strategy, located.start, located.end)
+    if located.reason == "ambiguous":
+        return Refused("ambiguous", starts=located.starts)
+    pieces = locate_pieces(state.contents, search, replace)
+    if pieces == "bad_elision":
+        return Refused("bad_elision")
+    if isinstance(pieces, Miss) and pieces.reason == "ambiguous":
+        return Refused("ambiguous", starts=pieces.starts)
+    if isinstance(pieces, list):
+        first, last = pieces[0].match.start, pieces[-1].match.end
+        for piece in reversed(pieces):
+            splice(state, piece.match, piece.search, piece.replace)
+        return Applied("elision", first, last)
+    present = _already_present(state, search, replace)
+    if present is not None:
+        return Refused("already_applied", found=present)
+    fuzzy = locate_fuzzy(state.contents, search)
+    if isinstance(fuzzy, Match):
+        splice(state, fuzzy, search, replace)
+        return Applied("fuzzy", fuzzy.start, fuzzy.end)
+    if isinstance(fuzzy, Miss):
+        return Refused("ambiguous", starts=fuzzy.starts)
+    return Refused("not_found")

@@ -1,0 +1,119 @@
+"""Line diff: Myers' O(ND) algorithm on interned lines, after trimming the common prefix and suffix.
+
+For files with scattered changes the work is about (N + D²), far below ``difflib``'s worst cases. Past
+``MAX_D`` differences it falls back to :class:`difflib.SequenceMatcher` (slower, still exact matches).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from difflib import SequenceMatcher
+
+Opcode = tuple[str, int, int, int, int]
+MAX_D = 2000
+
+
+def _intern(a: Sequence[Hashable], b: Sequence[Hashable]) -> tuple[list[int], list[int]]:
+    table: dict[Hashable, int] = {}
+    ia = [table.setdefault(x, len(table)) for x in a]
+    ib = [table.setdefault(x, len(table)) for x in b]
+    return ia, ib
+
+
+def _myers(a: list[int], b: list[int], max_d: int) -> list[tuple[int, int]] | None:
+    """Matched index pairs of a shortest edit script, ascending; ``None`` past ``max_d``."""
+    n, m = len(a), len(b)
+    off = max_d + 2
+    v = [0] * (2 * off + 1)
+    trace: list[list[int]] = []
+    for d in range(max_d + 1):
+        for k in range(-d, d + 1, 2):
+            if k == -d or (k != d and v[off + k - 1] < v[off + k + 1]):
+                x = v[off + k + 1]
+            else:
+                x = v[off + k - 1] + 1
+            y = x - k
+            while x < n and y < m and a[x] == b[y]:
+                x += 1
+                y += 1
+            v[off + k] = x
+            if x >= n and y >= m:
+                trace.append(v[off - d : off + d + 1])
+                return _backtrack(trace, n, m)
+        trace.append(v[off - d : off + d + 1])
+    return None
+
+
+def _backtrack(trace: list[list[int]], n: int, m: int) -> list[tuple[int, int]]:
+    pairs: list[tuple[int, int]] = []
+    x, y = n, m
+    for d in range(len(trace) - 1, 0, -1):
+        prev = trace[d - 1]  # index k + (d - 1)
+        k = x - y
+        down = k == -d or (k != d and prev[k - 1 + d - 1] < prev[k + 1 + d - 1])
+        pk = k + 1 if down else k - 1
+        px = prev[pk + d - 1]
+        py = px - pk
+        mid_x, mid_y = (px, py + 1) if pk == k + 1 else (px + 1, py)
+        while x > mid_x and y > mid_y:
+            x -= 1
+            y -= 1
+            pairs.append((x, y))
+        x, y = px, py
+    while x > 0 and y > 0:
+        x -= 1
+        y -= 1
+        pairs.append((x, y))
+    pairs.reverse()
+    return pairs
+
+
+def _blocks_from_pairs(pairs: list[tuple[int, int]]) -> list[tuple[int, int, int]]:
+    blocks: list[tuple[int, int, int]] = []
+    for i, j in pairs:
+        if blocks and blocks[-1][0] + blocks[-1][2] == i and blocks[-1][1] + blocks[-1][2] == j:
+            i0, j0, size = blocks[-1]
+            blocks[-1] = (i0, j0, size + 1)
+        else:
+            blocks.append((i, j, 1))
+    return blocks
+
+
+def matching_blocks(a: Sequence[Hashable], b: Sequence[Hashable], max_d: int = MAX_D) -> list[tuple[int, int, int]]:
+    """Runs ``(i, j, size)`` of equal items, ascending, of a minimal (or near-minimal past ``max_d``) diff."""
+    n, m = len(a), len(b)
+    pre = 0
+    while pre < n and pre < m and a[pre] == b[pre]:
+        pre += 1
+    suf = 0
+    while suf < n - pre and suf < m - pre and a[n - 1 - suf] == b[m - 1 - suf]:
+        suf += 1
+    ia, ib = _intern(a[pre : n - suf], b[pre : m - suf])
+    blocks: list[tuple[int, int, int]] = [(0, 0, pre)] if pre else []
+    if ia and ib:
+        pairs = _myers(ia, ib, max_d)
+        if pairs is None:
+            inner = [(i, j, s) for i, j, s in SequenceMatcher(None, ia, ib, autojunk=False).get_matching_blocks() if s]
+        else:
+            inner = _blocks_from_pairs(pairs)
+        blocks.extend((i + pre, j + pre, s) for i, j, s in inner)
+    if suf:
+        blocks.append((n - suf, m - suf, suf))
+    return blocks
+
+
+def opcodes(a: Sequence[Hashable], b: Sequence[Hashable], max_d: int = MAX_D) -> list[Opcode]:
+    """``difflib``-style opcodes (``equal``, ``replace``, ``delete``, ``insert``) of a minimal diff."""
+    result: list[Opcode] = []
+    i = j = 0
+    for bi, bj, size in [*matching_blocks(a, b, max_d), (len(a), len(b), 0)]:
+        if i < bi and j < bj:
+            result.append(("replace", i, bi, j, bj))
+        elif i < bi:
+            result.append(("delete", i, bi, j, bj))
+        elif j < bj:
+            result.append(("insert", i, bi, j, bj))
+        if size:
+            result.append(("equal", bi, bi + size, bj, bj + size))
+        i, j = bi + size, bj + size
+    return result

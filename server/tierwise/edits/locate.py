@@ -1,0 +1,292 @@
+"""Locating a SEARCH text in a file, as a cascade of ever looser but still unambiguous strategies.
+
+exact → whitespace (trailing whitespace ignored) → indent (uniform indentation offset) → blank_lines
+(blank lines ignored) → fuzzy (unique and clearly better than the runner-up). Elision is handled in
+:mod:`tierwise.edits.elision`. Every strategy refuses rather than guess when it finds several matches.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from typing import Literal
+
+MAX_CANDIDATES = 20
+FUZZY_MIN_RATIO = 0.85
+FUZZY_MIN_RATIO_SHORT = 0.92  # fewer than 4 non-blank SEARCH lines
+FUZZY_MARGIN = 0.1
+FUZZY_MAX_WINDOWS = 40
+
+
+@dataclass(frozen=True)
+class Indent:
+    """A uniform indentation offset between SEARCH and the file: ``add`` or ``remove`` a prefix."""
+
+    add: str = ""
+    remove: str = ""
+
+    def apply(self, line: str) -> str:
+        if not line.strip():
+            return line
+        if self.add:
+            return self.add + line
+        if self.remove:
+            if line.startswith(self.remove):
+                return line[len(self.remove) :]
+            lead = len(line) - len(line.lstrip(" \t"))
+            return line[min(lead, len(self.remove)) :]
+        return line
+
+
+@dataclass(frozen=True)
+class Match:
+    """Where SEARCH sits: file lines ``[start, end)`` and, per SEARCH line, its file line (or None)."""
+
+    start: int
+    end: int
+    align: tuple[int | None, ...]
+    strategy: str
+    indent: Indent = Indent()
+
+
+@dataclass(frozen=True)
+class Miss:
+    reason: Literal["not_found", "ambiguous"]
+    starts: tuple[int, ...] = ()
+    strategy: str | None = None
+
+
+Located = Match | Miss
+
+
+def find_exact(lines: Sequence[str], search: Sequence[str], joined: str | None = None) -> list[int]:
+    """Start lines where ``search`` occurs exactly (C-speed substring search on the joined text)."""
+    if not search or not lines:
+        return []
+    hay = "\n" + (joined if joined is not None else "\n".join(lines)) + "\n"
+    needle = "\n" + "\n".join(search) + "\n"
+    starts: list[int] = []
+    pos = hay.find(needle)
+    while pos != -1 and len(starts) < MAX_CANDIDATES:
+        starts.append(hay.count("\n", 0, pos))
+        pos = hay.find(needle, pos + 1)
+    return starts
+
+
+def find_runs(keys: Sequence[str], skeys: Sequence[str]) -> list[int]:
+    """Start indices where ``skeys`` occurs as a contiguous run of ``keys``."""
+    n = len(skeys)
+    if n == 0:
+        return []
+    anchor = next((i for i, k in enumerate(skeys) if k), 0)
+    first = skeys[anchor]
+    keys = list(keys)
+    starts: list[int] = []
+    pos = -1
+    while len(starts) < MAX_CANDIDATES:
+        try:
+            pos = keys.index(first, pos + 1)
+        except ValueError:
+            break
+        start = pos - anchor
+        if start >= 0 and keys[start : start + n] == list(skeys):
+            starts.append(start)
+    return starts
+
+
+def uniform_indent(file_lines: Sequence[str], search_lines: Sequence[str]) -> Indent | None:
+    """The single indentation offset turning every non-blank SEARCH line into its file line, if any."""
+    found: Indent | None = None
+    for f_raw, s_raw in zip(file_lines, search_lines, strict=True):
+        f, s = f_raw.rstrip(), s_raw.rstrip()
+        if not f and not s:
+            continue
+        if f == s:
+            cand = Indent()
+        elif s and f.endswith(s) and not f[: len(f) - len(s)].strip():
+            cand = Indent(add=f[: len(f) - len(s)])
+        elif f and s.endswith(f) and not s[: len(s) - len(f)].strip():
+            cand = Indent(remove=s[: len(s) - len(f)])
+        else:
+            return None
+        if found is None:
+            found = cand
+        elif cand != found:
+            return None
+    return found or Indent()
+
+
+def _decide(matches: list[Match], strategy: str) -> Located | None:
+    if len(matches) == 1:
+        return matches[0]
+    if len(matches) > 1:
+        return Miss("ambiguous", tuple(m.start for m in matches), strategy)
+    return None
+
+
+def _contiguous(starts: list[int], n: int, strategy: str, indents: list[Indent] | None = None) -> list[Match]:
+    return [
+        Match(s, s + n, tuple(range(s, s + n)), strategy, indents[i] if indents else Indent())
+        for i, s in enumerate(starts)
+    ]
+
+
+def _exact(lines: Sequence[str], search: Sequence[str], joined: str | None) -> Located | None:
+    return _decide(_contiguous(find_exact(lines, search, joined), len(search), "exact"), "exact")
+
+
+def _whitespace(lines: Sequence[str], search: Sequence[str]) -> Located | None:
+    keys = [line.rstrip() for line in lines]
+    starts = find_runs(keys, [s.rstrip() for s in search])
+    return _decide(_contiguous(starts, len(search), "whitespace"), "whitespace")
+
+
+def _indent(lines: Sequence[str], search: Sequence[str]) -> Located | None:
+    keys = [line.strip() for line in lines]
+    starts, indents = [], []
+    for start in find_runs(keys, [s.strip() for s in search]):
+        indent = uniform_indent(lines[start : start + len(search)], search)
+        if indent is not None:
+            starts.append(start)
+            indents.append(indent)
+    return _decide(_contiguous(starts, len(search), "indent", indents), "indent")
+
+
+def _pair_blanks(
+    lines: Sequence[str], search: Sequence[str], align: list[int | None]
+) -> tuple[int | None, ...]:
+    """Align runs of blank SEARCH lines with the blank file lines between the same two neighbours."""
+    s = 0
+    while s < len(search):
+        if align[s] is not None:
+            s += 1
+            continue
+        run_end = s
+        while run_end < len(search) and align[run_end] is None:
+            run_end += 1
+        prev_f = align[s - 1] if s > 0 else None
+        next_f = align[run_end] if run_end < len(search) else None
+        if prev_f is not None and next_f is not None:
+            gap = [f for f in range(prev_f + 1, next_f) if not lines[f].strip()]
+            for offset, f in enumerate(gap[: run_end - s]):
+                align[s + offset] = f
+        s = run_end
+    return tuple(align)
+
+
+def _blank_lines(lines: Sequence[str], search: Sequence[str]) -> Located | None:
+    s_idx = [i for i, s in enumerate(search) if s.strip()]
+    if not s_idx:
+        return None
+    f_idx = [i for i, line in enumerate(lines) if line.strip()]
+    for key, needs_indent in ((str.rstrip, False), (str.strip, True)):
+        fkeys = [key(lines[i]) for i in f_idx]
+        skeys = [key(search[i]) for i in s_idx]
+        matches: list[Match] = []
+        for run in find_runs(fkeys, skeys):
+            mapped = f_idx[run : run + len(s_idx)]
+            indent = Indent()
+            if needs_indent:
+                found = uniform_indent([lines[f] for f in mapped], [search[i] for i in s_idx])
+                if found is None:
+                    continue
+                indent = found
+            align: list[int | None] = [None] * len(search)
+            for si, f in zip(s_idx, mapped, strict=True):
+                align[si] = f
+            matches.append(Match(mapped[0], mapped[-1] + 1, _pair_blanks(lines, search, align), "blank_lines", indent))
+        decided = _decide(matches, "blank_lines")
+        if decided is not None:
+            return decided
+    return None
+
+
+def _window_scores(lines: Sequence[str], search: Sequence[str]) -> list[tuple[float, int, int]]:
+    """Candidate windows over non-blank lines as (ratio, first, last) file line indices, best first."""
+    s_keys = [s.strip() for s in search if s.strip()]
+    f_idx = [i for i, line in enumerate(lines) if line.strip()]
+    m = len(s_keys)
+    if m == 0 or len(f_idx) < m:
+        return []
+    f_keys = [lines[i].strip() for i in f_idx]
+    wanted = set(s_keys)
+    hits = [1 if k in wanted else 0 for k in f_keys]
+    window = sum(hits[:m])
+    counts = [window]
+    for i in range(m, len(hits)):
+        window += hits[i] - hits[i - m]
+        counts.append(window)
+    best_counts = sorted(range(len(counts)), key=lambda i: -counts[i])[:FUZZY_MAX_WINDOWS]
+    needle = "\n".join(s_keys)
+    scored = []
+    for start in best_counts:
+        if counts[start] == 0 and scored:
+            break
+        matcher = SequenceMatcher(None, "\n".join(f_keys[start : start + m]), needle, autojunk=False)
+        scored.append((matcher.ratio(), f_idx[start], f_idx[start + m - 1]))
+    scored.sort(key=lambda t: (-t[0], t[1]))
+    return scored
+
+
+def closest_region(lines: Sequence[str], search: Sequence[str]) -> tuple[int, int] | None:
+    """The file lines ``[first, last]`` most similar to ``search`` (for refusal messages), if any."""
+    scored = _window_scores(lines, search)
+    return (scored[0][1], scored[0][2]) if scored and scored[0][0] > 0.3 else None
+
+
+def _fuzzy_align(lines: Sequence[str], search: Sequence[str], first: int, last: int) -> tuple[int | None, ...]:
+    f_range = list(range(first, last + 1))
+    matcher = SequenceMatcher(None, [lines[f].strip() for f in f_range], [s.strip() for s in search], autojunk=False)
+    align: list[int | None] = [None] * len(search)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal" or (tag == "replace" and i2 - i1 == j2 - j1):
+            for k in range(i2 - i1):
+                align[j1 + k] = f_range[i1 + k]
+    return tuple(align)
+
+
+def locate_fuzzy(lines: Sequence[str], search: Sequence[str]) -> Located | None:
+    """Unique fuzzy match clearly better than the runner-up; ``None`` when nothing is close."""
+    nonblank = sum(1 for s in search if s.strip())
+    if nonblank < 2:
+        return None
+    scored = _window_scores(lines, search)
+    if not scored:
+        return None
+    ratio, first, last = scored[0]
+    runner_up = max((r for r, a, b in scored[1:] if b < first or a > last), default=0.0)
+    needed = FUZZY_MIN_RATIO if nonblank >= 4 else FUZZY_MIN_RATIO_SHORT
+    if ratio < needed:
+        return None
+    if ratio - runner_up < FUZZY_MARGIN:
+        return Miss("ambiguous", (first,), "fuzzy")
+    align = _fuzzy_align(lines, search, first, last)
+    offsets = Counter(
+        uniform_indent([lines[f]], [search[s]])
+        for s, f in enumerate(align)
+        if f is not None and search[s].strip() and lines[f].strip() == search[s].strip()
+    )
+    offsets.pop(None, None)
+    indent = offsets.most_common(1)[0][0] if offsets else Indent()
+    return Match(first, last + 1, align, "fuzzy", indent or Indent())
+
+
+def locate(
+    lines: Sequence[str], search: Sequence[str], joined: str | None = None, *, fuzzy: bool = True
+) -> Located:
+    """Run the cascade; the first strategy that finds anything decides (one match, or ambiguous)."""
+    steps: list[Callable[[], Located | None]] = [
+        lambda: _exact(lines, search, joined),
+        lambda: _whitespace(lines, search),
+        lambda: _indent(lines, search),
+        lambda: _blank_lines(lines, search),
+    ]
+    if fuzzy:
+        steps.append(lambda: locate_fuzzy(lines, search))
+    for step in steps:
+        found = step()
+        if found is not None:
+            return found
+    return Miss("not_found")

@@ -1,0 +1,67 @@
+"""Workspace path safety: every edited path must resolve inside the workspace root."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path, PurePosixPath
+
+from tierwise.edits.errors import PathOutsideWorkspace
+
+_DRIVE = re.compile(r"^[A-Za-z]:/|^//")
+#: Folders the engine never writes into, even inside the workspace.
+PROTECTED_DIRS = frozenset({".git"})
+
+
+def clean_relpath(relpath: str) -> str:
+    """Normalise a model-written path: strip quotes, backslashes to slashes, drop ``./``; no validation."""
+    path = relpath.strip().strip("`'\"").strip().replace("\\", "/")
+    while path.startswith("./"):
+        path = path[2:]
+    return path if path.startswith("//") else re.sub(r"/{2,}", "/", path)
+
+
+def _relative_parts(root: Path, relpath: str) -> tuple[str, ...]:
+    cleaned = clean_relpath(relpath)
+    if not cleaned or "\x00" in cleaned:
+        raise PathOutsideWorkspace(f"invalid path {relpath!r}")
+    if _DRIVE.match(cleaned):
+        raise PathOutsideWorkspace(f"{relpath!r} is an absolute path outside the workspace")
+    if cleaned.startswith("/"):
+        absolute = PurePosixPath(cleaned)
+        for base in (Path(root).absolute(), Path(os.path.realpath(root))):
+            if absolute.is_relative_to(base):
+                parts = absolute.relative_to(base).parts
+                break
+        else:
+            raise PathOutsideWorkspace(f"{relpath!r} is an absolute path outside the workspace")
+    else:
+        parts = PurePosixPath(cleaned).parts
+    if ".." in parts:
+        raise PathOutsideWorkspace(f"{relpath!r} contains '..'")
+    if not parts or parts == (".",):
+        raise PathOutsideWorkspace(f"{relpath!r} names the workspace root, not a file")
+    if parts[0] in PROTECTED_DIRS:
+        raise PathOutsideWorkspace(f"{relpath!r} is inside a protected folder ({parts[0]})")
+    return parts
+
+
+def resolve_in_workspace(root: Path, relpath: str) -> Path:
+    """Resolve ``relpath`` against ``root``; raise :class:`PathOutsideWorkspace` if it leaves the workspace.
+
+    Refused: empty paths, NUL bytes, any ``..`` component, absolute paths (or drive letters) outside the
+    root, paths inside ``.git`` and paths whose symlinks (at any level) lead outside the root. Returns
+    the fully resolved path (symlinks followed), which is where a write must go.
+    """
+    parts = _relative_parts(root, relpath)
+    root_real = Path(os.path.realpath(root))
+    resolved = Path(os.path.realpath(root_real.joinpath(*parts)))
+    if resolved == root_real or not resolved.is_relative_to(root_real):
+        raise PathOutsideWorkspace(f"{relpath!r} leads outside the workspace through a symlink")
+    return resolved
+
+
+def workspace_relpath(root: Path, relpath: str) -> str:
+    """The validated workspace-relative posix form of ``relpath`` (symlinks not followed)."""
+    resolve_in_workspace(root, relpath)
+    return "/".join(_relative_parts(root, relpath))
