@@ -1,0 +1,231 @@
+-- The plugin's own logic in a real headless Neovim, against the in-process fake server (fake_server.lua).
+-- Run by tests/editors/test_nvim_plugin.py; TIERWISE_WORKDIR is a scratch project with a.py, b.py and .tierwise.toml.
+local here = vim.fs.dirname(debug.getinfo(1, 'S').source:sub(2))
+package.path = here .. '/?.lua;' .. package.path
+local H = require('harness')
+local F = require('fake_server')
+
+local work = assert(os.getenv('TIERWISE_WORKDIR'))
+vim.cmd.cd(work)
+
+local tierwise = require('tierwise')
+local state = require('tierwise.state')
+local commands = require('tierwise.commands')
+local handlers = require('tierwise.handlers')
+local config = require('tierwise.config')
+
+local function uri(name)
+  return vim.uri_from_fname(work .. '/' .. name)
+end
+
+local function text_edit(l1, c1, l2, c2, text)
+  return { range = { start = { line = l1, character = c1 }, ['end'] = { line = l2, character = c2 } }, newText = text }
+end
+
+local client
+local cases = {}
+local function case(name, fn)
+  cases[#cases + 1] = { name, fn }
+end
+
+case('setup rejects bad options with a readable message', function()
+  local ok, err = pcall(tierwise.setup, { plan_open = 'sideways' })
+  H.eq(false, ok, 'setup ok')
+  H.truthy(tostring(err):find('plan_open: expected one of', 1, true), 'message names the option: ' .. tostring(err))
+  ok, err = pcall(tierwise.setup, { cmd = {} })
+  H.eq(false, ok, 'empty cmd accepted')
+  H.truthy(tostring(err):find('cmd:', 1, true), 'message names cmd')
+end)
+
+case('setup registers the server and the client starts on a project file', function()
+  tierwise.setup({ cmd = F.cmd, settings = { budget = { per_task_usd = 1.5 } }, notify_progress = true })
+  local cfg = vim.lsp.config.tierwise
+  H.eq({ '.tierwise.toml', '.git', 'pyproject.toml' }, cfg.root_markers, 'root markers')
+  H.eq({ settings = { budget = { per_task_usd = 1.5 } }, client = 'tierwise.nvim' }, cfg.init_options, 'init options')
+  H.eq({ tierwise = { budget = { per_task_usd = 1.5 } } }, cfg.settings, 'settings')
+  vim.cmd.edit(work .. '/a.py')
+  client = H.wait(5000, function()
+    local c = vim.lsp.get_clients({ name = 'tierwise', bufnr = 0 })[1]
+    return c and c.initialized and c
+  end, 'the client to initialize')
+  H.eq(work, client.root_dir, 'root dir from .tierwise.toml')
+  local init = F.sent[1]
+  H.eq('initialize', init.method, 'first message')
+  H.eq({ settings = { budget = { per_task_usd = 1.5 } }, client = 'tierwise.nvim' }, init.params.initializationOptions,
+    'initializationOptions sent')
+end)
+
+case('statusline formats phase, tier, model, cost and saving', function()
+  H.eq('', tierwise.statusline(), 'no task yet')
+  F.notify_client('tierwise/status', {
+    taskId = 't1', phase = 'implement', tier = 'mid', model = 'replay-mid', state = 'running',
+    costUsd = 0.01234, savedUsd = 0.05, message = 'editing calc.py',
+  })
+  H.wait(1000, function() return state.current == 't1' end, 'status notification')
+  H.eq('tierwise · implement · mid (replay-mid) · $0.0123 saved $0.0500', tierwise.statusline(), 'statusline')
+  F.notify_client('tierwise/status', { taskId = 't1', phase = 'fix', state = 'budget_stopped', costUsd = 2.5 })
+  H.wait(1000, function() return state.tasks.t1.phase == 'fix' end, 'second status')
+  H.eq('tierwise · fix budget stopped · mid (replay-mid) · $2.50 saved $0.0500', tierwise.statusline(), 'merged status')
+  local warned = false
+  for _, n in ipairs(H.results.notifications) do
+    warned = warned or (n.msg:find('fix budget stopped', 1, true) and n.level == vim.log.levels.WARN)
+  end
+  H.truthy(warned, 'a stopped task is notified as a warning')
+  H.eq('100%% done', state.statusline_escape('100% done'), 'percent escaped')
+end)
+
+case('build_args: tasks, selections and task ids', function()
+  local args, err = commands.build_args('plan', { text = 'add a flag' })
+  H.eq({ task = 'add a flag' }, args, 'plain plan')
+  args = commands.build_args('plan', { text = 'explain', selection = 'SEL', uri = 'file:///x.py' })
+  H.eq({ task = 'explain\n\nSEL', uris = { 'file:///x.py' } }, args, 'plan with selection')
+  args = commands.build_args('run', { text = 'do it', selection = 'SEL', uri = 'file:///x.py' })
+  H.eq({ task = 'do it\n\nSEL' }, args, 'run carries no uris')
+  args, err = commands.build_args('implement', { text = '' })
+  H.eq(nil, args, 'implement without a task')
+  H.truthy(err:find('no current task', 1, true), 'explains: ' .. tostring(err))
+  H.eq({ taskId = 'cur' }, commands.build_args('implement', { text = '', current = 'cur' }), 'current task')
+  H.eq({ taskId = 'other' }, commands.build_args('undo', { text = 'other', current = 'cur' }), 'explicit id')
+  H.eq({}, commands.build_args('fix', { text = '' }), 'fix defaults to the latest task on the server')
+  H.eq({}, commands.build_args('status', { text = '' }), 'status')
+  args, err = commands.build_args('frobnicate', { text = '' })
+  H.eq(nil, args, 'unknown')
+  H.truthy(err:find('one of: cancel, cost, fix', 1, true), 'lists subcommands: ' .. err)
+end)
+
+case('completion of subcommands and task ids', function()
+  H.eq({ 'refine', 'review', 'run' }, commands.complete('r', 'Tierwise r'), 'subcommands')
+  H.eq(commands.names(), commands.complete('', 'Tierwise '), 'all subcommands')
+  H.eq({ 't1' }, commands.complete('', 'Tierwise implement '), 'task ids')
+  H.eq({}, commands.complete('', 'Tierwise plan '), 'plan takes free text')
+  local via_cmdline = vim.fn.getcompletion('Tierwise im', 'cmdline')
+  H.eq({ 'implement' }, via_cmdline, 'registered completion')
+end)
+
+case(':Tierwise plan asks for the task and sends the selection', function()
+  F.reset()
+  F.answers['tierwise.plan'] = { taskId = 'p42' }
+  vim.api.nvim_buf_set_lines(0, 0, -1, false, { 'def f():', '    return 1', 'x = f()' })
+  local asked
+  local real_input = vim.ui.input
+  vim.ui.input = function(opts, on_confirm)
+    asked = opts.prompt
+    on_confirm('make f return 2')
+  end
+  vim.cmd('1,2Tierwise plan')
+  vim.ui.input = real_input
+  H.eq('tierwise plan: ', asked, 'prompt')
+  H.wait(1000, function() return state.current == 'p42' end, 'the task id answer')
+  local sent = F.commands()
+  H.eq(1, #sent, 'one command')
+  H.eq('tierwise.plan', sent[1].command, 'command')
+  H.eq({ uri('a.py') }, sent[1].args.uris, 'uris')
+  H.truthy(sent[1].args.task:find('^make f return 2\n\nSelected lines 1%-2 of a.py:\n```python\ndef f%(%):\n    return 1\n```$'),
+    'task text: ' .. sent[1].args.task)
+  H.eq('running', state.tasks.p42.state, 'state of a started task')
+  vim.cmd('Tierwise implement')
+  H.wait(1000, function() return #F.commands() == 2 end, 'implement sent')
+  H.eq({ command = 'tierwise.implement', args = { taskId = 'p42' } }, F.commands()[2], 'implement uses the current task')
+  H.wait(1000, function()
+    for _, n in ipairs(H.results.notifications) do
+      if n.msg:find('implement failed: no answer scripted', 1, true) and n.level == vim.log.levels.ERROR then
+        return true
+      end
+    end
+  end, 'server errors notified')
+  vim.cmd('silent! edit!')
+end)
+
+case('applyEdit: applied as one undo step and saved', function()
+  local bufnr = vim.fn.bufnr(work .. '/a.py')
+  vim.api.nvim_set_current_buf(bufnr)
+  local before = H.buf_text(bufnr)
+  local version = vim.lsp.util.buf_versions[bufnr]
+  local result = F.server_request('workspace/applyEdit', {
+    label = 'tierwise implement',
+    edit = { documentChanges = {
+      { textDocument = { uri = uri('a.py'), version = version }, edits = {
+        text_edit(0, 0, 0, 0, '# header\n'), text_edit(1, 11, 1, 12, '2'),
+      } },
+      { textDocument = { uri = uri('b.py'), version = vim.NIL }, edits = { text_edit(0, 0, 0, 0, 'import a\n') } },
+    } },
+  })
+  H.eq({ applied = true }, result, 'result')
+  local after = '# header\ndef f():\n    return 2\nx = f()\n'
+  H.eq(after, H.buf_text(bufnr), 'buffer')
+  H.eq(after, H.read_file(work .. '/a.py'), 'a.py saved')
+  H.eq('import a\nprint("b")\n', H.read_file(work .. '/b.py'), 'b.py (not open before) saved')
+  vim.cmd('silent normal! u')
+  H.eq(before, H.buf_text(bufnr), 'one `u` undoes the whole edit')
+  vim.cmd('silent redo')
+  H.eq(after, H.buf_text(bufnr), 'redo')
+  vim.cmd('silent write')
+end)
+
+case('applyEdit: a stale version is refused and nothing is applied', function()
+  local bufnr = vim.fn.bufnr(work .. '/a.py')
+  local version = vim.lsp.util.buf_versions[bufnr]
+  -- The user types after the server read the buffer.
+  vim.api.nvim_buf_set_lines(bufnr, 3, 3, false, { 'typed = "by the user"' })
+  local b_before = H.read_file(work .. '/b.py')
+  local result = F.server_request('workspace/applyEdit', {
+    edit = { documentChanges = {
+      { textDocument = { uri = uri('b.py'), version = vim.NIL }, edits = { text_edit(0, 0, 0, 0, 'X\n') } },
+      { textDocument = { uri = uri('a.py'), version = version }, edits = { text_edit(0, 0, 1, 0, '') } },
+    } },
+  })
+  H.eq(false, result.applied, 'applied')
+  H.truthy(result.failureReason:find('a.py changed in the editor', 1, true), 'reason: ' .. tostring(result.failureReason))
+  H.eq('# header\ndef f():\n    return 2\ntyped = "by the user"\nx = f()\n', H.buf_text(bufnr), 'user text kept')
+  H.eq(b_before, H.read_file(work .. '/b.py'), 'the other file untouched too')
+  vim.cmd('silent write')
+end)
+
+case('showDocument opens the plan in a split, once, and reloads it', function()
+  local plan = work .. '/.tierwise/tasks/p42/PLAN.md'
+  vim.fn.mkdir(vim.fs.dirname(plan), 'p')
+  vim.fn.writefile({ '# Plan', 'v1' }, plan)
+  vim.cmd('only')
+  local code_win = vim.api.nvim_get_current_win()
+  local result = F.server_request('window/showDocument', { uri = vim.uri_from_fname(plan), takeFocus = false })
+  H.eq({ success = true }, result, 'result')
+  H.eq(2, #vim.api.nvim_tabpage_list_wins(0), 'a split')
+  H.eq(code_win, vim.api.nvim_get_current_win(), 'focus kept with takeFocus=false')
+  H.eq('a.py', vim.fn.fnamemodify(vim.api.nvim_buf_get_name(0), ':t'), 'code buffer still in the first window')
+  local plan_buf = vim.fn.bufnr(plan)
+  H.eq({ '# Plan', 'v1' }, vim.api.nvim_buf_get_lines(plan_buf, 0, -1, false), 'plan text')
+  vim.fn.writefile({ '# Plan', 'v2' }, plan)
+  vim.uv.fs_utime(plan, os.time() + 5, os.time() + 5)
+  result = F.server_request('window/showDocument', { uri = vim.uri_from_fname(plan), takeFocus = true })
+  H.eq({ success = true }, result, 'second result')
+  H.eq(2, #vim.api.nvim_tabpage_list_wins(0), 'the same split is reused')
+  H.eq(plan_buf, vim.api.nvim_get_current_buf(), 'focus moved with takeFocus=true')
+  H.eq({ '# Plan', 'v2' }, vim.api.nvim_buf_get_lines(plan_buf, 0, -1, false), 'plan reloaded from disk')
+  vim.cmd('only')
+  vim.api.nvim_set_current_win(vim.fn.bufwinid(vim.fn.bufnr(work .. '/a.py')) > 0
+    and vim.fn.bufwinid(vim.fn.bufnr(work .. '/a.py')) or vim.api.nvim_get_current_win())
+end)
+
+case('cost shows the server table in a scratch buffer', function()
+  F.answers['tierwise.cost'] = { text = '| tier | cost |\n| mid | $0.01 |' }
+  vim.cmd('Tierwise cost')
+  local bufnr = H.wait(1000, function()
+    local b = vim.fn.bufnr('tierwise://cost')
+    return b > 0 and b
+  end, 'the cost buffer')
+  H.eq({ '| tier | cost |', '| mid | $0.01 |' }, vim.api.nvim_buf_get_lines(bufnr, 0, -1, false), 'cost lines')
+  H.eq({ taskId = 'p42' }, F.commands()[#F.commands()].args, 'cost of the current task')
+end)
+
+case('health check runs and reports a missing executable', function()
+  tierwise.setup({ cmd = { 'tierwise-definitely-missing', 'serve' }, autostart = false })
+  vim.cmd('checkhealth tierwise')
+  local text = H.buf_text(0)
+  H.truthy(text:find('tierwise-definitely-missing` not found', 1, true), 'health text:\n' .. text)
+  H.eq({ 'python', '-m', 'tierwise' }, require('tierwise.health').base_cmd({ 'python', '-m', 'tierwise', 'serve', '--x' }),
+    'base command')
+  config.set({ cmd = F.cmd })
+end)
+
+H.run(cases, false)
+vim.cmd('qall!')
