@@ -1,0 +1,1 @@
+"""A least-recently-used cache and a memoizing decorator built on it."""
