@@ -1,0 +1,238 @@
+"""Loading the configuration: layers, precedence, validation and messages that name file, key and fix.
+
+Precedence, highest first:
+
+1. command-line flags (the ``overrides`` dict; dotted keys allowed, ``None`` values mean "flag not given")
+2. ``TIERWISE_*`` environment variables (``tierwise.config.envvars``)
+3. the workspace file: ``.tierwise.toml`` at the root, or else ``[tool.tierwise]`` in ``pyproject.toml``
+4. the user file ``$XDG_CONFIG_HOME/tierwise/config.toml`` (default ``~/.config/tierwise/config.toml``)
+5. provider defaults derived from the environment (``tierwise.config.defaults``)
+6. built-in defaults (``tierwise.config.model``)
+
+Importing this module is cheap: no litellm, no network.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from tierwise.config.checks import reference_problems, translate_validation_error
+from tierwise.config.defaults import ProviderDefaults, provider_defaults
+from tierwise.config.envvars import env_layer
+from tierwise.config.errors import ConfigError, ConfigProblem, did_you_mean
+from tierwise.config.files import display_path, find_key_line, read_toml, read_workspace, user_config_path
+from tierwise.config.keys import dotted, find_unknown_keys
+from tierwise.config.layers import Layer, expand_dotted, leaves, merge_layers, normalize
+from tierwise.config.model import Config
+
+__all__ = [
+    "ConfigError",
+    "ConfigFile",
+    "Resolution",
+    "load_config",
+    "load_config_with_sources",
+    "resolve_config",
+]
+
+DEFAULT_LABEL = "default"
+FLAG_LABEL = "flag"
+
+
+@dataclass(frozen=True)
+class ConfigFile:
+    """A configuration file tierwise looked for."""
+
+    label: str
+    path: Path | None
+    status: str  # "used" | "ignored" | "absent"
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """The resolved configuration with its provenance, for `config show` and `doctor`."""
+
+    root: Path
+    config: Config
+    sources: dict[str, str]  # dotted leaf key → source label
+    files: list[ConfigFile] = field(default_factory=list)
+    provider: ProviderDefaults = field(default_factory=lambda: ProviderDefaults(None))
+    notes: list[str] = field(default_factory=list)
+
+
+def _file_layer(label: str, path: Path, data: dict[str, Any], text: str | None, table_prefix: str = "") -> Layer:
+    return Layer(
+        label=label,
+        data=normalize(data),
+        where=str(path),
+        path=path,
+        text=text,
+        line_of=functools.partial(_line_of, table_prefix=table_prefix),
+    )
+
+
+def _line_of(text: str, key: str, *, table_prefix: str) -> int | None:
+    return find_key_line(text, key, table_prefix)
+
+
+def _collect_layers(
+    root: Path, overrides: dict[str, Any] | None, env: Mapping[str, str], user_file: Path | None
+) -> tuple[list[Layer], list[ConfigFile], ProviderDefaults]:
+    layers: list[Layer] = []
+    files: list[ConfigFile] = []
+    provider = provider_defaults(env)
+    if provider.data:
+        layers.append(Layer(label=provider.label, data=normalize(provider.data), where=provider.label))
+
+    user_path = user_file if user_file is not None else user_config_path(env)
+    if user_path is not None:
+        label = display_path(user_path, env)
+        if user_path.is_file():
+            data, text = read_toml(user_path)
+            layers.append(_file_layer(label, user_path, data, text))
+            files.append(ConfigFile(label, user_path, "used"))
+        else:
+            files.append(ConfigFile(label, user_path, "absent"))
+
+    workspace = read_workspace(root)
+    if workspace.path is not None and workspace.label is not None:
+        layers.append(_file_layer(workspace.label, workspace.path, workspace.data, workspace.text, workspace.table_prefix))
+        files.append(ConfigFile(workspace.label, workspace.path, "used"))
+        if workspace.ignored:
+            files.append(ConfigFile("pyproject.toml [tool.tierwise]", root / "pyproject.toml", "ignored", workspace.ignored))
+    else:
+        files.append(ConfigFile(".tierwise.toml", root / ".tierwise.toml", "absent"))
+
+    environment = env_layer(env)
+    environment.data = normalize(environment.data)
+    layers.append(environment)
+
+    if overrides:
+        try:
+            flags = expand_dotted(dict(overrides))
+        except ValueError as err:
+            raise ConfigError([ConfigProblem("command-line flag", "", str(err), "give each key once")]) from None
+        layers.append(Layer(label=FLAG_LABEL, data=normalize(flags), where="command-line flag"))
+    return layers, files, provider
+
+
+def _unknown_key_problems(layer: Layer) -> list[ConfigProblem]:
+    problems = []
+    for unknown in find_unknown_keys(layer.data):
+        key = dotted(unknown.path)
+        name = str(unknown.path[-1])
+        noun = "action" if unknown.path[:1] == ("routes",) and len(unknown.path) == 2 else "key"
+        problems.append(
+            ConfigProblem(
+                layer.where_for(key),
+                key,
+                f"unknown {noun} {name!r}{did_you_mean(name, unknown.choices)}",
+                f"use one of: {', '.join(unknown.choices)} (or remove it)",
+            )
+        )
+    return problems
+
+
+def _source_of(key: str, sources: Mapping[str, str]) -> str | None:
+    """The source of ``key``: its own, its nearest ancestor's, or else its first descendant's."""
+    found = _source_of_exact_or_ancestor(key, sources)
+    if found:
+        return found
+    for known, label in sources.items():
+        if known.startswith(key + ".") or known.startswith(key + "["):
+            return label
+    return None
+
+
+def _where_finder(layers: list[Layer], sources: Mapping[str, str]) -> Callable[[str], str]:
+    by_label: dict[str, Layer] = {}
+    for layer in layers:
+        by_label[layer.label] = layer
+        for label in layer.key_labels.values():
+            by_label[label] = layer
+
+    def where_for(key: str) -> str:
+        label = _source_of(key, sources)
+        layer = by_label.get(label) if label else None
+        return layer.where_for(key) if layer else "built-in default"
+
+    return where_for
+
+
+def _fill_defaults(config: Config, sources: dict[str, str]) -> dict[str, str]:
+    resolved: dict[str, str] = {}
+    for key in leaves(config.model_dump(mode="json"), ""):
+        resolved[key] = _source_of_exact_or_ancestor(key, sources) or DEFAULT_LABEL
+    return resolved
+
+
+def _source_of_exact_or_ancestor(key: str, sources: Mapping[str, str]) -> str | None:
+    probe = key
+    while probe:
+        if probe in sources:
+            return sources[probe]
+        cut = max(probe.rfind("."), probe.rfind("["))
+        probe = probe[:cut] if cut > 0 else ""
+    return None
+
+
+def resolve_config(
+    root: Path,
+    *,
+    overrides: dict[str, Any] | None = None,
+    env: Mapping[str, str] | None = None,
+    user_file: Path | None = None,
+) -> Resolution:
+    """Load every layer, merge by precedence, validate. Raises ``ConfigError`` (never a pydantic traceback)."""
+    environ: Mapping[str, str] = os.environ if env is None else env
+    root = Path(root).expanduser().resolve()
+    layers, files, provider = _collect_layers(root, overrides, environ, user_file)
+
+    problems = [problem for layer in layers for problem in _unknown_key_problems(layer)]
+    if problems:
+        raise ConfigError(problems)
+
+    merged, sources = merge_layers(layers)
+    where_for = _where_finder(layers, sources)
+    problems = reference_problems(merged, where_for)
+    if problems:
+        raise ConfigError(problems)
+    try:
+        config = Config.model_validate(merged)
+    except ValidationError as err:
+        raise ConfigError(translate_validation_error(err, where_for)) from None
+    except ValueError as err:  # a validator that raised outside pydantic's wrapping
+        raise ConfigError([ConfigProblem("configuration", "", str(err), "see docs/configuration.md")]) from None
+
+    notes = [f.note for f in files if f.note] + list(provider.notes)
+    return Resolution(root, config, _fill_defaults(config, sources), files, provider, notes)
+
+
+def load_config_with_sources(
+    root: Path,
+    *,
+    overrides: dict[str, Any] | None = None,
+    env: Mapping[str, str] | None = None,
+    user_file: Path | None = None,
+) -> tuple[Config, dict[str, str]]:
+    """The resolved ``Config`` and, for every leaf key (dotted), the label of the layer that set it."""
+    resolution = resolve_config(root, overrides=overrides, env=env, user_file=user_file)
+    return resolution.config, resolution.sources
+
+
+def load_config(
+    root: Path,
+    *,
+    overrides: dict[str, Any] | None = None,
+    env: Mapping[str, str] | None = None,
+    user_file: Path | None = None,
+) -> Config:
+    """The resolved ``Config`` for the workspace ``root``. Raises ``ConfigError`` with a message for people."""
+    return resolve_config(root, overrides=overrides, env=env, user_file=user_file).config

@@ -1,0 +1,80 @@
+"""Recognising and masking secrets, so that no API key reaches output, logs or error messages.
+
+Configuration never stores a key, only the NAME of the environment variable that holds it. These helpers are
+for everything that shows values anyway: ``config show``, ``doctor`` and error messages that quote input.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Well-known key prefixes, longest first so that "sk-ant-" wins over "sk-".
+_PREFIXES: tuple[str, ...] = (
+    "sk-ant-",
+    "sk-or-",
+    "sk-proj-",
+    "sk-",
+    "AIza",
+    "gsk_",
+    "xai-",
+    "hf_",
+    "ghp_",
+    "github_pat_",
+    "pk-",
+    "r8_",
+)
+
+_TOKEN = re.compile(r"[A-Za-z0-9_\-\.~+/=]{16,}")
+_NAME_LIKE = re.compile(r"^[A-Z][A-Z0-9_]*$")
+
+
+def looks_like_secret(value: str) -> bool:
+    """True when ``value`` looks like an API key or token rather than a name, URL or model string."""
+    text = value.strip()
+    if len(text) < 12 or any(ch.isspace() for ch in text):
+        return False
+    if any(text.startswith(prefix) for prefix in _PREFIXES):
+        return len(text) >= 16
+    if _NAME_LIKE.match(text):  # an environment variable name such as ANTHROPIC_API_KEY
+        return False
+    if "/" in text and not re.search(r"[A-Za-z0-9]{32,}", text):  # model strings, URLs, paths
+        return False
+    if len(text) < 24:
+        return False
+    has_digit = any(ch.isdigit() for ch in text)
+    has_alpha = any(ch.isalpha() for ch in text)
+    return has_digit and has_alpha and _TOKEN.fullmatch(text) is not None
+
+
+def mask(value: str) -> str:
+    """``sk-test-SECRET123456`` → ``sk-…3456``: a recognisable prefix, an ellipsis and the last four characters."""
+    text = value.strip()
+    prefix = next((p for p in _PREFIXES if text.startswith(p)), "")
+    if prefix.startswith("sk-"):
+        prefix = "sk-"
+    tail = text[-4:] if len(text) >= 12 else ""
+    return f"{prefix}…{tail}"
+
+
+def mask_secrets_in_text(text: str, known: tuple[str, ...] = ()) -> str:
+    """Replace every key-like token (and every value in ``known``) inside free text by its mask."""
+    for secret in known:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, mask(secret))
+
+    def _sub(match: re.Match[str]) -> str:
+        token = match.group(0)
+        return mask(token) if looks_like_secret(token) else token
+
+    return _TOKEN.sub(_sub, text)
+
+
+def safe_repr(value: object, limit: int = 60) -> str:
+    """A short ``repr`` of user input for error messages, with secrets masked."""
+    if isinstance(value, str):
+        shown = mask(value) if looks_like_secret(value) else mask_secrets_in_text(value)
+        if len(shown) > limit:
+            shown = shown[: limit - 1] + "…"
+        return repr(shown)
+    text = mask_secrets_in_text(repr(value))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
