@@ -181,6 +181,25 @@ case('applyEdit: a stale version is refused and nothing is applied', function()
   vim.cmd('silent write')
 end)
 
+case('applyEdit: a buffer with unsaved user text is edited but not saved', function()
+  local bufnr = vim.fn.bufnr(work .. '/a.py')
+  vim.api.nvim_buf_set_lines(bufnr, 0, 0, false, { '# unsaved note' })
+  local on_disk = H.read_file(work .. '/a.py')
+  local version = vim.lsp.util.buf_versions[bufnr]
+  local result = F.server_request('workspace/applyEdit', {
+    edit = { documentChanges = {
+      { textDocument = { uri = uri('a.py'), version = version }, edits = { text_edit(5, 0, 5, 0, 'y = 3\n') } },
+    } },
+  })
+  H.eq({ applied = true }, result, 'result')
+  H.eq('# unsaved note\n# header\ndef f():\n    return 2\ntyped = "by the user"\ny = 3\nx = f()\n', H.buf_text(bufnr), 'buffer')
+  H.eq(on_disk, H.read_file(work .. '/a.py'), 'disk untouched')
+  H.eq(true, vim.bo[bufnr].modified, 'still modified')
+  vim.api.nvim_buf_set_lines(bufnr, 0, 1, false, {})
+  vim.api.nvim_buf_set_lines(bufnr, 4, 5, false, {})
+  vim.cmd('silent write')
+end)
+
 case('showDocument opens the plan in a split, once, and reloads it', function()
   local plan = work .. '/.tierwise/tasks/p42/PLAN.md'
   vim.fn.mkdir(vim.fs.dirname(plan), 'p')

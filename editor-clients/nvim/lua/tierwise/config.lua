@@ -9,7 +9,8 @@ local M = {}
 --- @field settings table Server configuration (same keys as .tierwise.toml), sent as init options and settings.
 --- @field autostart boolean Call vim.lsp.enable() in setup().
 --- @field plan_open "vsplit"|"split"|"tab"|"current"|"none" Where a document shown by the server opens.
---- @field save_edits boolean Write buffers changed by tierwise edits, so tests run on what you see.
+--- @field save_edits boolean Write buffers changed by tierwise edits (when they had no unsaved changes before),
+--- so tests run on what you see and Neovim never warns that the file changed on disk.
 --- @field notify_progress boolean Notify when a phase ends (errors are always notified).
 --- @field statusline tierwise.StatuslineOptions
 --- @field on_attach fun(client: vim.lsp.Client, bufnr: integer)?

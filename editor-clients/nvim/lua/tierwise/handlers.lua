@@ -1,5 +1,6 @@
 --- LSP handlers the tierwise client installs for itself (never globally):
---- `workspace/applyEdit` (all-or-nothing, refuses stale versions, one undo step per buffer, optional save),
+--- `workspace/applyEdit` (all-or-nothing, refuses stale versions, one undo step per buffer, saves buffers
+--- that had no unsaved changes),
 --- `window/showDocument` (opens in a split) and the `tierwise/status` notification.
 local config = require('tierwise.config')
 local state = require('tierwise.state')
@@ -75,6 +76,20 @@ function M.touched_files(edit)
   return files
 end
 
+--- Files of `files` whose buffer has no unsaved changes (or is not loaded): the ones safe to save after an edit.
+--- @param files string[]
+--- @return string[]
+function M.clean_files(files)
+  local clean = {}
+  for _, fname in ipairs(files) do
+    local bufnr = vim.fn.bufnr(fname)
+    if bufnr < 0 or not vim.api.nvim_buf_is_loaded(bufnr) or not vim.bo[bufnr].modified then
+      clean[#clean + 1] = fname
+    end
+  end
+  return clean
+end
+
 --- Writes the buffers of `files` that are loaded and modified. Returns the files that could not be written.
 --- @param files string[]
 --- @return string[]
@@ -109,12 +124,14 @@ function M.apply_edit(_, params, ctx)
   if stale then
     return { applied = false, failureReason = stale }
   end
+  -- Buffers holding unsaved user text are left unsaved (the server leaves their file alone too).
+  local clean = M.clean_files(M.touched_files(edit))
   local ok, err = pcall(vim.lsp.util.apply_workspace_edit, edit, client.offset_encoding)
   if not ok then
     return { applied = false, failureReason = tostring(err) }
   end
   if config.get().save_edits then
-    local failed = M.save(M.touched_files(edit))
+    local failed = M.save(clean)
     if #failed > 0 then
       notify('could not write ' .. table.concat(failed, '; '), vim.log.levels.WARN)
     end
