@@ -14,7 +14,7 @@ from tierwise.edits.model import BlockKind, EditBlock
 from tierwise.edits.paths import clean_relpath
 
 SEARCH_RE = re.compile(r"^\s*<{5,9}\s*SEARCH\b.*$")
-DIVIDER_RE = re.compile(r"^\s*={5,9}\s*$")
+DIVIDER_RE = re.compile(r"^\s*={7}\s*$")
 REPLACE_RE = re.compile(r"^\s*>{5,9}\s*REPLACE\s*$")
 FENCE_RE = re.compile(r"^\s*(`{3,}|~{3,})\s*(.*?)\s*$")
 _PATH_TOKEN = re.compile(r"^(?:[A-Za-z]:)?[\w.@+~-]*(?:/[\w.@+~-]+)*/?[\w.@+~-]+$")
