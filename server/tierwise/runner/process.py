@@ -28,6 +28,7 @@ DEFAULT_GRACE_S = 3.0
 FIXED_ENV = {"CI": "1", "PYTHONDONTWRITEBYTECODE": "1", "NO_COLOR": "1"}
 SECRET_SUFFIXES = ("_API_KEY",)
 _CHUNK = 64 * 1024
+_POLL_S = 0.05
 
 
 class CommandNotRunnable(ValueError):
@@ -116,6 +117,20 @@ def _signal_group(pgid: int, sig: int) -> None:
         os.killpg(pgid, sig)
 
 
+async def _exited(proc: asyncio.subprocess.Process, timeout_s: float) -> bool:
+    """Wait for the command's own process to exit. ``proc.wait()`` is not used: asyncio also waits there
+    for the output pipe to close, which a background grandchild can keep open indefinitely."""
+    deadline = time.monotonic() + timeout_s
+    delay = 0.01
+    while proc.returncode is None:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return False
+        await asyncio.sleep(min(delay, remaining))
+        delay = min(delay * 2, _POLL_S)
+    return True
+
+
 def split_command(command: str) -> list[str]:
     try:
         argv = shlex.split(command)
@@ -169,9 +184,7 @@ class SubprocessRunner:
         reader = asyncio.create_task(self._pump(proc, buffer))
         timed_out = False
         try:
-            try:
-                await asyncio.wait_for(proc.wait(), timeout=timeout_s)
-            except TimeoutError:
+            if not await _exited(proc, timeout_s):
                 timed_out = True
                 await self._terminate(proc, pgid)
         except asyncio.CancelledError:
@@ -212,9 +225,7 @@ class SubprocessRunner:
         """SIGTERM the group, give it ``grace_s`` to exit, then SIGKILL. Safe to call while being cancelled."""
         _signal_group(pgid, signal.SIGTERM)
         try:
-            await asyncio.wait_for(asyncio.shield(proc.wait()), timeout=self.grace_s)
-        except TimeoutError:
-            pass
+            await _exited(proc, self.grace_s)
         except asyncio.CancelledError:
             _signal_group(pgid, signal.SIGKILL)
             raise
