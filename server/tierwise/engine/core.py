@@ -1,0 +1,235 @@
+"""The engine facade: the coding loop's phases behind one small API shared by the LSP server and the CLI."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+
+from tierwise.config.model import Config
+from tierwise.engine.artifacts import TaskNotFound, TaskStore, check_task_id, new_task_id
+from tierwise.engine.editing import EditReport
+from tierwise.engine.implement import run_implement
+from tierwise.engine.plan import current_plan, run_plan
+from tierwise.engine.planfile import Plan, PlanInvalid
+from tierwise.engine.ports import CheckpointPort, CommandPort, FileChange, FilesPort, ModelPort, UserPort
+from tierwise.engine.prompts import PromptError
+from tierwise.engine.quickfix import QuickFixFailed, run_quick_fix
+from tierwise.engine.refine import run_refine
+from tierwise.engine.review import apply_findings, run_review
+from tierwise.engine.session import PhaseContext
+from tierwise.engine.state import LOOP_PHASES, DiagnosticInfo, PhaseName, TaskState, UsageRecord
+from tierwise.engine.testfix import NoTestCommand, run_testfix
+from tierwise.engine.undo import run_undo
+from tierwise.gateway.types import BudgetExceeded, ModelCallFailed, NoModelConfigured
+from tierwise.runner import CommandNotRunnable
+
+STOPPED = frozenset({"failed", "budget_stopped", "cancelled"})
+"""Statuses after which ``run`` does not go on to the next phase."""
+
+_REPORTED_ERRORS = (ModelCallFailed, PlanInvalid, PromptError, NoTestCommand, CommandNotRunnable, QuickFixFailed)
+FIX_TASK_TEXT = "Make the failing checks pass"
+
+
+def parse_phases(phases: Sequence[str] | None) -> list[PhaseName]:
+    """Validated phase names in loop order (all of them when ``phases`` is None or empty)."""
+    if not phases:
+        return list(LOOP_PHASES)
+    unknown = [p for p in phases if p not in LOOP_PHASES]
+    if unknown:
+        raise ValueError(f"unknown phase {unknown[0]!r}; phases are: {', '.join(LOOP_PHASES)}")
+    return [p for p in LOOP_PHASES if p in phases]
+
+
+class Engine:
+    def __init__(
+        self,
+        root: Path,
+        config: Config,
+        *,
+        models: ModelPort,
+        files: FilesPort,
+        ui: UserPort,
+        commands: CommandPort | None = None,
+        checkpoints: CheckpointPort | None = None,
+    ) -> None:
+        self.root = Path(root)
+        self.config = config
+        self.store = TaskStore(self.root)
+        self.ctx = PhaseContext(
+            root=self.root, config=config, models=models, files=files, ui=ui, store=self.store,
+            commands=commands, checkpoints=checkpoints,
+        )
+
+    # -- queries ------------------------------------------------------------------------------------------
+    def status(self, task_id: str | None = None) -> TaskState | None:
+        try:
+            return self.store.resolve(task_id)
+        except TaskNotFound:
+            return None
+
+    def tasks(self) -> list[TaskState]:
+        return self.store.list()
+
+    def usage(self, task_id: str) -> list[UsageRecord]:
+        return self.store.usage(task_id)
+
+    # -- single phases ------------------------------------------------------------------------------------
+    def new_task(
+        self, task: str, *, paths: Sequence[str] = (), task_id: str | None = None,
+        phases: Sequence[str] | None = None,
+    ) -> TaskState:
+        if not task.strip():
+            raise ValueError("the task text is empty; describe what to do")
+        task_id = check_task_id(task_id) if task_id else new_task_id(task)
+        if self.store.exists(task_id):
+            raise ValueError(f"task {task_id} already exists; resume it or pick another id")
+        state = TaskState(id=task_id, task=task.strip(), paths=list(paths), phases=parse_phases(phases))
+        self.store.save(state)
+        return state
+
+    async def plan(self, task: str, *, paths: Sequence[str] = (), task_id: str | None = None) -> TaskState:
+        state = self.new_task(task, paths=paths, task_id=task_id)
+        return await self._phase(state, "plan")
+
+    async def refine(self, task_id: str) -> TaskState:
+        return await self._phase(self.store.load(task_id), "refine")
+
+    async def implement(self, task_id: str) -> TaskState:
+        return await self._phase(self.store.load(task_id), "implement")
+
+    async def test_fix(self, task_id: str | None = None) -> TaskState:
+        state = self.status(task_id) if task_id is None else self.store.load(task_id)
+        if state is None:
+            state = self.new_task(FIX_TASK_TEXT, phases=["fix"])
+        return await self._phase(state, "fix")
+
+    async def review(self, task_id: str | None = None) -> TaskState:
+        return await self._phase(self.store.resolve(task_id), "review")
+
+    # -- the whole loop -----------------------------------------------------------------------------------
+    async def run(
+        self,
+        task: str,
+        *,
+        phases: Sequence[str] | None = None,
+        resume: str | None = None,
+        approve: bool = True,
+        paths: Sequence[str] = (),
+        task_id: str | None = None,
+    ) -> TaskState:
+        """Run the requested phases in order; with ``resume``, continue a task from its last finished step.
+
+        ``approve``: show PLAN.md and ask (UserPort.confirm) before implementing it."""
+        if resume is not None:
+            state = self.store.load(resume)
+            if phases:
+                state.phases = parse_phases(phases)
+            state.status = "running"
+            self.store.save(state)
+        else:
+            state = self.new_task(task, paths=paths, task_id=task_id, phases=phases)
+        for phase in LOOP_PHASES:
+            if phase not in state.phases or state.is_complete(phase):
+                continue
+            needs_approval = phase == "implement" and approve and not state.plan_approved
+            if needs_approval and not await self._approve(state):
+                return state
+            state = await self._phase(state, phase)
+            if state.status in STOPPED:
+                return state
+        state.status = "done"
+        self.store.save(state)
+        return state
+
+    async def _approve(self, state: TaskState) -> bool:
+        if state.plan_path:
+            await self.ctx.ui.show_document(state.plan_path)
+        ok = await self.ctx.ui.confirm(
+            "Implement this plan?", f"Edit {state.plan_path or 'PLAN.md'} first if you want changes."
+        )
+        if ok:
+            state.plan_approved = True
+        else:
+            state.status = "cancelled"
+            state.message = f"plan not approved; edit PLAN.md and resume with: tierwise run --resume {state.id}"
+        self.store.save(state)
+        return ok
+
+    # -- phase runner -------------------------------------------------------------------------------------
+    async def _phase(self, state: TaskState, phase: PhaseName) -> TaskState:
+        bodies: dict[PhaseName, Callable[[TaskState], Awaitable[object]]] = {
+            "plan": lambda s: run_plan(self.ctx, s),
+            "refine": lambda s: run_refine(self.ctx, s),
+            "implement": lambda s: run_implement(self.ctx, s),
+            "fix": self._fix_body,
+            "review": self._review_body,
+        }
+        state.phase = phase
+        state.status = "running"
+        state.message = None
+        self.store.save(state)
+        self.ctx.progress(state, phase, f"{phase} started", kind="begin")
+        try:
+            await bodies[phase](state)
+        except BudgetExceeded as err:
+            return self._stop(state, "budget_stopped", f"{err}; resume with: tierwise run --resume {state.id}")
+        except asyncio.CancelledError:
+            self._stop(state, "resumable", f"cancelled during {phase}; resume with: tierwise run --resume {state.id}")
+            raise
+        except NoModelConfigured as err:
+            self._stop(state, "failed", str(err))
+            raise
+        except _REPORTED_ERRORS as err:
+            return self._stop(state, "failed", str(err))
+        except Exception as err:
+            self._stop(state, "failed", f"internal error in {phase}: {type(err).__name__}: {err}")
+            raise
+        state.complete(phase)
+        state.status = "done" if all(state.is_complete(p) for p in state.phases) else "resumable"
+        self.store.save(state)
+        self.ctx.progress(state, phase, f"{phase} finished", kind="end")
+        return state
+
+    def _stop(self, state: TaskState, status: str, message: str) -> TaskState:
+        state.status = status  # type: ignore[assignment]
+        state.message = message
+        self.store.save(state)
+        self.ctx.ui.notify("error" if status == "failed" else "warning", message)
+        return state
+
+    async def _lenient_plan(self, state: TaskState) -> tuple[str, Plan | None]:
+        if state.plan_path is None and self.store.read(state.id, "PLAN.md") is None:
+            return "", None
+        try:
+            return await current_plan(self.ctx, state, check_files=False)
+        except PlanInvalid as err:
+            self.ctx.ui.notify("warning", f"PLAN.md is not valid any more ({'; '.join(err.errors)}); going on")
+            return self.store.read(state.id, "PLAN.md") or "", None
+
+    async def _fix_body(self, state: TaskState) -> None:
+        plan_text, plan = await self._lenient_plan(state)
+        await run_testfix(self.ctx, state, plan_text, plan)
+
+    async def _review_body(self, state: TaskState) -> None:
+        plan_text, _plan = await self._lenient_plan(state)
+        await run_review(self.ctx, state, plan_text)
+
+    # -- after the loop -----------------------------------------------------------------------------------
+    async def apply_findings(
+        self, task_id: str | None = None, indices: Sequence[int] | None = None
+    ) -> dict[int, EditReport]:
+        state = self.store.resolve(task_id)
+        return await apply_findings(self.ctx, state, indices)
+
+    async def undo(self, task_id: str | None = None, *, force: bool = False) -> list[str]:
+        state = self.store.resolve(task_id)
+        return await run_undo(self.ctx, state, force=force)
+
+    async def quick_fix(self, path: str, diagnostic: DiagnosticInfo) -> list[FileChange]:
+        return await run_quick_fix(self.ctx, path, diagnostic, self.tasks())
+
+    async def commit_message(self, task_id: str | None = None) -> str:
+        from tierwise.engine.commit import write_commit_message
+
+        return await write_commit_message(self.ctx, self.store.resolve(task_id))

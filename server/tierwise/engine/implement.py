@@ -1,0 +1,110 @@
+"""Phase 3, implement: one fresh model session per plan file, in the plan's order, with chunked edits.
+
+Refused blocks go back to the model with the edit engine's explanation, at most
+``config.loop.implement_rounds`` times per file. Deletions need no model. Files are checkpointed before
+their first edit.
+"""
+
+from __future__ import annotations
+
+from tierwise.engine.context import file_block, files_section, read_conventions, read_documents
+from tierwise.engine.editing import EditReport, Gate
+from tierwise.engine.plan import current_plan
+from tierwise.engine.planfile import Plan, PlanFile
+from tierwise.engine.ports import FileChange
+from tierwise.engine.prompts import EDIT_FORMAT, render_prompt
+from tierwise.engine.session import PhaseContext
+from tierwise.engine.state import TaskState
+from tierwise.engine.steps import apply_step, text_digest
+from tierwise.gateway.types import Message
+
+CONTEXT_BUDGET_TOKENS = 6000
+FILE_MAX_CHARS = 80_000
+
+
+def _gate_for(plan: Plan, path: str) -> Gate:
+    planned = set(plan.paths())
+
+    def gate(block_path: str) -> str | None:
+        if block_path == path or block_path in planned:
+            return None
+        return f"{block_path} is not in the plan's Files section; edit only `{path}` in this step"
+
+    return gate
+
+
+async def _retry_text(ctx: PhaseContext, report: EditReport, path: str) -> str:
+    doc = await ctx.files.read(path)
+    current = file_block(path, doc.text, max_chars=FILE_MAX_CHARS)
+    return f"{report.retry_message}\n\nThe current content of `{path}`:\n{current}"
+
+
+async def implement_file(
+    ctx: PhaseContext, state: TaskState, plan_text: str, plan: Plan, index: int, item: PlanFile
+) -> bool:
+    """Edit one file; True when every block ended applied."""
+    doc = await ctx.files.read(item.path)
+    others = [p for p in [*plan.paths(include_deleted=False), *state.paths] if p != item.path]
+    context_docs = [d for d in await read_documents(ctx.files, others) if d.text is not None]
+    variables = {
+        "task": state.task,
+        "plan": plan_text,
+        "path": item.path,
+        "action": item.action,
+        "description": item.description or "(see the plan)",
+        "file_text": file_block(item.path, doc.text, max_chars=FILE_MAX_CHARS),
+        "context_files": files_section(context_docs, CONTEXT_BUDGET_TOKENS) if context_docs else "(none)",
+        "conventions": await read_conventions(ctx.files),
+        "edit_format": EDIT_FORMAT,
+    }
+    conversation: list[Message] = render_prompt("implement", variables, ctx.root)
+    rounds = ctx.config.loop.implement_rounds
+    gate = _gate_for(plan, item.path)
+    for round_no in range(rounds + 1):
+        step = f"implement/{index}/r{round_no}"
+        reply = await ctx.call(state, "implement", step, "implement", conversation, round=round_no)
+        report = await apply_step(ctx, state, step, reply.text, gate=gate)
+        if report.all_applied:
+            ctx.progress(state, "implement", f"{item.path}: {report.blocks} blocks applied", round=round_no)
+            return True
+        refused = len(report.refused) or ("no blocks" if not report.blocks else "some")
+        ctx.progress(state, "implement", f"{item.path}: {refused} blocks refused", round=round_no)
+        if round_no == rounds:
+            break
+        conversation = [
+            *conversation,
+            Message(role="assistant", content=reply.text),
+            Message(role="user", content=await _retry_text(ctx, report, item.path)),
+        ]
+    ctx.ui.notify("warning", f"{item.path}: edit blocks still refused after {rounds + 1} rounds; see the edit report")
+    return False
+
+
+async def delete_file(ctx: PhaseContext, state: TaskState, item: PlanFile) -> None:
+    doc = await ctx.files.read(item.path)
+    if doc.text is None:
+        return
+    await ctx.checkpoint(state, [item.path])
+    outcome = await ctx.files.apply([FileChange(path=item.path, base=doc, new_text=None)])
+    if outcome.ok:
+        state.written[item.path] = text_digest(None)
+    else:
+        ctx.ui.notify("warning", f"{item.path}: not deleted ({outcome.rejected.get(item.path, 'refused')})")
+
+
+async def run_implement(ctx: PhaseContext, state: TaskState) -> None:
+    plan_text, plan = await current_plan(ctx, state)
+    total = len(plan.files)
+    for index, item in enumerate(plan.files):
+        if item.path in state.implemented_files:
+            continue
+        ctx.progress(state, "implement", f"[{index + 1}/{total}] {item.action} {item.path}")
+        if item.action == "delete":
+            await delete_file(ctx, state, item)
+        else:
+            ok = await implement_file(ctx, state, plan_text, plan, index, item)
+            if not ok and item.path not in state.refused_files:
+                state.refused_files.append(item.path)
+        state.implemented_files.append(item.path)
+        ctx.save(state)
+    ctx.progress(state, "implement", f"implemented {total} files", kind="end")

@@ -1,0 +1,142 @@
+"""Prompt templates: ``prompts/<action>.md``, overridable per workspace in ``.tierwise/prompts/<action>.md``.
+
+A template is Markdown with role markers: text after ``<!-- system -->`` is the system message, text after
+``<!-- user -->`` the user message (text before any marker is system). Comments written ``<!-- # ... -->``
+are documentation and are removed. Variables use ``string.Template`` syntax (``$name`` or ``${name}``;
+``$$`` is a literal dollar). docs/prompts.md lists the variables of every action.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from string import Template
+
+from tierwise.config.model import ACTIONS
+from tierwise.gateway.types import Message
+
+_DOC_COMMENT = re.compile(r"<!--\s*#.*?-->\n?", re.S)
+_ROLE_MARKER = re.compile(r"^<!--\s*(system|user)\s*-->\s*$", re.M)
+
+PROMPT_VARIABLES: dict[str, tuple[str, ...]] = {
+    "plan": ("task", "repo_tree", "files", "conventions", "workspace"),
+    "refine": ("task", "plan", "repo_tree", "files", "conventions"),
+    "implement": (
+        "task", "plan", "path", "action", "description", "file_text", "context_files", "conventions",
+        "edit_format",
+    ),
+    "fix": (
+        "task", "plan", "test_command", "failing_tests", "log", "files", "round", "tier", "edit_format",
+        "conventions",
+    ),
+    "review": ("task", "plan", "diff", "files", "conventions", "edit_format"),
+    "quickfix": (
+        "path", "file_text", "excerpt", "diagnostic", "line", "end_line", "severity", "source", "code",
+        "conventions", "edit_format",
+    ),
+    "commit_message": ("task", "goal", "diff_stat", "diff"),
+    "summarize": ("command", "log", "max_chars"),
+}
+"""The variables each action's template may use. Unknown names in a template are errors."""
+
+EDIT_FORMAT = """\
+Answer with edit blocks only. Each block names the file on its own line, then the exact lines to find and
+the lines to put in their place:
+
+path/to/file.py
+<<<<<<< SEARCH
+exact lines copied from the current file (enough of them to be unique)
+=======
+the replacement lines
+>>>>>>> REPLACE
+
+Rules: copy SEARCH lines exactly, including indentation; keep each block small (a function or a few lines,
+never the whole file); use several blocks for several places; to create a file, leave SEARCH empty; paths
+are relative to the workspace root."""
+
+
+class PromptError(ValueError):
+    """A template that cannot be found or rendered; the message names the file and the fix."""
+
+
+def _package_dir() -> Path | None:
+    try:
+        candidate = resources.files("tierwise") / "prompts"
+    except (ModuleNotFoundError, TypeError):
+        return None
+    path = Path(str(candidate))
+    return path if path.is_dir() and any(path.glob("*.md")) else None
+
+
+def _repo_dir() -> Path:
+    return Path(__file__).resolve().parents[3] / "prompts"
+
+
+def prompt_path(action: str, root: Path | None = None) -> Path:
+    """The template file used for ``action``: the workspace override, else the packaged one."""
+    if action not in ACTIONS:
+        raise PromptError(f"unknown prompt action {action!r}; known: {', '.join(ACTIONS)}")
+    if root is not None:
+        override = root / ".tierwise" / "prompts" / f"{action}.md"
+        if override.is_file():
+            return override
+    for folder in (_package_dir(), _repo_dir()):
+        if folder is not None and (folder / f"{action}.md").is_file():
+            return folder / f"{action}.md"
+    raise PromptError(f"no prompt template for {action!r}: expected prompts/{action}.md in the tierwise package")
+
+
+def split_roles(text: str) -> list[tuple[str, str]]:
+    """[(role, template text)] from a template's role markers."""
+    text = _DOC_COMMENT.sub("", text)
+    parts: list[tuple[str, str]] = []
+    role = "system"
+    last = 0
+    for marker in _ROLE_MARKER.finditer(text):
+        chunk = text[last : marker.start()].strip()
+        if chunk:
+            parts.append((role, chunk))
+        role, last = marker.group(1), marker.end()
+    tail = text[last:].strip()
+    if tail:
+        parts.append((role, tail))
+    return parts
+
+
+def _check_variables(action: str, source: Path, template: Template) -> None:
+    allowed = set(PROMPT_VARIABLES[action])
+    for match in template.pattern.finditer(template.template):
+        name = match.group("named") or match.group("braced")
+        if match.group("invalid") is not None:
+            line = template.template[: match.start()].count("\n") + 1
+            raise PromptError(f"{source}: stray '$' near line {line} of its section; write '$$' for a dollar sign")
+        if name and name not in allowed:
+            raise PromptError(
+                f"{source}: unknown variable ${name}; {action} prompts may use: "
+                + ", ".join(f"${v}" for v in sorted(allowed))
+            )
+
+
+def render_prompt(action: str, variables: Mapping[str, object], root: Path | None = None) -> list[Message]:
+    """The messages for ``action`` with ``variables`` substituted (missing ones become empty strings)."""
+    source = prompt_path(action, root)
+    try:
+        text = source.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise PromptError(f"cannot read prompt template {source}: {err}") from None
+    values = {name: "" for name in PROMPT_VARIABLES[action]}
+    values.update({k: "" if v is None else str(v) for k, v in variables.items()})
+    messages: list[Message] = []
+    for role, chunk in split_roles(text):
+        template = Template(chunk)
+        _check_variables(action, source, template)
+        content = template.substitute(values).strip()
+        if messages and messages[-1].role == role:
+            messages[-1] = Message(role=role, content=messages[-1].content + "\n\n" + content)
+        else:
+            messages.append(Message(role=role, content=content))  # type: ignore[arg-type]
+    if not any(m.role == "user" for m in messages):
+        raise PromptError(f"{source}: no '<!-- user -->' section; a prompt needs a user message")
+    return messages

@@ -1,0 +1,90 @@
+"""Quick fix of one diagnostic: the review's own suggestion when it covers the lines, else the quickfix tier.
+
+Returns ``FileChange``s without applying them; the driver applies (the editor as a workspace edit).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from tierwise.edits import parse_reply
+from tierwise.engine.context import file_block, read_conventions
+from tierwise.engine.editing import plan_reply
+from tierwise.engine.paths import normalize_relpath
+from tierwise.engine.ports import FileChange
+from tierwise.engine.prompts import EDIT_FORMAT, render_prompt
+from tierwise.engine.session import PhaseContext
+from tierwise.engine.state import DiagnosticInfo, Finding, TaskState
+
+EXCERPT_RADIUS = 12
+
+
+class QuickFixFailed(RuntimeError):
+    """No usable edit for the diagnostic; the message says why."""
+
+
+def excerpt(text: str, start: int, end: int, radius: int = EXCERPT_RADIUS) -> str:
+    lines = text.splitlines()
+    first = max(1, start - radius)
+    last = min(len(lines), end + radius)
+    width = len(str(last))
+    return "\n".join(f"{n:>{width}} | {lines[n - 1]}" for n in range(first, last + 1))
+
+
+def matching_finding(tasks: Sequence[TaskState], path: str, diagnostic: DiagnosticInfo) -> Finding | None:
+    """The newest review finding with a suggestion whose lines overlap the diagnostic's."""
+    for state in reversed(tasks):
+        for finding in state.findings:
+            if (
+                finding.path == path
+                and finding.suggestion
+                and finding.line <= diagnostic.end_line
+                and diagnostic.start_line <= finding.end_line
+                and (finding.message.strip() in diagnostic.message or diagnostic.message in finding.message)
+            ):
+                return finding
+    return None
+
+
+async def _changes_for(ctx: PhaseContext, text: str, path: str) -> list[FileChange]:
+    blocks = [b for b in parse_reply(text)]
+    if not blocks:
+        raise QuickFixFailed("the answer contained no edit blocks")
+    result, changes = await plan_reply(ctx.files, ctx.root, blocks)
+    if result.refused:
+        raise QuickFixFailed("the fix does not apply to the current text: " + (result.refused[0].message or ""))
+    outside = [c.path for c in changes if c.path != path]
+    if outside:
+        raise QuickFixFailed(f"the fix edits other files ({', '.join(outside)}); refused")
+    return changes
+
+
+async def run_quick_fix(
+    ctx: PhaseContext, path: str, diagnostic: DiagnosticInfo, tasks: Sequence[TaskState]
+) -> list[FileChange]:
+    path = normalize_relpath(ctx.root, path)
+    finding = matching_finding(tasks, path, diagnostic)
+    if finding is not None and finding.suggestion:
+        try:
+            return await _changes_for(ctx, finding.suggestion, path)
+        except QuickFixFailed:
+            pass  # the suggestion went stale; ask the model
+    doc = await ctx.files.read(path)
+    if doc.text is None:
+        raise QuickFixFailed(f"{path} does not exist")
+    variables = {
+        "path": path,
+        "file_text": file_block(path, doc.text, max_chars=60_000),
+        "excerpt": excerpt(doc.text, diagnostic.start_line, diagnostic.end_line),
+        "diagnostic": diagnostic.message,
+        "line": diagnostic.start_line,
+        "end_line": diagnostic.end_line,
+        "severity": diagnostic.severity,
+        "source": diagnostic.source or "the editor",
+        "code": diagnostic.code or "",
+        "conventions": await read_conventions(ctx.files),
+        "edit_format": EDIT_FORMAT,
+    }
+    messages = render_prompt("quickfix", variables, ctx.root)
+    completion = await ctx.models.complete("quickfix", messages)
+    return await _changes_for(ctx, completion.text, path)

@@ -1,0 +1,123 @@
+"""The task state persisted in ``.tierwise/tasks/<id>/task.json`` and the engine's boundary models.
+
+Pure data (pydantic v2): ``TaskState`` is what drivers show, ``Finding`` is one review finding,
+``DiagnosticInfo`` is what an editor hands the quick-fix phase.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+TaskStatus = Literal["running", "done", "failed", "budget_stopped", "cancelled", "resumable"]
+PhaseName = Literal["plan", "refine", "implement", "fix", "review"]
+Severity = Literal["error", "warning", "info", "hint"]
+
+LOOP_PHASES: tuple[PhaseName, ...] = ("plan", "refine", "implement", "fix", "review")
+"""The phases of ``run``, in order."""
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Finding(BaseModel):
+    """One review finding. Lines are 1-based and inclusive."""
+
+    path: str
+    line: int = Field(ge=1)
+    end_line: int = Field(ge=1)
+    severity: Severity = "warning"
+    message: str
+    suggestion: str | None = Field(default=None, description="A fix in chunked-edit (SEARCH/REPLACE) form.")
+
+
+class DiagnosticInfo(BaseModel):
+    """An editor diagnostic the user asked a quick fix for. Lines are 1-based and inclusive."""
+
+    message: str
+    start_line: int = Field(ge=1)
+    end_line: int = Field(ge=1)
+    severity: Severity = "warning"
+    source: str | None = None
+    code: str | None = None
+
+
+class FixProgress(BaseModel):
+    """Where the test-and-fix loop stands, so that a resume continues instead of restarting."""
+
+    round: int = 0
+    rung: int = 0
+    failures_at_rung: int = 0
+    last_signature: str | None = None
+    stopped_reason: str | None = None
+
+
+class TaskState(BaseModel):
+    id: str
+    task: str
+    phase: PhaseName = "plan"
+    status: TaskStatus = "running"
+    phases: list[PhaseName] = Field(default_factory=lambda: list(LOOP_PHASES), description="Phases requested.")
+    completed_phases: list[PhaseName] = Field(default_factory=list)
+    paths: list[str] = Field(default_factory=list, description="Files the user named or had open.")
+    tiers_used: list[str] = Field(default_factory=list)
+    models_used: list[str] = Field(default_factory=list)
+    calls: int = 0
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost_usd: float = 0.0
+    saved_usd: float = 0.0
+    plan_path: str | None = None
+    review_path: str | None = None
+    findings: list[Finding] = Field(default_factory=list)
+    implemented_files: list[str] = Field(default_factory=list, description="Plan files whose implement step ended.")
+    refused_files: list[str] = Field(default_factory=list, description="Files left with refused edit blocks.")
+    touched_files: list[str] = Field(default_factory=list, description="Files the task edited (checkpointed).")
+    written: dict[str, str | None] = Field(
+        default_factory=dict, description="Digest of each file's text as the task last wrote it (None: deleted)."
+    )
+    applied_steps: list[str] = Field(default_factory=list, description="Steps whose edits were applied.")
+    plan_approved: bool = False
+    fix: FixProgress = Field(default_factory=FixProgress)
+    tests_passed: bool | None = None
+    test_command: str | None = None
+    message: str | None = Field(default=None, description="Why the task stopped, failed or needs the user.")
+    created: datetime = Field(default_factory=utc_now)
+    updated: datetime = Field(default_factory=utc_now)
+
+    def record_usage(self, tier: str, model: str, tokens_in: int, tokens_out: int, cost: float, saved: float) -> None:
+        self.calls += 1
+        self.tokens_in += tokens_in
+        self.tokens_out += tokens_out
+        self.cost_usd += cost
+        self.saved_usd += saved
+        if tier not in self.tiers_used:
+            self.tiers_used.append(tier)
+        if model not in self.models_used:
+            self.models_used.append(model)
+
+    def complete(self, phase: PhaseName) -> None:
+        if phase not in self.completed_phases:
+            self.completed_phases.append(phase)
+
+    def is_complete(self, phase: PhaseName) -> bool:
+        return phase in self.completed_phases
+
+
+class UsageRecord(BaseModel):
+    """One model call of a task, as copied into ``usage.jsonl`` of the task folder."""
+
+    phase: str
+    step: str
+    action: str
+    tier: str
+    model: str
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost_usd: float = 0.0
+    saved_usd: float = 0.0
+    scripted: bool = False
+    time: datetime = Field(default_factory=utc_now)

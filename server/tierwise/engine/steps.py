@@ -1,0 +1,44 @@
+"""Applying a step's reply exactly once, even across a resume.
+
+A step's edit report is stored in ``edits/<step>.json`` and the step is marked applied in task.json; a
+resumed run replays the stored report instead of applying the same blocks a second time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from tierwise.engine.artifacts import step_file_name
+from tierwise.engine.editing import EditReport, Gate, apply_reply
+from tierwise.engine.session import PhaseContext
+from tierwise.engine.state import TaskState
+
+
+def text_digest(text: str | None) -> str | None:
+    return None if text is None else hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+async def apply_step(
+    ctx: PhaseContext, state: TaskState, step: str, reply_text: str, *, gate: Gate | None = None
+) -> EditReport:
+    name = f"edits/{step_file_name(step)}.json"
+    if step in state.applied_steps:
+        stored = ctx.store.read(state.id, name)
+        if stored:
+            try:
+                return EditReport.from_dict(json.loads(stored))
+            except (json.JSONDecodeError, TypeError, ValueError):
+                pass
+
+    async def before_write(paths: list[str]) -> None:
+        await ctx.checkpoint(state, paths)
+
+    report = await apply_reply(ctx.files, ctx.root, reply_text, before_write=before_write, gate=gate)
+    for path in report.applied_files:
+        doc = await ctx.files.read(path)
+        state.written[path] = text_digest(doc.text)
+    ctx.store.write_json(state.id, name, report.to_dict())
+    state.applied_steps.append(step)
+    ctx.save(state)
+    return report

@@ -1,0 +1,221 @@
+"""Phase 4, test and self-heal: run the checks, and on failure ask the fix ladder for chunked edits.
+
+Rules (docs/loop.md explains them for users):
+- checks are the test command (configured or detected) and then the lint command, when configured;
+- after a fix round the failing tests are re-run first (when the runner can select tests), then the full
+  suite and lint; success is declared only after a full run passes;
+- at most ``loop.fix_rounds`` rounds; a rung of the ladder gets ``escalate_after`` failed rounds, then the
+  next (stronger) tier takes over;
+- when a round leaves the same failure unchanged (same signature), the tier is not making progress: the
+  loop escalates at once, and stops early when there is no stronger tier left;
+- fix edits may not touch test files unless the plan lists them (a test is never "fixed" away).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from tierwise.engine.context import files_section, read_conventions, read_documents
+from tierwise.engine.editing import Gate
+from tierwise.engine.planfile import Plan
+from tierwise.engine.ports import CommandResult
+from tierwise.engine.prompts import EDIT_FORMAT, render_prompt
+from tierwise.engine.session import PhaseContext
+from tierwise.engine.state import TaskState
+from tierwise.engine.steps import apply_step
+from tierwise.gateway.types import ModelCallFailed, NoModelConfigured
+from tierwise.runner import detect_test_command, parse_failures, rerun_command, trim_log
+
+FILES_BUDGET_TOKENS = 8000
+_TEST_FILE = re.compile(r"(^|/)(tests?|__tests__|spec)/|(^|/)test_[^/]*$|_test\.[^/]+$|\.(test|spec)\.[^/]+$")
+
+
+@dataclass(frozen=True)
+class Check:
+    kind: str  # "test" | "lint"
+    command: str
+
+
+@dataclass(frozen=True)
+class Failure:
+    check: Check
+    result: CommandResult
+    failing_tests: list[str]
+    files: list[str]
+    signature: str
+    summary: str
+
+
+class NoTestCommand(LookupError):
+    """Neither a configured nor a detectable test command."""
+
+
+def is_test_file(path: str) -> bool:
+    return bool(_TEST_FILE.search(PurePosixPath(path).as_posix()))
+
+
+def fix_gate(plan: Plan | None) -> Gate:
+    planned = set(plan.paths()) if plan is not None else set()
+
+    def gate(path: str) -> str | None:
+        if is_test_file(path) and path not in planned:
+            return f"{path} is a test file; fix the code under test, not the test (the plan does not list it)"
+        return None
+
+    return gate
+
+
+def checks_for(ctx: PhaseContext, state: TaskState) -> list[Check]:
+    command = state.test_command or ctx.config.loop.test_command or detect_test_command(ctx.root)
+    if not command:
+        raise NoTestCommand(
+            "no test command: set loop.test_command in tierwise.toml (none could be detected in "
+            f"{ctx.root})"
+        )
+    state.test_command = command
+    checks = [Check("test", command)]
+    if ctx.config.loop.lint_command:
+        checks.append(Check("lint", ctx.config.loop.lint_command))
+    return checks
+
+
+def _signature(result: CommandResult, parsed_signature: str) -> str:
+    if parsed_signature:
+        return parsed_signature
+    tail = "\n".join(result.output.strip().splitlines()[-20:])
+    tail = re.sub(r"\d+(\.\d+)?s\b", "<t>", tail)
+    return "raw:" + hashlib.sha256(tail.encode()).hexdigest()[:16]
+
+
+async def _run(ctx: PhaseContext, state: TaskState, check: Check, command: str, label: str) -> CommandResult:
+    assert ctx.commands is not None
+    ctx.progress(state, "fix", f"running {check.kind}: {command}")
+    result = await ctx.commands.run(command, cwd=ctx.root, timeout_s=ctx.config.loop.test_timeout_s)
+    status = "passed" if result.passed else f"failed (exit {result.exit_code})"
+    ctx.store.write(state.id, f"tests/{label}.log", f"$ {command}\n{result.output}\n[{status}]\n")
+    ctx.progress(state, "fix", f"{check.kind} {status} in {result.duration_s:.1f}s")
+    return result
+
+
+async def run_checks(ctx: PhaseContext, state: TaskState, checks: list[Check], label: str) -> Failure | None:
+    """Run every check in order; the first failure, or None when all pass."""
+    for check in checks:
+        result = await _run(ctx, state, check, check.command, f"{label}-{check.kind}")
+        if not result.passed:
+            report = parse_failures(result.output, ctx.root)
+            return Failure(check, result, report.failing_tests, report.files, _signature(result, report.signature),
+                           report.summary)
+    return None
+
+
+async def _log_for_model(ctx: PhaseContext, state: TaskState, failure: Failure, round_no: int) -> str:
+    limit = ctx.config.loop.max_log_chars
+    output = failure.result.output
+    if len(output) <= limit:
+        return output.strip()
+    trimmed = trim_log(output, limit)
+    try:
+        messages = render_prompt(
+            "summarize",
+            {"command": failure.check.command, "log": trim_log(output, limit * 4), "max_chars": limit},
+            ctx.root,
+        )
+        reply = await ctx.call(state, "fix", f"fix/{round_no}/summarize", "summarize", messages, round=round_no)
+    except (NoModelConfigured, ModelCallFailed):
+        return trimmed
+    summary = reply.text.strip()
+    return summary if 0 < len(summary) <= limit else trimmed
+
+
+async def _fix_round(ctx: PhaseContext, state: TaskState, plan_text: str, plan: Plan | None,
+                     failure: Failure, round_no: int, tier: str) -> int:
+    """Ask ``tier`` for a fix and apply it; returns the number of files changed."""
+    involved = [*failure.files, *(plan.paths(include_deleted=False) if plan else []), *state.touched_files]
+    docs = [d for d in await read_documents(ctx.files, involved) if d.text is not None]
+    variables = {
+        "task": state.task,
+        "plan": plan_text or "(no plan: make the failing checks pass)",
+        "test_command": failure.check.command,
+        "failing_tests": ", ".join(failure.failing_tests) or failure.summary,
+        "log": await _log_for_model(ctx, state, failure, round_no),
+        "files": files_section(docs, FILES_BUDGET_TOKENS) if docs else "(no project file identified)",
+        "round": round_no,
+        "tier": tier,
+        "edit_format": EDIT_FORMAT,
+        "conventions": await read_conventions(ctx.files),
+    }
+    messages = render_prompt("fix", variables, ctx.root)
+    step = f"fix/{round_no}"
+    reply = await ctx.call(state, "fix", step, "fix", messages, tier=tier, round=round_no)
+    report = await apply_step(ctx, state, step, reply.text, gate=fix_gate(plan))
+    if report.refused or not report.blocks:
+        ctx.progress(state, "fix", f"round {round_no}: {len(report.refused)} blocks refused", round=round_no)
+    return len(report.applied_files)
+
+
+async def _after_fix(ctx: PhaseContext, state: TaskState, checks: list[Check], failure: Failure,
+                     round_no: int) -> Failure | None:
+    """Re-run the failing tests first, then everything."""
+    if failure.check.kind == "test":
+        focused = rerun_command(failure.check.command, failure.failing_tests)
+        if focused and focused != failure.check.command:
+            result = await _run(ctx, state, failure.check, focused, f"round-{round_no}-failing")
+            if not result.passed:
+                report = parse_failures(result.output, ctx.root)
+                return Failure(failure.check, result, report.failing_tests or failure.failing_tests,
+                               report.files, _signature(result, report.signature), report.summary)
+    return await run_checks(ctx, state, checks, f"round-{round_no}-full")
+
+
+async def run_testfix(ctx: PhaseContext, state: TaskState, plan_text: str, plan: Plan | None) -> bool:
+    """Run the bounded test-and-fix loop; True when every check passes at the end."""
+    if ctx.commands is None:
+        raise NoTestCommand("no command runner is available to run the tests")
+    checks = checks_for(ctx, state)
+    ctx.save(state)
+    progress = state.fix
+    ladder = ctx.models.ladder("fix")
+    escalate_after = ctx.models.escalate_after("fix")
+    failure = await run_checks(ctx, state, checks, f"round-{progress.round}-start")
+    max_rounds = ctx.config.loop.fix_rounds
+    while failure is not None:
+        if progress.round >= max_rounds:
+            progress.stopped_reason = f"still failing after {max_rounds} fix rounds"
+            break
+        round_no = progress.round + 1
+        tier = ladder[min(progress.rung, len(ladder) - 1)]
+        ctx.progress(state, "fix", f"round {round_no}/{max_rounds} on {tier}: {failure.summary}", tier=tier,
+                     round=round_no)
+        await _fix_round(ctx, state, plan_text, plan, failure, round_no, tier)
+        progress.round = round_no
+        before = failure.signature
+        failure = await _after_fix(ctx, state, checks, failure, round_no)
+        if failure is None:
+            break
+        top = progress.rung >= len(ladder) - 1
+        if failure.signature == before:
+            if top:
+                progress.stopped_reason = "the same failure repeated unchanged on the strongest tier"
+                ctx.save(state)
+                break
+            progress.rung += 1
+            progress.failures_at_rung = 0
+            ctx.progress(state, "fix", f"same failure again; escalating to {ladder[progress.rung]}")
+        else:
+            progress.failures_at_rung += 1
+            if progress.failures_at_rung >= escalate_after and not top:
+                progress.rung += 1
+                progress.failures_at_rung = 0
+                ctx.progress(state, "fix", f"escalating to {ladder[progress.rung]}")
+        progress.last_signature = failure.signature
+        ctx.save(state)
+    state.tests_passed = failure is None
+    if failure is None:
+        progress.stopped_reason = None
+    else:
+        state.message = f"{failure.check.kind} still failing: {progress.stopped_reason}; {failure.summary}"
+    ctx.save(state)
+    return failure is None
