@@ -1,0 +1,56 @@
+"""Property tests: random old/new pairs round-trip through blocks and through minimal text edits."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tierwise.edits import (
+    apply_text_edits,
+    format_blocks,
+    make_blocks,
+    minimal_text_edits,
+    parse_reply,
+    plan_edits,
+)
+
+TEXT_ALPHABET = st.sampled_from(["a", "b", " ", "\n", "\r", "\r\n", "é", "🙂", "e\u0301", "中", "\t", "x"])
+texts = st.lists(TEXT_ALPHABET, max_size=40).map("".join)
+
+LINES = st.sampled_from(
+    ["", "x", "y", "    x", "    y", "  z ", "...", "def f():", "    return 1", "é🙂", "```", "# rest unchanged", "}"]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(old=texts, new=texts, encoding=st.sampled_from(["utf-16", "utf-8", "utf-32"]))
+def test_minimal_text_edits_round_trip(old: str, new: str, encoding: str) -> None:
+    edits = minimal_text_edits(old, new, encoding)  # type: ignore[arg-type]
+    assert apply_text_edits(old, edits, encoding) == new  # type: ignore[arg-type]
+    starts = [(e.start_line, e.start_character) for e in edits]
+    ends = [(e.end_line, e.end_character) for e in edits]
+    assert all(s <= e for s, e in zip(starts, ends, strict=True))
+    assert all(ends[k] < starts[k + 1] for k in range(len(edits) - 1))  # sorted, not even touching
+    assert (old == new) == (edits == [])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    old_lines=st.lists(LINES, min_size=1, max_size=30),
+    new_lines=st.lists(LINES, max_size=30),
+    crlf=st.booleans(),
+)
+def test_blocks_round_trip(old_lines: list[str], new_lines: list[str], crlf: bool) -> None:
+    newline = "\r\n" if crlf else "\n"
+    old = "".join(line + newline for line in old_lines)
+    new = "".join(line + newline for line in new_lines)
+    if not old.strip():
+        return  # blank old files are created whole
+    reply = format_blocks(make_blocks(old, new, "pkg/m.py"))
+    result = plan_edits(parse_reply(reply), Path("/nowhere"), read=lambda p: old)
+    assert result.all_applied, result.retry_message()
+    expected = new if new_lines else ""
+    assert (result.files[0].new_text if result.files else old) == expected
+    assert all(b.strategy == "exact" for b in result.blocks)
