@@ -1,0 +1,108 @@
+"""Token counting without the network and without importing litellm.
+
+We use tiktoken's ``cl100k_base`` encoding. tiktoken normally downloads its BPE file; litellm ships a copy
+in ``litellm/litellm_core_utils/tokenizers/`` named by the SHA-1 of the download URL (tiktoken's cache
+key). We point ``TIKTOKEN_CACHE_DIR`` at that folder just while the encoding loads, and only when the file
+is there, so tiktoken never touches the network. When it cannot be loaded we estimate ~4 characters per
+token (rounded up). Either way the count is an estimate for models with other tokenizers; budget checks
+add a safety margin on top (see ``tierwise.gateway.budget``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import math
+import os
+import threading
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+CL100K_URL = "https://openaipublic.blob.core.windows.net/encodings/cl100k_base.tiktoken"
+TOKENS_PER_MESSAGE = 3  # OpenAI chat framing: <|start|>role\n ... <|end|>
+TOKENS_PER_REPLY = 3  # every reply is primed with <|start|>assistant<|message|>
+
+_load_lock = threading.Lock()
+
+
+def _litellm_tokenizer_dir() -> Path | None:
+    try:
+        spec = importlib.util.find_spec("litellm")
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for location in spec.submodule_search_locations:
+        folder = Path(location) / "litellm_core_utils" / "tokenizers"
+        if folder.is_dir():
+            return folder
+    return None
+
+
+@lru_cache(maxsize=1)
+def _encoding() -> Any | None:
+    """The cl100k encoding loaded from litellm's bundled copy, or None when that is not possible."""
+    folder = _litellm_tokenizer_dir()
+    if folder is None:
+        return None
+    cache_key = hashlib.sha1(CL100K_URL.encode()).hexdigest()
+    if not (folder / cache_key).is_file():
+        return None  # tiktoken would try to download it: never do that
+    try:
+        import tiktoken
+    except ImportError:
+        return None
+    with _load_lock:
+        previous = os.environ.get("TIKTOKEN_CACHE_DIR")
+        os.environ["TIKTOKEN_CACHE_DIR"] = str(folder)
+        try:
+            return tiktoken.get_encoding("cl100k_base")
+        except Exception:  # noqa: BLE001 - any failure means "use the estimate"
+            return None
+        finally:
+            if previous is None:
+                os.environ.pop("TIKTOKEN_CACHE_DIR", None)
+            else:
+                os.environ["TIKTOKEN_CACHE_DIR"] = previous
+
+
+def tokenizer_name() -> str:
+    """``"cl100k_base"`` or ``"chars/4"``: which method ``count_tokens`` uses (for docs and logs)."""
+    return "cl100k_base" if _encoding() is not None else "chars/4"
+
+
+def count_tokens(text: str) -> int:
+    """Tokens in ``text`` (special-token text is counted as plain text)."""
+    if not text:
+        return 0
+    encoding = _encoding()
+    if encoding is None:
+        return math.ceil(len(text) / 4)
+    return len(encoding.encode(text, disallowed_special=()))
+
+
+def content_text(content: Any) -> str:
+    """The text of an OpenAI message ``content`` (a string, or a list of parts with ``text``)."""
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        parts = []
+        for part in content:
+            if isinstance(part, dict) and isinstance(part.get("text"), str):
+                parts.append(part["text"])
+            elif isinstance(part, str):
+                parts.append(part)
+        return "".join(parts)
+    return str(content)
+
+
+def count_message_tokens(messages: Iterable[tuple[str, str]]) -> int:
+    """Prompt tokens of chat messages given as ``(role, content)`` pairs, OpenAI framing included."""
+    total = TOKENS_PER_REPLY
+    for role, content in messages:
+        total += TOKENS_PER_MESSAGE + count_tokens(role) + count_tokens(content)
+    return total
