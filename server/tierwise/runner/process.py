@@ -20,8 +20,10 @@ import time
 from collections import deque
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from tierwise.engine.ports import CommandResult
+if TYPE_CHECKING:  # imported at run time inside run(): tierwise.engine imports this package
+    from tierwise.engine.ports import CommandResult
 
 DEFAULT_MAX_OUTPUT_BYTES = 2 * 1024 * 1024
 DEFAULT_GRACE_S = 3.0
@@ -160,6 +162,8 @@ class SubprocessRunner:
     async def run(
         self, command: str, *, cwd: Path, timeout_s: float, env: Mapping[str, str] | None = None
     ) -> CommandResult:
+        from tierwise.engine.ports import CommandResult
+
         argv = split_command(command)
         if not Path(cwd).is_dir():
             raise CommandNotRunnable(f"working directory {cwd} does not exist")
