@@ -24,7 +24,7 @@ _PREFIXES: tuple[str, ...] = (
     "r8_",
 )
 
-_TOKEN = re.compile(r"[A-Za-z0-9_\-\.~+/=]{16,}")
+_TOKEN = re.compile(r"[A-Za-z0-9_\-\.~+/]{16,}={0,2}")
 _NAME_LIKE = re.compile(r"^[A-Z][A-Z0-9_]*$")
 
 
