@@ -41,7 +41,7 @@ case('setup registers the server and the client starts on a project file', funct
   tierwise.setup({ cmd = F.cmd, settings = { budget = { per_task_usd = 1.5 } }, notify_progress = true })
   local cfg = vim.lsp.config.tierwise
   H.eq({ '.tierwise.toml', '.git', 'pyproject.toml' }, cfg.root_markers, 'root markers')
-  H.eq({ settings = { budget = { per_task_usd = 1.5 } }, client = 'tierwise.nvim' }, cfg.init_options, 'init options')
+  H.eq({ tierwise = { budget = { per_task_usd = 1.5 } } }, cfg.init_options, 'init options')
   H.eq({ tierwise = { budget = { per_task_usd = 1.5 } } }, cfg.settings, 'settings')
   vim.cmd.edit(work .. '/a.py')
   client = H.wait(5000, function()
@@ -51,7 +51,7 @@ case('setup registers the server and the client starts on a project file', funct
   H.eq(work, client.root_dir, 'root dir from .tierwise.toml')
   local init = F.sent[1]
   H.eq('initialize', init.method, 'first message')
-  H.eq({ settings = { budget = { per_task_usd = 1.5 } }, client = 'tierwise.nvim' }, init.params.initializationOptions,
+  H.eq({ tierwise = { budget = { per_task_usd = 1.5 } } }, init.params.initializationOptions,
     'initializationOptions sent')
 end)
 
@@ -226,14 +226,29 @@ case('showDocument opens the plan in a split, once, and reloads it', function()
 end)
 
 case('cost shows the server table in a scratch buffer', function()
-  F.answers['tierwise.cost'] = { text = '| tier | cost |\n| mid | $0.01 |' }
+  F.answers['tierwise.cost'] = {
+    taskId = 'p42', calls = 3, costUsd = 0.012, frontierCostUsd = 0.06, savedUsd = 0.048,
+    byTier = { mid = { calls = 2, costUsd = 0.011, frontierCostUsd = 0.05 }, light = { calls = 1, costUsd = 0.001, frontierCostUsd = 0.01 } },
+  }
   vim.cmd('Tierwise cost')
   local bufnr = H.wait(1000, function()
     local b = vim.fn.bufnr('tierwise://cost')
     return b > 0 and b
   end, 'the cost buffer')
-  H.eq({ '| tier | cost |', '| mid | $0.01 |' }, vim.api.nvim_buf_get_lines(bufnr, 0, -1, false), 'cost lines')
+  H.eq({
+    '# tierwise cost — task p42', '',
+    '| tier | calls | cost | on frontier |', '|---|---:|---:|---:|',
+    '| light | 1 | $0.0010 | $0.0100 |', '| mid | 2 | $0.0110 | $0.0500 |',
+    '| **total** | 3 | $0.0120 | $0.0600 |', '',
+    'Routing saved $0.0480 (80%) against running every call on the frontier tier.',
+  }, vim.api.nvim_buf_get_lines(bufnr, 0, -1, false), 'cost lines')
   H.eq({ taskId = 'p42' }, F.commands()[#F.commands()].args, 'cost of the current task')
+  local format = require('tierwise.format')
+  H.eq({ 'configuration error: tiers.mid: bad', 'running: t9 (fix)', 'tasks (newest last):',
+    '  t9  fix running  $0.5000  make it faster' }, format.status_lines({
+    configured = false, configError = 'tiers.mid: bad', running = { { taskId = 't9', phase = 'fix' } },
+    tasks = { { id = 't9', phase = 'fix', status = 'running', cost_usd = 0.5, task = 'make\n it faster' } },
+  }), 'status lines')
 end)
 
 case('health check runs and reports a missing executable', function()

@@ -95,34 +95,6 @@ function M.build_args(name, ctx)
   return {}, nil
 end
 
---- Lines of a result object for display: strings and lists as they are, tables as `key: value` lines.
---- @param result any
---- @return string[]
-function M.result_lines(result)
-  if result == nil or result == vim.NIL then
-    return {}
-  end
-  if type(result) == 'string' then
-    return vim.split(result, '\n', { plain = true })
-  end
-  if type(result) ~= 'table' then
-    return { tostring(result) }
-  end
-  for _, key in ipairs({ 'text', 'table', 'markdown', 'message' }) do
-    if type(result[key]) == 'string' then
-      return vim.split(result[key], '\n', { plain = true })
-    end
-  end
-  if vim.islist(result) then
-    local lines = {}
-    for _, item in ipairs(result) do
-      vim.list_extend(lines, M.result_lines(item))
-    end
-    return lines
-  end
-  return vim.split(vim.inspect(result), '\n', { plain = true })
-end
-
 --- Shows `lines` in a scratch buffer named `tierwise://NAME` in a split (reused when open).
 --- @param name string
 --- @param lines string[]
@@ -160,23 +132,22 @@ local function on_success(name, result)
     end
     return
   end
+  local format = require('tierwise.format')
   if name == 'cost' then
-    M.show_scratch('cost', M.result_lines(result))
+    M.show_scratch('cost', format.cost_lines(result))
   elseif name == 'status' then
-    if type(result) == 'table' and type(result.taskId) == 'string' then
-      state.update(result)
-    end
-    notify(table.concat(M.result_lines(result), '\n'))
+    notify(table.concat(format.status_lines(result), '\n'))
   elseif name == 'undo' then
-    local files = type(result) == 'table' and (result.restored or result.files or result) or {}
-    if vim.islist(files) and #files > 0 then
+    local files = type(result) == 'table' and result.restored or {}
+    if type(files) == 'table' and #files > 0 then
       vim.cmd('silent! checktime')
       notify('put back ' .. table.concat(files, ', '))
     else
       notify('undo: nothing to put back')
     end
   elseif name == 'cancel' then
-    notify('cancel requested')
+    local message = type(result) == 'table' and result.message or 'cancel requested'
+    notify(tostring(message), type(result) == 'table' and result.cancelled == false and vim.log.levels.WARN or nil)
   end
 end
 

@@ -105,11 +105,12 @@ function M.is_configured()
   return configured
 end
 
---- The `initializationOptions` sent to the server: the user's settings under `settings`, plus the client name.
+--- The `initializationOptions` sent to the server: the user's settings under the `tierwise` section (the
+--- server reads that section, and would take any other top-level key for a configuration key).
 --- @param opts tierwise.Options
 --- @return table
 function M.init_options(opts)
-  return { settings = vim.deepcopy(opts.settings or {}), client = 'tierwise.nvim' }
+  return { tierwise = vim.deepcopy(opts.settings or {}) }
 end
 
 --- Finds the executable for the default command: PATH first, then a virtual environment in `root`.
