@@ -1,0 +1,125 @@
+"""Configuration loading and engine construction, off the event loop.
+
+The model stack (litellm through the gateway) is imported in a worker thread after ``initialized`` (the
+gateway's warm-up), so ``initialize`` is answered at bare-pygls speed and the event loop never waits on an
+import. The first command awaits whatever is still loading.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tierwise.config.model import Config
+    from tierwise.engine import Engine
+    from tierwise.engine.ports import FilesPort, UserPort
+
+log = logging.getLogger(__name__)
+
+
+class EngineUnavailable(RuntimeError):
+    """No engine: the configuration is invalid or could not be loaded (message says why and how to fix)."""
+
+
+class EngineHost:
+    def __init__(
+        self, root: Path, files: FilesPort, ui: UserPort, report: Callable[[str, str], None]
+    ) -> None:
+        self.root = root
+        self._files = files
+        self._ui = ui
+        self._report = report  # (level, message): log / show to the user
+        self.config: Config | None = None
+        self.config_error: str | None = None
+        self._loaded = asyncio.Event()
+        self._engine: Engine | None = None
+        self._engine_for: Config | None = None
+        self._lock = asyncio.Lock()
+        self._warm: asyncio.Task[None] | None = None
+
+    # -- configuration --------------------------------------------------------------------------------
+    async def load(self, overrides: dict[str, Any]) -> bool:
+        """(Re)load the configuration; on error keep the last good one and tell the user. True when loaded."""
+        try:
+            config = await asyncio.to_thread(_load_config, self.root, overrides)
+        except Exception as err:  # ConfigError, or an unreadable file: the server stays up
+            self.config_error = str(err)
+            kept = " (keeping the previous configuration)" if self.config is not None else ""
+            self._report("error", f"tierwise configuration error{kept}:\n{err}")
+            return False
+        finally:
+            self._loaded.set()
+        self.config, self.config_error = config, None
+        return True
+
+    async def wait_loaded(self, timeout_s: float = 60.0) -> None:
+        await asyncio.wait_for(self._loaded.wait(), timeout=timeout_s)
+
+    def require_config(self) -> Config:
+        if self.config is None:
+            raise EngineUnavailable(
+                f"tierwise is not configured: {self.config_error}"
+                if self.config_error
+                else "tierwise is still loading its configuration; try again in a moment"
+            )
+        return self.config
+
+    # -- engine ---------------------------------------------------------------------------------------
+    def warm_up(self) -> None:
+        """Start importing the model stack and building the engine in a worker thread."""
+        if self._warm is None or self._warm.done():
+            self._warm = asyncio.create_task(self._warm_up())
+
+    async def _warm_up(self) -> None:
+        try:
+            await self.engine()
+        except Exception as err:  # reported again, with context, by the first command that needs it
+            log.warning("warm-up failed: %s", err)
+
+    async def engine(self) -> Engine:
+        """The engine for the current configuration, built (in a thread) on first use after a change."""
+        await self.wait_loaded()
+        config = self.require_config()
+        async with self._lock:
+            if self._engine is None or self._engine_for is not config:
+                self._engine = await asyncio.to_thread(self._construct, config)
+                self._engine_for = config
+            return self._engine
+
+    def current_engine(self) -> Engine | None:
+        """The engine if already built (for answers that must come from memory)."""
+        return self._engine if self._engine_for is self.config else None
+
+    def _construct(self, config: Config) -> Engine:
+        """Worker thread: import the engine and model stack, warm the gateway up, wire the ports."""
+        from tierwise.engine import Engine
+        from tierwise.gateway import ModelGateway
+        from tierwise.runner import SubprocessRunner
+        from tierwise.vcs import checkpoints_for
+
+        models = ModelGateway(config, self.root)
+        warm = getattr(models, "warm_up", None)
+        if callable(warm):
+            warm()
+        secrets = [
+            d.api_key_env for tier in config.tiers.values() for d in tier.deployments() if d.api_key_env
+        ]
+        return Engine(
+            self.root,
+            config,
+            models=models,
+            files=self._files,
+            ui=self._ui,
+            commands=SubprocessRunner(secret_env_names=secrets),
+            checkpoints=checkpoints_for(self.root),
+        )
+
+
+def _load_config(root: Path, overrides: dict[str, Any]) -> Config:
+    from tierwise.config.loader import load_config
+
+    return load_config(root, overrides=overrides or None)

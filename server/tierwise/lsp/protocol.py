@@ -1,0 +1,63 @@
+"""pygls' protocol with two hardenings:
+
+- a request whose params do not match the LSP schema gets an ``InvalidParams`` error reply (pygls would only
+  log it and leave the client waiting);
+- ``$/cancelRequest`` naming a ``workspace/executeCommand`` request that started a tierwise task cancels the
+  task, even after the command returned its ``{taskId}`` (commands return at once, so the request is rarely
+  still pending when the cancellation arrives).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Hashable
+from typing import Any
+
+import attrs
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
+from pygls.protocol import LanguageServerProtocol
+
+log = logging.getLogger(__name__)
+
+
+@attrs.define
+class _Discarded:
+    """A message already answered with an error; ``handle_message`` ignores it (wrong version)."""
+
+    jsonrpc: str = "discarded"
+
+
+class TierwiseProtocol(LanguageServerProtocol):
+    cancel_hook: Callable[[Hashable], bool] | None = None
+
+    def structure_message(self, data: dict[str, Any]) -> Any:
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as err:
+            if "id" in data and "method" in data and "jsonrpc" in data:
+                method = str(data.get("method"))
+                cause = err.__cause__
+                detail = _first_line(cause) if cause is not None else str(err)
+                reply = JsonRpcInvalidParams(f"invalid params for {method}: {detail}")
+                self._send_response(data["id"], error=reply.to_response_error())
+                return _Discarded()
+            raise
+
+    def _handle_cancel_notification(self, msg_id: Any) -> None:
+        hook = self.cancel_hook
+        if hook is not None and hook(msg_id):
+            log.info("request %s cancelled: cancelled the task it started", msg_id)
+        super()._handle_cancel_notification(msg_id)
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip() or type(err).__name__
+    # cattrs class validation errors carry the useful detail in their sub-exceptions
+    subs = getattr(err, "exceptions", None)
+    if subs:
+        text = f"{text}: " + "; ".join(_first_line(sub) for sub in subs[:3])
+    return text.splitlines()[0][:500]
+
+
+__all__ = ["TierwiseProtocol", "types"]

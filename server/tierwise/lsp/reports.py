@@ -1,0 +1,85 @@
+"""Answers of ``tierwise.status`` and ``tierwise.cost``, read from the task store and the cost ledger in a
+worker thread (no engine needed, so they answer while the model stack is still loading)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tierwise.lsp.session import Session
+
+MAX_TASKS = 50
+
+
+async def status(session: Session, task_id: str | None) -> dict[str, Any]:
+    root = session.require_root()
+    running = [{"taskId": r.task_id, "phase": r.phase} for r in session.tasks.running()]
+    host = session.host
+    answer: dict[str, Any] = {
+        "running": running,
+        "configured": bool(host and host.config is not None),
+        "configError": host.config_error if host else None,
+        "modelStackReady": bool(host and host.current_engine() is not None),
+    }
+    if task_id is not None:
+        state = await asyncio.to_thread(_load, root, task_id)
+        answer["task"] = state
+        answer["lastStatus"] = session.ui.last_status(task_id) if session.ui else None
+    else:
+        answer["tasks"] = await asyncio.to_thread(_list, root)
+    return answer
+
+
+async def latest_task_id(session: Session) -> str | None:
+    return await asyncio.to_thread(_latest, session.require_root())
+
+
+async def cost(session: Session, task_id: str | None) -> dict[str, Any]:
+    return await asyncio.to_thread(_cost, session.require_root(), task_id)
+
+
+def _store(root: Path) -> Any:
+    from tierwise.engine.artifacts import TaskStore
+
+    return TaskStore(root)
+
+
+def _load(root: Path, task_id: str) -> dict[str, Any]:
+    return _store(root).load(task_id).model_dump(mode="json")
+
+
+def _list(root: Path) -> list[dict[str, Any]]:
+    states = _store(root).list()
+    return [s.model_dump(mode="json", exclude={"findings", "written"}) for s in states[-MAX_TASKS:]]
+
+
+def _latest(root: Path) -> str | None:
+    state = _store(root).latest()
+    return state.id if state is not None else None
+
+
+def _cost(root: Path, task_id: str | None) -> dict[str, Any]:
+    from tierwise.gateway.ledger import Ledger
+
+    lines = Ledger(root).read(task_id)
+    by_tier: dict[str, dict[str, Any]] = {}
+    for line in lines:
+        tier = by_tier.setdefault(line.tier, {"calls": 0, "costUsd": 0.0, "frontierCostUsd": 0.0})
+        tier["calls"] += 1
+        tier["costUsd"] += line.cost_usd
+        tier["frontierCostUsd"] += line.frontier_cost_usd
+    spent = sum(line.cost_usd for line in lines)
+    frontier = sum(line.frontier_cost_usd for line in lines)
+    return {
+        "taskId": task_id,
+        "calls": len(lines),
+        "costUsd": round(spent, 6),
+        "frontierCostUsd": round(frontier, 6),
+        "savedUsd": round(frontier - spent, 6),
+        "byTier": {
+            name: {k: round(v, 6) if isinstance(v, float) else v for k, v in t.items()}
+            for name, t in by_tier.items()
+        },
+    }

@@ -1,0 +1,261 @@
+"""The tierwise language server: a pygls server whose handlers translate LSP to engine calls.
+
+Start-up path: pygls, lsprotocol and small tierwise modules only. pydantic (config), the engine, the model
+stack (litellm) and watchdog load after ``initialized``, in worker threads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+from pygls.exceptions import JsonRpcInvalidParams
+from pygls.lsp.server import LanguageServer
+from pygls.uris import to_fs_path
+
+from tierwise import __version__
+from tierwise.lsp import code_actions as ca
+from tierwise.lsp.paths import OutsideWorkspace
+from tierwise.lsp.protocol import TierwiseProtocol
+from tierwise.lsp.session import Session
+from tierwise.lsp.settings import LspOptions, section_of
+
+log = logging.getLogger(__name__)
+CONFIG_FILES = frozenset({".tierwise.toml", "pyproject.toml"})
+CONFIG_DEBOUNCE_S = 0.3
+
+
+class TierwiseServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__("tierwise", __version__, protocol_cls=TierwiseProtocol)
+        self.session = Session(self)
+        self.protocol.cancel_hook = self.session.tasks.cancel_by_request  # type: ignore[attr-defined]
+        self._config_reload: asyncio.TimerHandle | None = None
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        """Errors outside a request (a bad notification): log them; the server keeps running."""
+        log.error("server error (%s): %s", getattr(source, "__name__", source), error)
+        with contextlib.suppress(Exception):  # before initialize there is no UI yet
+            self.session.log("error", f"tierwise: {error}")
+
+    def schedule_config_reload(self, pull: bool) -> None:
+        if self._config_reload is not None:
+            self._config_reload.cancel()
+        loop = asyncio.get_running_loop()
+        self._config_reload = loop.call_later(
+            CONFIG_DEBOUNCE_S,
+            lambda: self.session.spawn(reload_config(self, pull=pull), "configuration reload"),
+        )
+
+
+def workspace_root(params: types.InitializeParams) -> Path | None:
+    uri = params.root_uri or (params.workspace_folders[0].uri if params.workspace_folders else None)
+    if uri:
+        path = to_fs_path(uri)
+        return Path(path) if path else None
+    return Path(params.root_path) if params.root_path else None
+
+
+# -- lifecycle ---------------------------------------------------------------------------------------
+def on_initialize(ls: TierwiseServer, params: types.InitializeParams) -> None:
+    root = workspace_root(params)
+    if root is not None:
+        ls.session.start(root, params.initialization_options)
+
+
+def on_initialized(ls: TierwiseServer, params: types.InitializedParams) -> None:
+    session = ls.session
+    if session.root is None:
+        ls.window_show_message(
+            types.ShowMessageParams(
+                type=types.MessageType.Warning,
+                message="tierwise needs a workspace folder; open a folder to use it.",
+            )
+        )
+        return
+    session.spawn(start_session(ls), "start-up")
+
+
+async def start_session(ls: TierwiseServer) -> None:
+    session = ls.session
+    await reload_config(ls, pull=True)
+    if session.options.warm_up and session.host is not None:
+        session.host.warm_up()
+    from tierwise.lsp.watcher import WorkspaceWatcher
+
+    watcher = WorkspaceWatcher(
+        session.require_root(), asyncio.get_running_loop(), lambda p, k: on_disk_change(ls, p, k)
+    )
+    try:
+        await watcher.start()
+        session.watcher = watcher
+    except Exception as err:  # e.g. inotify limits: edits still re-read the disk, only reloads are lost
+        session.log("warning", f"tierwise cannot watch the workspace ({err}); config changes need a restart")
+
+
+def supports_configuration_pull(ls: TierwiseServer) -> bool:
+    caps = ls.client_capabilities
+    return bool(caps and caps.workspace and caps.workspace.configuration)
+
+
+async def reload_config(ls: TierwiseServer, *, pull: bool) -> None:
+    session = ls.session
+    if pull and supports_configuration_pull(ls):
+        item = types.ConfigurationItem(section="tierwise")
+        try:
+            answer = await asyncio.wait_for(
+                ls.workspace_configuration_async(types.ConfigurationParams(items=[item])), timeout=10
+            )
+            session.settings.pulled = section_of(answer[0] if answer else None)
+        except Exception as err:
+            session.log("warning", f"workspace/configuration failed ({err}); using pushed settings")
+    session.options, problems = LspOptions.parse(section_of(session.settings.merged()).get("lsp"))
+    for problem in problems:
+        session.report("warning", f"tierwise setting ignored: {problem}")
+    if session.host is not None and await session.host.load(session.settings.config_overrides()):
+        session.log("info", "tierwise configuration loaded")
+        if session.options.warm_up:
+            session.host.warm_up()
+
+
+def on_shutdown(ls: TierwiseServer, params: None) -> None:
+    ls.session.tasks.cancel_all("the editor is shutting down")
+    if ls.session.watcher is not None:
+        ls.session.watcher.stop()
+
+
+# -- configuration and files ------------------------------------------------------------------------
+def on_did_change_configuration(ls: TierwiseServer, params: types.DidChangeConfigurationParams) -> None:
+    if ls.session.root is None:
+        return
+    settings = section_of(params.settings)
+    if settings:
+        ls.session.settings.pushed = settings
+    ls.schedule_config_reload(pull=True)
+
+
+def on_disk_change(ls: TierwiseServer, path: str, kind: str) -> None:
+    if path in CONFIG_FILES:
+        ls.session.log("info", f"{path} {kind}: reloading the tierwise configuration")
+        ls.schedule_config_reload(pull=False)
+        return
+    for running in ls.session.tasks.running():
+        ls.session.log(
+            "info", f"{path} {kind} on disk while {running.task_id} runs; it is re-read before edits"
+        )
+
+
+def _path_of(ls: TierwiseServer, uri: str) -> str | None:
+    try:
+        return ls.session.relpath(uri)
+    except OutsideWorkspace:
+        return None
+
+
+def on_did_open(ls: TierwiseServer, params: types.DidOpenTextDocumentParams) -> None:
+    path = _path_of(ls, params.text_document.uri)
+    if path is not None and ls.session.files is not None:
+        ls.session.files.buffer_changed(path)
+
+
+def on_did_close(ls: TierwiseServer, params: types.DidCloseTextDocumentParams) -> None:
+    on_did_open(ls, params)  # type: ignore[arg-type]
+
+
+def on_did_change(ls: TierwiseServer, params: types.DidChangeTextDocumentParams) -> None:
+    session = ls.session
+    path = _path_of(ls, params.text_document.uri)
+    if path is None or session.files is None:
+        return
+    changed = False
+    for change in params.content_changes:
+        changed = session.findings.on_change(path, change) or changed
+    if changed:
+        session.spawn(session.publish_findings({path}), "diagnostics update")
+    session.files.buffer_changed(path)
+
+
+# -- code actions -----------------------------------------------------------------------------------
+CODE_ACTION_OPTIONS = types.CodeActionOptions(
+    code_action_kinds=[types.CodeActionKind.QuickFix, ca.SOURCE_PLAN], resolve_provider=True
+)
+
+
+def on_code_action(ls: TierwiseServer, params: types.CodeActionParams) -> list[types.CodeAction] | None:
+    session = ls.session
+    uri = params.text_document.uri
+    path = _path_of(ls, uri)
+    if path is None:
+        return None
+    only = params.context.only
+    actions: list[types.CodeAction] = []
+    doc = session.files.open_document(path) if session.files else None
+    if ca.wanted(only, types.CodeActionKind.QuickFix) and params.context.diagnostics:
+        lazy = ca.resolve_support(ls.client_capabilities)
+        version = doc.version if doc else None
+        actions += ca.finding_actions(uri, params.context.diagnostics, lazy=lazy)
+        actions += ca.quick_fix_actions(
+            uri,
+            version,
+            params.context.diagnostics,
+            session.quick_fix_title(),
+            lazy=lazy,
+            unstructure=ls.protocol._converter.unstructure,
+        )
+    if doc is not None and ca.wanted(only, ca.SOURCE_PLAN):
+        actions += ca.source_actions(uri, path, doc.source, params.range)
+    return actions
+
+
+async def on_code_action_resolve(ls: TierwiseServer, action: types.CodeAction) -> types.CodeAction:
+    from tierwise.lsp import resolve
+
+    data = action.data if isinstance(action.data, dict) else {}
+    if data.get("kind") not in (ca.KIND_QUICKFIX, ca.KIND_FINDING):
+        return action
+    try:
+        action.edit = await resolve.edit_for(ls.session, action, data)
+    except (OutsideWorkspace, KeyError, TypeError) as err:
+        raise JsonRpcInvalidParams(f"codeAction/resolve: bad data ({err})") from None
+    return action
+
+
+def on_progress_cancel(ls: TierwiseServer, params: types.WorkDoneProgressCancelParams) -> None:
+    if not ls.session.tasks.cancel_by_token(str(params.token)):
+        log.info("progress cancel for a finished or unknown token %s", params.token)
+
+
+def create_server() -> TierwiseServer:
+    server = TierwiseServer()
+    features = [
+        (types.INITIALIZE, on_initialize, None),
+        (types.INITIALIZED, on_initialized, None),
+        (types.SHUTDOWN, on_shutdown, None),
+        (types.WORKSPACE_DID_CHANGE_CONFIGURATION, on_did_change_configuration, None),
+        (types.TEXT_DOCUMENT_DID_OPEN, on_did_open, None),
+        (types.TEXT_DOCUMENT_DID_CHANGE, on_did_change, None),
+        (types.TEXT_DOCUMENT_DID_CLOSE, on_did_close, None),
+        (types.TEXT_DOCUMENT_CODE_ACTION, on_code_action, CODE_ACTION_OPTIONS),
+        (types.CODE_ACTION_RESOLVE, on_code_action_resolve, None),
+        (types.WINDOW_WORK_DONE_PROGRESS_CANCEL, on_progress_cancel, None),
+    ]
+    for method, handler, options in features:
+        server.feature(method, options)(handler)
+    from tierwise.lsp.commands import register
+
+    register(server)
+    return server
+
+
+def serve(tcp: str | None = None) -> None:
+    """Run over stdio, or over TCP when ``tcp`` is ``HOST:PORT`` (for debugging)."""
+    server = create_server()
+    if tcp is None:
+        server.start_io()
+        return
+    host, _, port = tcp.rpartition(":")
+    server.start_tcp(host or "127.0.0.1", int(port))

@@ -1,0 +1,184 @@
+"""``UserPort`` over LSP: work-done progress, the ``tierwise/status`` notification, log/show message and
+``window/showDocument``.
+
+One fresh work-done progress token per long command. Engine progress events (whatever their own
+begin/report/end state) become ``report``s on the token of their task; the command runner owns ``begin`` and
+``end``. Every event is also sent as a ``tierwise/status`` notification for richer plugins.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from typing import TYPE_CHECKING, Any, Literal
+
+from lsprotocol import types
+
+from tierwise.lsp.paths import uri_for
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from pygls.lsp.server import LanguageServer
+
+    from tierwise.engine.ports import ProgressEvent
+    from tierwise.lsp.tasks import TaskRegistry
+
+log = logging.getLogger(__name__)
+
+STATUS_NOTIFICATION = "tierwise/status"
+_LEVELS = {
+    "info": types.MessageType.Info,
+    "warning": types.MessageType.Warning,
+    "error": types.MessageType.Error,
+}
+
+
+def status_payload(
+    task_id: str,
+    phase: str,
+    *,
+    state: str,
+    message: str = "",
+    tier: str | None = None,
+    model: str | None = None,
+    cost_usd: float = 0.0,
+    saved_usd: float = 0.0,
+) -> dict[str, Any]:
+    """The ``tierwise/status`` notification's params."""
+    return {
+        "taskId": task_id,
+        "phase": phase,
+        "tier": tier,
+        "model": model,
+        "state": state,
+        "costUsd": round(cost_usd, 6),
+        "savedUsd": round(saved_usd, 6),
+        "message": message,
+    }
+
+
+def progress_message(event: ProgressEvent) -> str:
+    """One line for a progress report: phase, tier (model), round and cost so far."""
+    parts = [event.phase]
+    if event.tier:
+        parts.append(f"{event.tier} ({event.model})" if event.model else event.tier)
+    if event.round is not None:
+        parts.append(f"round {event.round}")
+    parts.append(f"${event.cost_usd:.4f}")
+    head = " · ".join(parts)
+    return f"{head} — {event.message}" if event.message else head
+
+
+class EditorUser:
+    """``UserPort`` implementation for one LSP connection."""
+
+    def __init__(self, server: LanguageServer, root: Path, tasks: TaskRegistry) -> None:
+        self._server = server
+        self._root = root
+        self._tasks = tasks
+        self._last_status: dict[str, dict[str, Any]] = {}
+
+    # -- client capabilities -------------------------------------------------------------------------
+    def _window_caps(self) -> types.WindowClientCapabilities | None:
+        caps = self._server.client_capabilities
+        return caps.window if caps else None
+
+    @property
+    def supports_progress(self) -> bool:
+        window = self._window_caps()
+        return bool(window and window.work_done_progress)
+
+    @property
+    def supports_show_document(self) -> bool:
+        window = self._window_caps()
+        return bool(window and window.show_document and window.show_document.support)
+
+    # -- progress owned by the command runner --------------------------------------------------------
+    async def begin(self, task_id: str, phase: str, title: str) -> str | None:
+        """Create a fresh token for ``task_id``, send ``begin`` (cancellable) and the first status."""
+        self.status(status_payload(task_id, phase, state="running", message=title))
+        if not self.supports_progress:
+            return None
+        token = f"tierwise/{task_id}/{phase}/{uuid.uuid4().hex[:8]}"
+        try:
+            await asyncio.wait_for(self._server.work_done_progress.create_async(token), timeout=10)
+        except Exception as err:  # the client refused or never answered: run without a progress bar
+            log.warning("work-done progress not created: %s", err)
+            return None
+        self._tasks.set_token(task_id, token)
+        self._server.work_done_progress.begin(
+            token, types.WorkDoneProgressBegin(title=title, cancellable=True, message=f"{phase} · starting")
+        )
+        return token
+
+    def end(self, token: str | None, message: str) -> None:
+        if token is not None:
+            self._server.work_done_progress.end(token, types.WorkDoneProgressEnd(message=message))
+            self._server.work_done_progress.tokens.pop(token, None)
+
+    # -- UserPort ------------------------------------------------------------------------------------
+    def progress(self, event: ProgressEvent) -> None:
+        token = self._tasks.token_for(event.task_id)
+        if token is not None:
+            report = types.WorkDoneProgressReport(
+                message=progress_message(event), percentage=event.percentage, cancellable=True
+            )
+            self._server.work_done_progress.report(token, report)
+        self.status(
+            status_payload(
+                event.task_id,
+                event.phase,
+                state="running",
+                message=event.message,
+                tier=event.tier,
+                model=event.model,
+                cost_usd=event.cost_usd,
+                saved_usd=event.saved_usd,
+            )
+        )
+
+    def notify(self, level: Literal["info", "warning", "error"], message: str) -> None:
+        self.log(level, message)
+        if level != "info":
+            self._server.window_show_message(types.ShowMessageParams(type=_LEVELS[level], message=message))
+
+    async def confirm(self, question: str, detail: str = "") -> bool:
+        text = f"{question}\n{detail}" if detail else question
+        params = types.ShowMessageRequestParams(
+            type=types.MessageType.Info,
+            message=text,
+            actions=[types.MessageActionItem(title="Yes"), types.MessageActionItem(title="No")],
+        )
+        try:
+            answer = await self._server.window_show_message_request_async(params)
+        except Exception as err:
+            self.log("warning", f"could not ask the user ({err}); answering no")
+            return False
+        return bool(answer and answer.title == "Yes")
+
+    async def show_document(self, path: str) -> None:
+        uri = uri_for(self._root, path)
+        if not self.supports_show_document:
+            self.log("info", f"open {path} to review it: {uri}")
+            return
+        params = types.ShowDocumentParams(uri=uri, take_focus=True)
+        try:
+            result = await asyncio.wait_for(self._server.window_show_document_async(params), timeout=30)
+        except Exception as err:
+            self.log("warning", f"could not show {path}: {err}")
+            return
+        if not result or not result.success:
+            self.log("warning", f"the editor did not open {path}")
+
+    # -- plain messages -----------------------------------------------------------------------------
+    def log(self, level: Literal["info", "warning", "error"], message: str) -> None:
+        self._server.window_log_message(types.LogMessageParams(type=_LEVELS[level], message=message))
+
+    def status(self, payload: dict[str, Any]) -> None:
+        self._last_status[payload["taskId"]] = payload
+        self._server.protocol.notify(STATUS_NOTIFICATION, payload)
+
+    def last_status(self, task_id: str) -> dict[str, Any] | None:
+        return self._last_status.get(task_id)
