@@ -73,12 +73,34 @@ class BenchConfig(BaseModel):
                 raise ValueError(f"unknown phase(s) {', '.join(unknown)}; known: {', '.join(PHASES)}")
         return value
 
-    def resolve(self, base: Mapping[str, Any], scripted_tiers: Mapping[str, Any] | None = None) -> Config:
-        """The full ``Config``: ``base`` (project config as a dict) <- this config <- scripted tiers."""
+    def resolve(
+        self,
+        base: Mapping[str, Any],
+        scripted_tiers: Mapping[str, Any] | None = None,
+        overrides: Mapping[str, Any] | None = None,
+    ) -> Config:
+        """The full ``Config``: ``base`` (project config as a dict) <- this config <- ``overrides`` (the task's
+        test command), with every tier replaced by ``scripted_tiers`` in scripted mode."""
         merged = deep_merge(base, self.settings)
+        if overrides:
+            merged = deep_merge(merged, overrides)
         if scripted_tiers is not None:
-            merged["tiers"] = copy.deepcopy(dict(scripted_tiers))
+            own = merged.get("tiers") or {}
+            merged["tiers"] = {
+                name: {**_call_settings(own.get(name)), **copy.deepcopy(dict(entry))}
+                for name, entry in scripted_tiers.items()
+            }
         return Config.model_validate(merged)
+
+    def tier_names(self, base: Mapping[str, Any]) -> list[str]:
+        return list(self.resolve(base).tiers)
+
+
+def _call_settings(tier: Any) -> dict[str, Any]:
+    """What a configuration may set on a tier that scripted mode keeps (not the model or its endpoint)."""
+    if not isinstance(tier, Mapping):
+        return {}
+    return {key: tier[key] for key in ("max_tokens", "temperature", "context_window") if key in tier}
 
 
 class ScriptedSettings(BaseModel):

@@ -128,6 +128,9 @@ class BenchReport(_Record):
     records: list[RunRecord] = Field(default_factory=list)
     summaries: list[ConfigSummary] = Field(default_factory=list)
     wall_s: float = 0.0
+    suite_unchanged: bool | None = Field(
+        default=None, description="The suite folder's checksum was the same after the benchmark as before."
+    )
 
 
 def report_json_schema() -> dict[str, Any]:
