@@ -18,12 +18,11 @@ import pytest
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
-from tierwise.replay.fixtures import TEST_KEY_ENV, replay_tier_config  # noqa: E402
+from tierwise.replay.fixtures import TEST_KEY, TEST_KEY_ENV, replay_tier_config  # noqa: E402
 from tierwise.replay.script import Script, parse_script  # noqa: E402
 from tierwise.replay.server import ThreadedReplayServer, run_in_thread  # noqa: E402
 
-TEST_KEY = "sk-tierwise-TEST-9f8e7d6c5b4a"
-"""A recognisable fake API key: tests grep ledgers, logs and errors for it."""
+__all__ = ["TEST_KEY", "ReplayHandle"]
 
 
 class ReplayHandle:

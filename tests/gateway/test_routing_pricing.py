@@ -45,7 +45,11 @@ def test_model_without_key_or_base_is_unusable() -> None:
 
 def test_fallback_deployment_makes_tier_usable() -> None:
     config = _config(
-        mid={"model": "openai/a", "api_key_env": "A_KEY", "fallbacks": [{"model": "openai/b", "api_key_env": "B_KEY"}]}
+        mid={
+            "model": "openai/a",
+            "api_key_env": "A_KEY",
+            "fallbacks": [{"model": "openai/b", "api_key_env": "B_KEY"}],
+        }
     )
     status = tier_status(config, env={"B_KEY": "x"})["mid"]
     assert status.usable and status.usable_models == ["openai/b"]
@@ -91,7 +95,9 @@ def test_price_from_pinned_litellm_map_without_importing_litellm() -> None:
 
 
 def test_config_price_and_window_win_and_unknown_is_none() -> None:
-    own = Deployment(model="openai/replay-mid", price=Price(input_per_mtok=3, output_per_mtok=15), context_window=50)
+    own = Deployment(
+        model="openai/replay-mid", price=Price(input_per_mtok=3, output_per_mtok=15), context_window=50
+    )
     assert pricing.price_for(own) == Price(input_per_mtok=3, output_per_mtok=15)
     assert pricing.price_source(own) == "config"
     assert pricing.context_window_for(own) == 50

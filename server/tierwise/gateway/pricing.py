@@ -67,8 +67,10 @@ def lookup_model(model: str) -> dict[str, Any] | None:
     if entry is None:
         return None
     entry_provider = str(entry.get("litellm_provider", ""))
-    if entry_provider == provider or entry_provider.startswith(provider + "_") or (
-        provider == "openai" and entry_provider.startswith("text-completion-openai")
+    if (
+        entry_provider == provider
+        or entry_provider.startswith(provider + "_")
+        or (provider == "openai" and entry_provider.startswith("text-completion-openai"))
     ):
         return entry
     return None

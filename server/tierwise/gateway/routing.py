@@ -105,7 +105,12 @@ def status_of_tier(name: str, tier: Tier, env: Mapping[str, str]) -> TierStatus:
     else:
         reason = f"primary {tier.model} unusable ({statuses[0].reason}); using fallback {usable[0].model}"
     return TierStatus(
-        name=name, usable=bool(usable), model=tier.model, local=tier.local, reason=reason, deployments=statuses
+        name=name,
+        usable=bool(usable),
+        model=tier.model,
+        local=tier.local,
+        reason=reason,
+        deployments=statuses,
     )
 
 
@@ -136,13 +141,14 @@ def effective_tier(
     position = order.index(tier)
     for stronger in reversed(order[:position]):
         if statuses[stronger].usable:
-            return stronger, f"tier {tier!r} is unusable ({statuses[tier].reason}); using stronger tier {stronger!r}"
+            return (
+                stronger,
+                f"tier {tier!r} is unusable ({statuses[tier].reason}); using stronger tier {stronger!r}",
+            )
     return None, f"tier {tier!r} is unusable ({statuses[tier].reason}) and no stronger tier is usable"
 
 
-def resolve_route(
-    config: Config, action: str, statuses: Mapping[str, TierStatus]
-) -> ResolvedRoute:
+def resolve_route(config: Config, action: str, statuses: Mapping[str, TierStatus]) -> ResolvedRoute:
     route = config.route(action)
     rungs: list[ResolvedRung] = []
     for requested in route.tiers:

@@ -33,7 +33,8 @@ class LedgerLine(BaseModel):
     tokens_out: int = 0
     cost_usd: float = 0.0
     frontier_cost_usd: float = Field(
-        default=0.0, description="What the same tokens would have cost on the frontier tier (the counterfactual)."
+        default=0.0,
+        description="What the same tokens would have cost on the frontier tier (the counterfactual).",
     )
     latency_s: float = 0.0
     retries: int = 0
@@ -41,6 +42,13 @@ class LedgerLine(BaseModel):
     outcome: Outcome = "ok"
     error: str | None = None
     scripted: bool = Field(default=False, description="The answer came from the replay server.")
+    requested_tier: str | None = Field(
+        default=None,
+        description="The tier the route asked for, when an unusable tier fell back to a stronger one.",
+    )
+    tokens_estimated: bool = Field(
+        default=False, description="Token counts are our estimate (the provider reported no usage)."
+    )
 
     @property
     def saved_usd(self) -> float:
@@ -73,7 +81,9 @@ class NoModelConfigured(GatewayError):
 class BudgetExceeded(GatewayError):
     """The call's worst case could cross the per-task or per-day ceiling; it was not made."""
 
-    def __init__(self, message: str, *, scope: Literal["task", "day"], limit_usd: float, spent_usd: float) -> None:
+    def __init__(
+        self, message: str, *, scope: Literal["task", "day"], limit_usd: float, spent_usd: float
+    ) -> None:
         super().__init__(message)
         self.scope = scope
         self.limit_usd = limit_usd
@@ -82,3 +92,7 @@ class BudgetExceeded(GatewayError):
 
 class ModelCallFailed(GatewayError):
     """Every deployment (primary and fallbacks) failed after retries."""
+
+
+class PriceUnknown(NoModelConfigured):
+    """A non-local tier's model has no known price, so its cost could not be bounded; the call was not made."""

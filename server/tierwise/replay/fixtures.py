@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 TEST_KEY_ENV = "TIERWISE_TEST_KEY"
+TEST_KEY = "sk-tierwise-TEST-9f8e7d6c5b4a"
+"""A recognisable fake API key for tests: they grep ledgers, logs and errors for it."""
 REPLAY_PRICES: dict[str, dict[str, float]] = {
     "frontier": {"input_per_mtok": 15, "output_per_mtok": 75},
     "mid": {"input_per_mtok": 3, "output_per_mtok": 15},

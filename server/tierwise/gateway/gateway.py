@@ -1,0 +1,327 @@
+"""``ModelGateway``: the ``ModelPort`` every model call goes through.
+
+complete(action) → route to a tier (an unusable tier falls back to the next stronger one) → its usable
+deployments, primary first → per deployment: context-window check, price check, budget reservation,
+streamed attempt with retries (429/5xx/connection/idle stream; exponential backoff honouring Retry-After)
+→ next deployment on auth errors, context overflow or exhausted retries → one ledger line per call,
+whatever the outcome. Keys are read from the environment at call time and masked out of every message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tierwise.config.model import Config, Deployment, Price
+from tierwise.gateway import provider
+from tierwise.gateway.budget import BudgetGuard, Reservation, worst_case_usd
+from tierwise.gateway.ledger import Ledger
+from tierwise.gateway.pricing import context_window_for, cost_usd, price_for
+from tierwise.gateway.routing import (
+    ResolvedRoute,
+    TierStatus,
+    effective_tier,
+    resolve_route,
+    resolve_routes,
+    tier_status,
+    usable_deployments,
+)
+from tierwise.gateway.secrets import mask, secret_values
+from tierwise.gateway.tokens import count_message_tokens, count_tokens
+from tierwise.gateway.types import (
+    BudgetExceeded,
+    Completion,
+    GatewayError,
+    LedgerLine,
+    Message,
+    ModelCallFailed,
+    NoModelConfigured,
+    Outcome,
+    PriceUnknown,
+)
+
+
+class _DeploymentFailed(Exception):
+    """Internal: give up one deployment (the reason is already masked) and try the next."""
+
+
+@dataclass
+class _Call:
+    """Bookkeeping for one ``complete`` call, turned into its ledger line at the end."""
+
+    action: str
+    task_id: str | None
+    prompt_estimate: int
+    started: float = field(default_factory=time.monotonic)
+    tier: str = ""
+    requested_tier: str | None = None
+    model: str = ""
+    retries: int = 0
+    fallbacks_used: list[str] = field(default_factory=list)
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost_usd: float = 0.0
+    frontier_cost_usd: float = 0.0
+    estimated: bool = False
+    scripted: bool = False
+    attempting: bool = False  # an attempt is in flight (the provider may be working on the prompt)
+    attempt_price: Price | None = None
+    reservations: list[Reservation] = field(default_factory=list)
+
+
+class ModelGateway:
+    """Routes, budgets, retries, fallbacks and records every model call (implements ``ModelPort``)."""
+
+    def __init__(
+        self,
+        config: Config,
+        root: Path | str,
+        *,
+        env: Mapping[str, str] | None = None,
+        ledger: Ledger | None = None,
+    ) -> None:
+        self.config = config
+        self.root = Path(root)
+        self._env: Mapping[str, str] = os.environ if env is None else env
+        self.ledger = ledger or Ledger(self.root)
+        self.budget = BudgetGuard(config.budget, self.ledger)
+
+    # ----- routing questions (cheap, no litellm) -----
+
+    def warm_up(self) -> None:
+        """Start importing litellm in the background so the first call does not wait for it."""
+        provider.warm_up()
+
+    def tier_status(self) -> dict[str, TierStatus]:
+        return tier_status(self.config, self._env)
+
+    def routes(self) -> list[ResolvedRoute]:
+        return resolve_routes(self.config, self._env)
+
+    def ladder(self, action: str) -> list[str]:
+        route = resolve_route(self.config, action, self.tier_status())
+        return route.effective or list(route.ladder)
+
+    def escalate_after(self, action: str) -> int:
+        return self.config.escalate_after_for(action)
+
+    def model_for(self, tier: str) -> str:
+        statuses = self.tier_status()
+        if tier not in statuses:
+            return ""
+        effective, _ = effective_tier(self.config, tier, statuses)
+        if effective is None:
+            return self.config.tiers[tier].model or ""
+        return statuses[effective].usable_models[0]
+
+    # ----- the call -----
+
+    async def complete(
+        self, action: str, messages: Sequence[Message], *, task_id: str | None = None, tier: str | None = None
+    ) -> Completion:
+        prompt = count_message_tokens((m.role, m.content) for m in messages)
+        call = _Call(action=action, task_id=task_id, prompt_estimate=prompt)
+        try:
+            effective = self._choose_tier(call, action, tier)
+            await provider.load_litellm()  # the first call imports litellm: not part of latency or timeout
+            call.started = time.monotonic()
+            async with asyncio.timeout(self.config.gateway.timeout_s):
+                text = await self._try_deployments(call, effective, messages)
+        except BudgetExceeded as err:
+            self._finish(call, "budget_refused", str(err))
+            raise
+        except GatewayError as err:
+            self._finish(call, "error", str(err))
+            raise
+        except TimeoutError:
+            message = (
+                f"{action} on tier {call.tier} ({call.model or 'no model'}) timed out after "
+                f"{self.config.gateway.timeout_s:g} s (gateway.timeout_s), retries included"
+            )
+            self._finish(call, "error", message)
+            raise ModelCallFailed(message) from None
+        except asyncio.CancelledError:
+            if call.attempting:  # the provider may have started on the prompt: count it
+                self._charge(call, call.prompt_estimate, 0, call.attempt_price, estimated=True)
+            self._finish(call, "cancelled", None, quiet=True)
+            raise
+        except BaseException:
+            self._finish(call, "error", "internal error in the gateway", quiet=True)
+            raise
+        return Completion(text=text, usage=self._finish(call, "ok", None))
+
+    def _choose_tier(self, call: _Call, action: str, explicit: str | None) -> str:
+        if explicit is not None:
+            requested = explicit
+        else:
+            try:
+                requested = self.config.route(action).tier
+            except KeyError as err:
+                raise NoModelConfigured(str(err.args[0])) from None
+        call.tier = requested
+        if requested not in self.config.tiers:
+            known = ", ".join(self.config.tier_order)
+            raise NoModelConfigured(f"unknown tier {requested!r} for {action}; known tiers: {known}")
+        effective, note = effective_tier(self.config, requested, self.tier_status())
+        call.model = self.config.tiers[requested].model or ""
+        if effective is None:
+            raise NoModelConfigured(
+                f"No usable model for {action}: {note}. Set tiers.{requested}.model and its api_key_env "
+                "(or api_base / local = true), then check with `tierwise doctor`."
+            )
+        call.tier = effective
+        call.requested_tier = requested if effective != requested else None
+        return effective
+
+    async def _try_deployments(self, call: _Call, tier: str, messages: Sequence[Message]) -> str:
+        spec = self.config.tiers[tier]
+        failures: list[str] = []
+        unpriced: list[str] = []
+        deployments = usable_deployments(self.config, tier, self._env)
+        for position, deployment in enumerate(deployments):
+            window = context_window_for(deployment)
+            if window is not None and call.prompt_estimate > window:
+                failures.append(
+                    f"{deployment.model}: prompt of ~{call.prompt_estimate} tokens exceeds its {window}-token window"
+                )
+                continue
+            price = price_for(deployment)
+            if price is None and not spec.local:
+                unpriced.append(deployment.model)
+                failures.append(f"{deployment.model}: no known price (set price in [tiers.{tier}])")
+                continue
+            if position > 0:
+                call.fallbacks_used.append(deployment.model)
+            call.model = deployment.model
+            try:
+                return await self._attempts(call, tier, deployment, price, messages)
+            except _DeploymentFailed as failed:
+                failures.append(f"{deployment.model}: {failed}")
+        if unpriced and len(unpriced) == len(failures):
+            raise PriceUnknown(
+                f"No price is known for {', '.join(unpriced)} (tier {tier}), so the cost of the call cannot be "
+                f"bounded and it was not made. Add price = {{ input_per_mtok = ..., output_per_mtok = ... }} to "
+                f"[tiers.{tier}] (or set local = true for a free local model)."
+            )
+        detail = "\n  ".join(failures) or "no usable deployment"
+        raise ModelCallFailed(f"{call.action} on tier {tier} failed on every deployment:\n  {detail}")
+
+    async def _attempts(
+        self, call: _Call, tier: str, deployment: Deployment, price: Price | None, messages: Sequence[Message]
+    ) -> str:
+        """The answer text; raises ``_DeploymentFailed`` when this deployment is given up."""
+        spec = self.config.tiers[tier]
+        settings = self.config.gateway
+        key = self._env.get(deployment.api_key_env) if deployment.api_key_env else None
+        for attempt in range(settings.max_retries + 1):
+            worst = worst_case_usd(price, call.prompt_estimate, spec.max_tokens)
+            what = f"the {call.action} call on tier {tier} ({deployment.model}, ~{call.prompt_estimate} prompt + {spec.max_tokens} output tokens)"
+            reservation = self.budget.reserve(task_id=call.task_id, worst_usd=worst, what=what)
+            call.reservations.append(reservation)
+            call.attempting, call.attempt_price = True, price
+            before = call.cost_usd
+            try:
+                result = await provider.stream_once(
+                    deployment,
+                    messages,
+                    api_key=key,
+                    max_tokens=spec.max_tokens,
+                    temperature=spec.temperature,
+                    idle_timeout_s=settings.idle_timeout_s,
+                    timeout_s=settings.timeout_s,
+                )
+            except provider.AttemptFailed as fail:
+                call.attempting = False
+                if fail.partial_text:  # the provider produced output: it was (probably) billed
+                    self._charge(
+                        call, call.prompt_estimate, count_tokens(fail.partial_text), price, estimated=True
+                    )
+                self.budget.settle(reservation, call.cost_usd - before)
+                reason = self._mask(str(fail))
+                if fail.kind == "retry" and attempt < settings.max_retries:
+                    call.retries += 1
+                    await asyncio.sleep(self._backoff(attempt, fail.retry_after))
+                    continue
+                if fail.kind == "fatal":
+                    raise ModelCallFailed(
+                        f"{deployment.model} rejected the {call.action} request: {reason}"
+                    ) from None
+                tries = f" (after {attempt + 1} attempts)" if attempt else ""
+                raise _DeploymentFailed(f"{reason}{tries}") from None
+            call.attempting = False
+            estimated = result.prompt_tokens is None or result.completion_tokens is None
+            tokens_in = result.prompt_tokens if result.prompt_tokens is not None else call.prompt_estimate
+            tokens_out = (
+                result.completion_tokens
+                if result.completion_tokens is not None
+                else count_tokens(result.text)
+            )
+            self._charge(call, tokens_in, tokens_out, price, estimated=estimated)
+            self.budget.settle(reservation, call.cost_usd - before)
+            call.scripted = result.scripted
+            return result.text
+        raise _DeploymentFailed("no attempt was made")  # pragma: no cover - max_retries >= 0
+
+    def _backoff(self, attempt: int, retry_after: float | None) -> float:
+        settings = self.config.gateway
+        delay = settings.backoff_s * (2**attempt)
+        if retry_after is not None:
+            delay = max(delay, retry_after)
+        return min(delay, settings.max_backoff_s)
+
+    # ----- bookkeeping -----
+
+    def _frontier_price(self) -> Price | None:
+        frontier = self.config.tiers.get(self.config.frontier_tier)
+        chain = frontier.deployments() if frontier is not None else []
+        return price_for(chain[0]) if chain else None
+
+    def _charge(
+        self, call: _Call, tokens_in: int, tokens_out: int, price: Price | None, *, estimated: bool
+    ) -> None:
+        cost = cost_usd(price, tokens_in, tokens_out)
+        frontier = self._frontier_price()
+        call.tokens_in += tokens_in
+        call.tokens_out += tokens_out
+        call.cost_usd += cost
+        call.frontier_cost_usd += cost_usd(frontier, tokens_in, tokens_out) if frontier is not None else cost
+        call.estimated = call.estimated or estimated
+
+    def _mask(self, text: str) -> str:
+        names = [d.api_key_env for t in self.config.tiers.values() for d in t.deployments() if d.api_key_env]
+        return mask(text, secret_values(self._env, names))
+
+    def _finish(self, call: _Call, outcome: Outcome, error: str | None, *, quiet: bool = False) -> LedgerLine:
+        line = LedgerLine(
+            task_id=call.task_id,
+            action=call.action,
+            tier=call.tier,
+            model=call.model,
+            tokens_in=call.tokens_in,
+            tokens_out=call.tokens_out,
+            cost_usd=call.cost_usd,
+            frontier_cost_usd=call.frontier_cost_usd,
+            latency_s=round(time.monotonic() - call.started, 3),
+            retries=call.retries,
+            fallbacks_used=call.fallbacks_used,
+            outcome=outcome,
+            error=self._mask(error) if error else None,
+            scripted=call.scripted,
+            requested_tier=call.requested_tier,
+            tokens_estimated=call.estimated,
+        )
+        try:
+            self.ledger.append(line)
+        except OSError as err:
+            if not quiet:
+                raise GatewayError(
+                    f"cannot write the cost ledger {self.ledger.path}: {err.strerror or err}"
+                ) from None
+        finally:
+            for reservation in call.reservations:
+                self.budget.release(reservation)
+        return line
