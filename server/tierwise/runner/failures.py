@@ -9,6 +9,7 @@ Recognised: pytest (``FAILED``/``ERROR`` summary lines, ``___ name ___`` section
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shlex
 from dataclasses import dataclass, field
@@ -165,8 +166,14 @@ def _resolve_go_basename(name: str, root: Path) -> str | None:
     """Go prints bare file names; accept one only when exactly one file of that name is in the workspace."""
     if "/" in name:
         return None
-    matches = [p for p in root.rglob(name) if not (set(p.relative_to(root).parts) & _EXCLUDED_PARTS)]
-    return matches[0].relative_to(root).as_posix() if len(matches) == 1 else None
+    matches: list[str] = []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if d not in _EXCLUDED_PARTS and d not in ("vendor", "target")]
+        if name in files:
+            matches.append((Path(folder) / name).relative_to(root).as_posix())
+            if len(matches) > 1:
+                return None
+    return matches[0] if matches else None
 
 
 def _files(lines: list[str], tests: list[str], root: Path | None) -> list[str]:
