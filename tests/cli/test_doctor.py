@@ -187,3 +187,11 @@ def test_real_subprocess_nothing_configured(clean_env, tmp_path):
                             env=_subprocess_env(tmp_path / "home"), timeout=60, check=False)
     assert result.returncode == 2
     assert "ANTHROPIC_API_KEY" in result.stderr and result.stdout == ""
+
+
+def test_a_file_tier_with_the_providers_standard_key_is_usable(clean_env, monkeypatch):
+    (clean_env / ".tierwise.toml").write_text('[tiers.mid]\nmodel = "anthropic/claude-sonnet-4-5"\n')
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-" + SECRET)
+    report = json.loads(invoke("doctor", "--json", "-w", str(clean_env)).stdout)
+    assert report["tiers"]["mid"]["usable"] is True
+    assert report["tiers"]["mid"]["reason"] == "key from $ANTHROPIC_API_KEY"

@@ -162,3 +162,18 @@ def test_a_file_tier_replaces_the_default_tier_wholesale(ws, env, put):
 )
 def test_is_local_url(url, local):
     assert is_local_url(url) is local
+
+
+def test_hosted_tier_without_key_variable_gets_the_providers_standard_one(ws, env, put):
+    put(ws / ".tierwise.toml",
+        '[tiers.mid]\nmodel = "anthropic/claude-sonnet-4-5"\nfallbacks = ["anthropic/claude-haiku-4-5", "gemini/gemini-2.5-flash"]\n'
+        '[tiers.light]\nmodel = "openai/qwen"\napi_base = "http://127.0.0.1:1/v1"\n'
+        '[tiers.local]\nmodel = "ollama/qwen"\nlocal = true\n'
+        '[tiers.frontier]\nmodel = "openai/gpt-5"\napi_key_env = "MY_OPENAI_KEY"\n')
+    resolution = resolve_config(ws, env=env)
+    tiers = resolution.config.tiers
+    assert [d.api_key_env for d in tiers["mid"].deployments()] == ["ANTHROPIC_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY"]
+    assert resolution.sources["tiers.mid.api_key_env"] == "default (standard variable ANTHROPIC_API_KEY)"
+    assert tiers["light"].api_key_env is None  # a keyless endpoint stays keyless
+    assert tiers["local"].api_key_env is None
+    assert tiers["frontier"].api_key_env == "MY_OPENAI_KEY"

@@ -138,3 +138,55 @@ def provider_defaults(env: Mapping[str, str]) -> ProviderDefaults:
     notes_list.extend(f"{name} is set too; {chosen} was preferred (order: {', '.join(PROVIDER_KEY_VARS)})"
                       for name in found[1:])
     return ProviderDefaults(chosen, {"tiers": tiers}, tuple(notes_list))
+
+
+KEY_VAR_BY_PROVIDER: dict[str, str] = {
+    "anthropic": "ANTHROPIC_API_KEY",
+    "openai": "OPENAI_API_KEY",
+    "gemini": "GEMINI_API_KEY",
+    "openrouter": "OPENROUTER_API_KEY",
+    "mistral": "MISTRAL_API_KEY",
+    "groq": "GROQ_API_KEY",
+    "deepseek": "DEEPSEEK_API_KEY",
+    "xai": "XAI_API_KEY",
+    "together_ai": "TOGETHERAI_API_KEY",
+    "fireworks_ai": "FIREWORKS_AI_API_KEY",
+    "cohere": "COHERE_API_KEY",
+}
+"""The variable litellm reads for each provider prefix; used when a hosted tier names no ``api_key_env``."""
+
+
+def _standard_key_var(deployment: Mapping[str, Any]) -> str | None:
+    model = deployment.get("model")
+    if not isinstance(model, str) or "/" not in model or deployment.get("api_base") or deployment.get("api_key_env"):
+        return None
+    return KEY_VAR_BY_PROVIDER.get(model.split("/", 1)[0])
+
+
+def infer_key_variables(data: dict[str, Any]) -> dict[str, str]:
+    """Give every hosted deployment without ``api_key_env`` (and without ``api_base``) its provider's standard
+    variable, e.g. ``anthropic/...`` → ``ANTHROPIC_API_KEY``. Local tiers are left alone. Mutates ``data``;
+    returns dotted key → variable for what it set."""
+    inferred: dict[str, str] = {}
+    tiers = data.get("tiers")
+    if not isinstance(tiers, dict):
+        return inferred
+    for name, tier in tiers.items():
+        if not isinstance(tier, dict) or tier.get("local") is True:
+            continue
+        variable = _standard_key_var(tier)
+        if variable:
+            tier["api_key_env"] = variable
+            inferred[f"tiers.{name}.api_key_env"] = variable
+        fallbacks = tier.get("fallbacks")
+        for index, fallback in enumerate(fallbacks if isinstance(fallbacks, list) else []):
+            if isinstance(fallback, str):
+                fallback = fallbacks[index] = {"model": fallback}
+            if not isinstance(fallback, dict) or tier.get("api_base"):
+                continue
+            own = _standard_key_var(fallback)
+            # A fallback inherits the tier's key variable; set its own only for a different provider.
+            if own and own != tier.get("api_key_env"):
+                fallback["api_key_env"] = own
+                inferred[f"tiers.{name}.fallbacks[{index}].api_key_env"] = own
+    return inferred

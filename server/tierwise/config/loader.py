@@ -24,7 +24,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from tierwise.config.checks import reference_problems, translate_validation_error
-from tierwise.config.defaults import ProviderDefaults, provider_defaults
+from tierwise.config.defaults import ProviderDefaults, infer_key_variables, provider_defaults
 from tierwise.config.envvars import env_layer
 from tierwise.config.errors import ConfigError, ConfigProblem, did_you_mean
 from tierwise.config.files import display_path, find_key_line, read_toml, read_workspace, user_config_path
@@ -201,6 +201,8 @@ def resolve_config(
 
     merged, sources = merge_layers(layers)
     where_for = _where_finder(layers, sources)
+    for key, variable in infer_key_variables(merged).items():
+        sources[key] = f"default (standard variable {variable})"
     problems = reference_problems(merged, where_for)
     if problems:
         raise ConfigError(problems)
