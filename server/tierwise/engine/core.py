@@ -93,19 +93,19 @@ class Engine:
         return await self._phase(state, "plan")
 
     async def refine(self, task_id: str) -> TaskState:
-        return await self._phase(self.store.load(task_id), "refine")
+        return await self._phase(self.store.load(task_id), "refine", again=True)
 
     async def implement(self, task_id: str) -> TaskState:
-        return await self._phase(self.store.load(task_id), "implement")
+        return await self._phase(self.store.load(task_id), "implement", again=True)
 
     async def test_fix(self, task_id: str | None = None) -> TaskState:
         state = self.status(task_id) if task_id is None else self.store.load(task_id)
         if state is None:
             state = self.new_task(FIX_TASK_TEXT, phases=["fix"])
-        return await self._phase(state, "fix")
+        return await self._phase(state, "fix", again=True)
 
     async def review(self, task_id: str | None = None) -> TaskState:
-        return await self._phase(self.store.resolve(task_id), "review")
+        return await self._phase(self.store.resolve(task_id), "review", again=True)
 
     # -- the whole loop -----------------------------------------------------------------------------------
     async def run(
@@ -157,7 +157,11 @@ class Engine:
         return ok
 
     # -- phase runner -------------------------------------------------------------------------------------
-    async def _phase(self, state: TaskState, phase: PhaseName) -> TaskState:
+    async def _phase(self, state: TaskState, phase: PhaseName, *, again: bool = False) -> TaskState:
+        """Run one phase. ``again``: a phase that already finished starts afresh (a new run) instead of
+        being continued; an unfinished one is continued (stored replies reused)."""
+        if again and state.is_complete(phase):
+            state.restart(phase)
         bodies: dict[PhaseName, Callable[[TaskState], Awaitable[object]]] = {
             "plan": lambda s: run_plan(self.ctx, s),
             "refine": lambda s: run_refine(self.ctx, s),
@@ -168,22 +172,25 @@ class Engine:
         state.phase = phase
         state.status = "running"
         state.message = None
+        state.error_type = None
         self.store.save(state)
         self.ctx.progress(state, phase, f"{phase} started", kind="begin")
         try:
             await bodies[phase](state)
         except BudgetExceeded as err:
-            return self._stop(state, "budget_stopped", f"{err}; resume with: tierwise run --resume {state.id}")
-        except asyncio.CancelledError:
-            self._stop(state, "resumable", f"cancelled during {phase}; resume with: tierwise run --resume {state.id}")
+            resume = f"; resume with: tierwise run --resume {state.id}"
+            return self._stop(state, "budget_stopped", f"{err}{resume}", err)
+        except asyncio.CancelledError as err:
+            resume = f"; resume with: tierwise run --resume {state.id}"
+            self._stop(state, "resumable", f"cancelled during {phase}{resume}", err)
             raise
         except NoModelConfigured as err:
-            self._stop(state, "failed", str(err))
+            self._stop(state, "failed", str(err), err)
             raise
         except _REPORTED_ERRORS as err:
-            return self._stop(state, "failed", str(err))
+            return self._stop(state, "failed", str(err), err)
         except Exception as err:
-            self._stop(state, "failed", f"internal error in {phase}: {type(err).__name__}: {err}")
+            self._stop(state, "failed", f"internal error in {phase}: {type(err).__name__}: {err}", err)
             raise
         state.complete(phase)
         state.status = "done" if all(state.is_complete(p) for p in state.phases) else "resumable"
@@ -191,9 +198,10 @@ class Engine:
         self.ctx.progress(state, phase, f"{phase} finished", kind="end")
         return state
 
-    def _stop(self, state: TaskState, status: str, message: str) -> TaskState:
+    def _stop(self, state: TaskState, status: str, message: str, err: BaseException) -> TaskState:
         state.status = status  # type: ignore[assignment]
         state.message = message
+        state.error_type = type(err).__name__
         self.store.save(state)
         self.ctx.ui.notify("error" if status == "failed" else "warning", message)
         return state

@@ -15,7 +15,7 @@ from tierwise.engine.ports import FileChange
 from tierwise.engine.prompts import EDIT_FORMAT, render_prompt
 from tierwise.engine.session import PhaseContext
 from tierwise.engine.state import TaskState
-from tierwise.engine.steps import apply_step, text_digest
+from tierwise.engine.steps import apply_step
 from tierwise.gateway.types import Message
 
 CONTEXT_BUDGET_TOKENS = 6000
@@ -61,7 +61,7 @@ async def implement_file(
     rounds = ctx.config.loop.implement_rounds
     gate = _gate_for(plan, item.path)
     for round_no in range(rounds + 1):
-        step = f"implement/{index}/r{round_no}"
+        step = f"implement/{state.run_of('implement')}/{index}/r{round_no}"
         reply = await ctx.call(state, "implement", step, "implement", conversation, round=round_no)
         report = await apply_step(ctx, state, step, reply.text, gate=gate)
         if report.all_applied:
@@ -87,7 +87,7 @@ async def delete_file(ctx: PhaseContext, state: TaskState, item: PlanFile) -> No
     await ctx.checkpoint(state, [item.path])
     outcome = await ctx.files.apply([FileChange(path=item.path, base=doc, new_text=None)])
     if outcome.ok:
-        state.written[item.path] = text_digest(None)
+        await ctx.record_written(state, [item.path])
     else:
         ctx.ui.notify("warning", f"{item.path}: not deleted ({outcome.rejected.get(item.path, 'refused')})")
 

@@ -155,3 +155,11 @@ class CheckpointPort(Protocol):
     def diff(self, task_id: str) -> str:
         """Unified diff of the task's files from their checkpoint to now."""
         ...
+
+
+@runtime_checkable
+class RecordsWrites(Protocol):
+    """Optional CheckpointPort extension: told what the task just wrote, so that a later ``restore`` can
+    refuse when the user changed a file afterwards (``tierwise.vcs`` checkpoints implement it)."""
+
+    def record_written(self, task_id: str, paths: Sequence[str]) -> None: ...

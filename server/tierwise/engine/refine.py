@@ -18,7 +18,7 @@ async def run_refine(ctx: PhaseContext, state: TaskState) -> Plan:
     variables = await workspace_view(ctx, state)
     variables["plan"] = plan_text
     messages = render_prompt("refine", variables, ctx.root)
-    reply = await ctx.call(state, "refine", "refine/1", "refine", messages)
+    reply = await ctx.call(state, "refine", f"refine/{state.run_of('refine')}", "refine", messages)
     refined_text = extract_plan_text(reply.text)
     ctx.store.write(state.id, "PLAN.refined.md", refined_text)
     listed = set(await ctx.files.list_files())

@@ -63,7 +63,7 @@ async def run_review(ctx: PhaseContext, state: TaskState, plan_text: str) -> lis
         "edit_format": EDIT_FORMAT,
     }
     messages = render_prompt("review", variables, ctx.root)
-    reply = await ctx.call(state, "review", "review/1", "review", messages)
+    reply = await ctx.call(state, "review", f"review/{state.run_of('review')}", "review", messages)
     text = review_text(reply.text)
     parsed = parse_review(text, ctx.root)
     ctx.store.write(state.id, "REVIEW.md", text)
@@ -88,5 +88,5 @@ async def apply_findings(
         finding = state.findings[index]
         if not finding.suggestion:
             continue
-        reports[index] = await apply_step(ctx, state, f"review-apply/{index}", finding.suggestion)
+        reports[index] = await apply_step(ctx, state, f"review-apply/{state.run_of('review')}/{index}", finding.suggestion)
     return reports

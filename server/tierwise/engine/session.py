@@ -22,6 +22,7 @@ from tierwise.engine.ports import (
     ModelPort,
     Phase,
     ProgressEvent,
+    RecordsWrites,
     UserPort,
 )
 from tierwise.engine.state import TaskState, UsageRecord
@@ -161,3 +162,18 @@ class PhaseContext:
             self.checkpoints.checkpoint(state.id, new)
         state.touched_files.extend(new)
         self.save(state)
+
+    async def record_written(self, state: TaskState, paths: Sequence[str]) -> None:
+        """Remember what the task wrote (digests for the engine's undo, and the checkpoint's own record)."""
+        if not paths:
+            return
+        for path in paths:
+            doc = await self.files.read(path)
+            state.written[path] = text_digest(doc.text)
+        if isinstance(self.checkpoints, RecordsWrites):
+            self.checkpoints.record_written(state.id, list(paths))
+        self.save(state)
+
+
+def text_digest(text: str | None) -> str | None:
+    return None if text is None else hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()

@@ -81,10 +81,12 @@ class TaskState(BaseModel):
     )
     applied_steps: list[str] = Field(default_factory=list, description="Steps whose edits were applied.")
     plan_approved: bool = False
+    runs: dict[str, int] = Field(default_factory=dict, description="Times each phase was started afresh.")
     fix: FixProgress = Field(default_factory=FixProgress)
     tests_passed: bool | None = None
     test_command: str | None = None
     message: str | None = Field(default=None, description="Why the task stopped, failed or needs the user.")
+    error_type: str | None = Field(default=None, description="Class name of the error that stopped the task.")
     created: datetime = Field(default_factory=utc_now)
     updated: datetime = Field(default_factory=utc_now)
 
@@ -105,6 +107,22 @@ class TaskState(BaseModel):
 
     def is_complete(self, phase: PhaseName) -> bool:
         return phase in self.completed_phases
+
+    def run_of(self, phase: PhaseName) -> int:
+        """Which run of ``phase`` this is (1 unless the phase was run again after it finished)."""
+        return self.runs.get(phase, 1)
+
+    def restart(self, phase: PhaseName) -> None:
+        """Run a finished phase again: new step keys (no stored replies reused) and its progress reset."""
+        self.runs[phase] = self.run_of(phase) + 1
+        if phase in self.completed_phases:
+            self.completed_phases.remove(phase)
+        if phase == "implement":
+            self.implemented_files = []
+            self.refused_files = []
+        if phase == "fix":
+            self.fix = FixProgress()
+            self.tests_passed = None
 
 
 class UsageRecord(BaseModel):

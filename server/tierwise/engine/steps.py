@@ -6,17 +6,14 @@ resumed run replays the stored report instead of applying the same blocks a seco
 
 from __future__ import annotations
 
-import hashlib
 import json
 
 from tierwise.engine.artifacts import step_file_name
 from tierwise.engine.editing import EditReport, Gate, apply_reply
-from tierwise.engine.session import PhaseContext
+from tierwise.engine.session import PhaseContext, text_digest
 from tierwise.engine.state import TaskState
 
-
-def text_digest(text: str | None) -> str | None:
-    return None if text is None else hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+__all__ = ["apply_step", "text_digest"]
 
 
 async def apply_step(
@@ -35,9 +32,7 @@ async def apply_step(
         await ctx.checkpoint(state, paths)
 
     report = await apply_reply(ctx.files, ctx.root, reply_text, before_write=before_write, gate=gate)
-    for path in report.applied_files:
-        doc = await ctx.files.read(path)
-        state.written[path] = text_digest(doc.text)
+    await ctx.record_written(state, report.applied_files)
     ctx.store.write_json(state.id, name, report.to_dict())
     state.applied_steps.append(step)
     ctx.save(state)

@@ -123,7 +123,8 @@ async def _log_for_model(ctx: PhaseContext, state: TaskState, failure: Failure, 
             {"command": failure.check.command, "log": trim_log(output, limit * 4), "max_chars": limit},
             ctx.root,
         )
-        reply = await ctx.call(state, "fix", f"fix/{round_no}/summarize", "summarize", messages, round=round_no)
+        step = f"fix/{state.run_of('fix')}/{round_no}/summarize"
+        reply = await ctx.call(state, "fix", step, "summarize", messages, round=round_no)
     except (NoModelConfigured, ModelCallFailed):
         return trimmed
     summary = reply.text.strip()
@@ -148,7 +149,7 @@ async def _fix_round(ctx: PhaseContext, state: TaskState, plan_text: str, plan: 
         "conventions": await read_conventions(ctx.files),
     }
     messages = render_prompt("fix", variables, ctx.root)
-    step = f"fix/{round_no}"
+    step = f"fix/{state.run_of('fix')}/{round_no}"
     reply = await ctx.call(state, "fix", step, "fix", messages, tier=tier, round=round_no)
     report = await apply_step(ctx, state, step, reply.text, gate=fix_gate(plan))
     if report.refused or not report.blocks:
@@ -162,12 +163,12 @@ async def _after_fix(ctx: PhaseContext, state: TaskState, checks: list[Check], f
     if failure.check.kind == "test":
         focused = rerun_command(failure.check.command, failure.failing_tests)
         if focused and focused != failure.check.command:
-            result = await _run(ctx, state, failure.check, focused, f"round-{round_no}-failing")
+            result = await _run(ctx, state, failure.check, focused, f"run{state.run_of('fix')}-round-{round_no}-failing")
             if not result.passed:
                 report = parse_failures(result.output, ctx.root)
                 return Failure(failure.check, result, report.failing_tests or failure.failing_tests,
                                report.files, _signature(result, report.signature), report.summary)
-    return await run_checks(ctx, state, checks, f"round-{round_no}-full")
+    return await run_checks(ctx, state, checks, f"run{state.run_of('fix')}-round-{round_no}-full")
 
 
 async def run_testfix(ctx: PhaseContext, state: TaskState, plan_text: str, plan: Plan | None) -> bool:
@@ -179,7 +180,7 @@ async def run_testfix(ctx: PhaseContext, state: TaskState, plan_text: str, plan:
     progress = state.fix
     ladder = ctx.models.ladder("fix")
     escalate_after = ctx.models.escalate_after("fix")
-    failure = await run_checks(ctx, state, checks, f"round-{progress.round}-start")
+    failure = await run_checks(ctx, state, checks, f"run{state.run_of('fix')}-round-{progress.round}-start")
     max_rounds = ctx.config.loop.fix_rounds
     while failure is not None:
         if progress.round >= max_rounds:

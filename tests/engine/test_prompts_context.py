@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tierwise.config.model import ACTIONS
+from tierwise.engine.context import estimate_tokens, files_section, read_conventions, repo_tree
+from tierwise.engine.ports import Document
+from tierwise.engine.prompts import PROMPT_VARIABLES, PromptError, prompt_path, render_prompt, split_roles
+from tierwise.headless.files import DiskFiles
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize("action", ACTIONS)
+def test_every_action_has_a_template_that_renders(action: str, tmp_path: Path) -> None:
+    values = {name: f"<{name}-value>" for name in PROMPT_VARIABLES[action]}
+    messages = render_prompt(action, values, tmp_path)
+    assert messages[0].role == "system" and messages[-1].role == "user"
+    text = "\n".join(m.content for m in messages)
+    used = {name for name in PROMPT_VARIABLES[action] if f"<{name}-value>" in text}
+    assert used, f"{action} uses none of its variables"
+    assert "<!--" not in text and "$" not in re.sub(r"\$\$", "", text)
+
+
+@pytest.mark.parametrize("action", ACTIONS)
+def test_docs_list_every_variable_of_every_template(action: str) -> None:
+    docs = (REPO / "docs" / "prompts.md").read_text(encoding="utf-8")
+    section = docs.split(f"## {action}\n", 1)
+    assert len(section) == 2, f"docs/prompts.md has no '## {action}' section"
+    body = section[1].split("\n## ", 1)[0]
+    template = prompt_path(action).read_text(encoding="utf-8")
+    for name in set(re.findall(r"\$\{?([a-z_]+)", template)):
+        assert f"`${name}`" in body, f"docs/prompts.md does not document ${name} of {action}"
+
+
+def test_workspace_override_wins_and_unknown_variables_are_named(tmp_path: Path) -> None:
+    folder = tmp_path / ".tierwise" / "prompts"
+    folder.mkdir(parents=True)
+    (folder / "summarize.md").write_text("<!-- # doc -->\nShort.\n<!-- user -->\nLog: $log costs $$5\n")
+    messages = render_prompt("summarize", {"log": "boom"}, tmp_path)
+    assert [m.content for m in messages] == ["Short.", "Log: boom costs $5"]
+    (folder / "summarize.md").write_text("<!-- user -->\n$logs\n")
+    with pytest.raises(PromptError, match=r"summarize\.md: unknown variable \$logs"):
+        render_prompt("summarize", {}, tmp_path)
+    (folder / "summarize.md").write_text("only a system part\n")
+    with pytest.raises(PromptError, match="no '<!-- user -->' section"):
+        render_prompt("summarize", {}, tmp_path)
+
+
+def test_unknown_action_is_refused() -> None:
+    with pytest.raises(PromptError, match="unknown prompt action"):
+        prompt_path("../../etc/passwd")
+
+
+def test_split_roles_keeps_order() -> None:
+    assert split_roles("a\n<!-- user -->\nb\n<!-- system -->\nc") == [("system", "a"), ("user", "b"), ("system", "c")]
+
+
+def test_repo_tree_collapses_deep_folders_to_fit_the_budget() -> None:
+    paths = [f"pkg/sub{i}/deep/mod{j}.py" for i in range(30) for j in range(10)] + ["README.md"]
+    full = repo_tree(paths, budget_tokens=100_000)
+    assert "mod9.py" in full
+    small = repo_tree(paths, budget_tokens=300)
+    assert estimate_tokens(small) <= 300
+    assert "README.md" in small and "files)" in small
+
+
+def test_repo_tree_empty() -> None:
+    assert repo_tree([]) == "(empty workspace)"
+
+
+def test_files_section_respects_the_budget() -> None:
+    docs = [Document("a.py", "x = 1\n"), Document("big.py", "y = 2\n" * 5000), Document("c.py", None)]
+    text = files_section(docs, budget_tokens=200)
+    assert "### a.py" in text and "Not shown (over the context budget): big.py" in text
+    assert "does not exist yet" in text
+
+
+async def test_conventions_file_is_found(tmp_path: Path) -> None:
+    files = DiskFiles(tmp_path)
+    assert await read_conventions(files) == "(no conventions file)"
+    (tmp_path / "CONVENTIONS.md").write_text("Use type hints.\n")
+    assert await read_conventions(files) == "From CONVENTIONS.md:\nUse type hints."
+    (tmp_path / "AGENTS.md").write_text("Small functions.\n")
+    assert (await read_conventions(files)).startswith("From AGENTS.md:")
