@@ -206,3 +206,12 @@ def test_error_lists_every_problem_of_every_layer(ws, env, put):
         load_config(ws, env=env, overrides={"loop.fix_roundz": 1})
     keys = [problem.key for problem in caught.value.problems]
     assert keys == ["budget.per_tsk_usd", "loop.fix_roundz"]
+
+
+def test_overrides_can_be_labelled_for_editor_settings(ws, env):
+    from tierwise.config.loader import load_config_with_sources
+
+    _, sources = load_config_with_sources(ws, env=env, overrides={"escalate_after": 3}, overrides_label="editor settings")
+    assert sources["escalate_after"] == "editor settings"
+    message = _error(ws, env, overrides={"budget": {"per_task_usd": -2}}, overrides_label="editor settings")
+    assert "editor settings: budget.per_task_usd: must not be negative" in message

@@ -83,7 +83,11 @@ def _line_of(text: str, key: str, *, table_prefix: str) -> int | None:
 
 
 def _collect_layers(
-    root: Path, overrides: dict[str, Any] | None, env: Mapping[str, str], user_file: Path | None
+    root: Path,
+    overrides: dict[str, Any] | None,
+    env: Mapping[str, str],
+    user_file: Path | None,
+    overrides_label: str = FLAG_LABEL,
 ) -> tuple[list[Layer], list[ConfigFile], ProviderDefaults]:
     layers: list[Layer] = []
     files: list[ConfigFile] = []
@@ -115,11 +119,12 @@ def _collect_layers(
     layers.append(environment)
 
     if overrides:
+        where = "command-line flag" if overrides_label == FLAG_LABEL else overrides_label
         try:
             flags = expand_dotted(dict(overrides))
         except ValueError as err:
-            raise ConfigError([ConfigProblem("command-line flag", "", str(err), "give each key once")]) from None
-        layers.append(Layer(label=FLAG_LABEL, data=normalize(flags), where="command-line flag"))
+            raise ConfigError([ConfigProblem(where, "", str(err), "give each key once")]) from None
+        layers.append(Layer(label=overrides_label, data=normalize(flags), where=where))
     return layers, files, provider
 
 
@@ -189,11 +194,15 @@ def resolve_config(
     overrides: dict[str, Any] | None = None,
     env: Mapping[str, str] | None = None,
     user_file: Path | None = None,
+    overrides_label: str = FLAG_LABEL,
 ) -> Resolution:
-    """Load every layer, merge by precedence, validate. Raises ``ConfigError`` (never a pydantic traceback)."""
+    """Load every layer, merge by precedence, validate. Raises ``ConfigError`` (never a pydantic traceback).
+
+    ``overrides_label`` names the overrides' source in ``sources`` and in messages: ``"flag"`` (shown as
+    "command-line flag") for the CLI; the language server passes e.g. ``"editor settings"``."""
     environ: Mapping[str, str] = os.environ if env is None else env
     root = Path(root).expanduser().resolve()
-    layers, files, provider = _collect_layers(root, overrides, environ, user_file)
+    layers, files, provider = _collect_layers(root, overrides, environ, user_file, overrides_label)
 
     problems = [problem for layer in layers for problem in _unknown_key_problems(layer)]
     if problems:
@@ -223,9 +232,10 @@ def load_config_with_sources(
     overrides: dict[str, Any] | None = None,
     env: Mapping[str, str] | None = None,
     user_file: Path | None = None,
+    overrides_label: str = FLAG_LABEL,
 ) -> tuple[Config, dict[str, str]]:
     """The resolved ``Config`` and, for every leaf key (dotted), the label of the layer that set it."""
-    resolution = resolve_config(root, overrides=overrides, env=env, user_file=user_file)
+    resolution = resolve_config(root, overrides=overrides, env=env, user_file=user_file, overrides_label=overrides_label)
     return resolution.config, resolution.sources
 
 
@@ -235,6 +245,9 @@ def load_config(
     overrides: dict[str, Any] | None = None,
     env: Mapping[str, str] | None = None,
     user_file: Path | None = None,
+    overrides_label: str = FLAG_LABEL,
 ) -> Config:
     """The resolved ``Config`` for the workspace ``root``. Raises ``ConfigError`` with a message for people."""
-    return resolve_config(root, overrides=overrides, env=env, user_file=user_file).config
+    return resolve_config(
+        root, overrides=overrides, env=env, user_file=user_file, overrides_label=overrides_label
+    ).config
