@@ -164,3 +164,10 @@ def test_process_environment_is_the_default(ws, monkeypatch, tmp_path):
     monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
     monkeypatch.setenv("TIERWISE_ESCALATE_AFTER", "7")
     assert load_config(ws).escalate_after == 7
+
+
+def test_inf_in_a_file_removes_a_ceiling_and_none_in_env_too(ws, env, put):
+    put(ws / ".tierwise.toml", "[budget]\nper_task_usd = inf\n")
+    env["TIERWISE_BUDGET__PER_DAY_USD"] = "none"
+    config = load_config(ws, env=env)
+    assert (config.budget.per_task_usd, config.budget.per_day_usd) == (None, None)

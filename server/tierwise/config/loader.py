@@ -188,6 +188,15 @@ def _source_of_exact_or_ancestor(key: str, sources: Mapping[str, str]) -> str | 
     return None
 
 
+def _infinite_budget_is_none(data: dict[str, Any]) -> None:
+    """TOML has no null: ``per_task_usd = inf`` means no ceiling, stored as None like the variable's ``none``."""
+    budget = data.get("budget")
+    if isinstance(budget, dict):
+        for key, value in budget.items():
+            if isinstance(value, float) and value == float("inf"):
+                budget[key] = None
+
+
 def resolve_config(
     root: Path,
     *,
@@ -210,6 +219,7 @@ def resolve_config(
 
     merged, sources = merge_layers(layers)
     where_for = _where_finder(layers, sources)
+    _infinite_budget_is_none(merged)
     for key, variable in infer_key_variables(merged).items():
         sources[key] = f"default (standard variable {variable})"
     problems = reference_problems(merged, where_for)
