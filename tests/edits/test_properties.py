@@ -53,4 +53,4 @@ def test_blocks_round_trip(old_lines: list[str], new_lines: list[str], crlf: boo
     assert result.all_applied, result.retry_message()
     expected = new if new_lines else ""
     assert (result.files[0].new_text if result.files else old) == expected
-    assert all(b.strategy == "exact" for b in result.blocks)
+    assert all(b.strategy in ("exact", "create") for b in result.blocks)

@@ -159,6 +159,8 @@ def apply_search_replace(state: FileState, search: Sequence[str], replace: Seque
     present = _already_present(state, search, replace)
     if present is not None:
         return Refused("already_applied", found=present)
+    if pieces is not None:
+        return Refused("not_found")  # never fuzzy-match a SEARCH that elides lines
     fuzzy = locate_fuzzy(state.contents, search)
     if isinstance(fuzzy, Match):
         splice(state, fuzzy, search, replace)

@@ -24,10 +24,10 @@ def _applies(cur: list[str], search: list[str], replace: list[str], expected: li
     return isinstance(result, Applied) and result.strategy == "exact" and state.contents == expected
 
 
-def _grow(cur: list[str], ci1: int, ci2: int, new_mid: list[str]) -> tuple[int, int]:
+def _grow(cur: list[str], ci1: int, ci2: int, new_mid: list[str], min_context: int = 0) -> tuple[int, int]:
     """Smallest context (alternating before/after) that makes the block apply exactly and correctly."""
     expected = cur[:ci1] + new_mid + cur[ci2:]
-    before = after = 0
+    before, after = min(min_context, ci1), min(min_context, len(cur) - ci2)
     while True:
         s, e = ci1 - before, ci2 + after
         search = cur[s:e]
@@ -44,9 +44,13 @@ def _grow(cur: list[str], ci1: int, ci2: int, new_mid: list[str]) -> tuple[int, 
             after += 1
 
 
-def make_blocks(old: str | None, new: str, path: str, *, start_index: int = 0) -> list[EditBlock]:
+def make_blocks(
+    old: str | None, new: str, path: str, *, start_index: int = 0, min_context: int = 0
+) -> list[EditBlock]:
     """SEARCH/REPLACE blocks, each with just enough context to match one place, turning old into new.
 
+    ``min_context`` asks for at least that many unchanged lines before and after each change (where the
+    file has them), the way models usually quote; the default is the minimum that makes it unique.
     ``old=None`` (or a blank old text) gives one creation block with an empty SEARCH. Blocks apply in
     order, each to the text the previous one left. Differences only in line endings or in the final
     newline cannot be expressed and are ignored.
@@ -60,9 +64,13 @@ def make_blocks(old: str | None, new: str, path: str, *, start_index: int = 0) -
     for tag, i1, i2, j1, j2 in opcodes(a, b):
         if tag == "equal":
             continue
+        if not any(line.strip() for line in cur):
+            # only blank lines left: an empty SEARCH sets the whole (blank) file
+            blocks.append(EditBlock(path, "", _text(b), "search_replace", start_index + len(blocks)))
+            break
         ci1, ci2 = i1 + delta, i2 + delta
         new_mid = b[j1:j2]
-        s, e = _grow(cur, ci1, ci2, new_mid)
+        s, e = _grow(cur, ci1, ci2, new_mid, min_context)
         replace = cur[s:ci1] + new_mid + cur[ci2:e]
         blocks.append(EditBlock(path, _text(cur[s:e]), _text(replace), "search_replace", start_index + len(blocks)))
         cur[ci1:ci2] = new_mid

@@ -7,6 +7,7 @@ exact → whitespace (trailing whitespace ignored) → indent (uniform indentati
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -75,6 +76,22 @@ def find_exact(lines: Sequence[str], search: Sequence[str], joined: str | None =
     return starts
 
 
+def loose_starts(joined: str, search: Sequence[str], limit: int = MAX_CANDIDATES) -> list[int]:
+    """Start lines where ``search`` occurs ignoring each line's leading and trailing blanks.
+
+    A compiled regex over the joined text keeps this at C speed on large files.
+    """
+    parts = [r"[ \t]*" + (re.escape(line.strip()) + r"[ \t]*" if line.strip() else "") + r"\n" for line in search]
+    pattern = re.compile(r"(?m)^" + "".join(parts))
+    hay = joined + "\n"
+    starts: list[int] = []
+    for found in pattern.finditer(hay):
+        starts.append(hay.count("\n", 0, found.start()))
+        if len(starts) >= limit:
+            break
+    return starts
+
+
 def find_runs(keys: Sequence[str], skeys: Sequence[str]) -> list[int]:
     """Start indices where ``skeys`` occurs as a contiguous run of ``keys``."""
     n = len(skeys)
@@ -134,7 +151,14 @@ def _contiguous(starts: list[int], n: int, strategy: str, indents: list[Indent] 
 
 
 def _exact(lines: Sequence[str], search: Sequence[str], joined: str | None) -> Located | None:
-    return _decide(_contiguous(find_exact(lines, search, joined), len(search), "exact"), "exact")
+    """Exact matches; a unique one still counts as ambiguous when the same lines appear elsewhere with
+    other indentation (a mis-indented SEARCH could otherwise land on the wrong copy)."""
+    decided = _decide(_contiguous(find_exact(lines, search, joined), len(search), "exact"), "exact")
+    if isinstance(decided, Match):
+        loose = loose_starts(joined if joined is not None else "\n".join(lines), search)
+        if len(loose) > 1:
+            return Miss("ambiguous", tuple(loose), "exact")
+    return decided
 
 
 def _whitespace(lines: Sequence[str], search: Sequence[str]) -> Located | None:
@@ -154,10 +178,9 @@ def _indent(lines: Sequence[str], search: Sequence[str]) -> Located | None:
     return _decide(_contiguous(starts, len(search), "indent", indents), "indent")
 
 
-def _pair_blanks(
-    lines: Sequence[str], search: Sequence[str], align: list[int | None]
-) -> tuple[int | None, ...]:
-    """Align runs of blank SEARCH lines with the blank file lines between the same two neighbours."""
+def _pair_blanks(lines: Sequence[str], search: Sequence[str], align: list[int | None]) -> tuple[int | None, ...]:
+    """Align runs of blank SEARCH lines with blank file lines: between the same two neighbours, and at
+    the edges with the blank lines just before / after the region (when the file has them)."""
     s = 0
     while s < len(search):
         if align[s] is not None:
@@ -172,6 +195,16 @@ def _pair_blanks(
             gap = [f for f in range(prev_f + 1, next_f) if not lines[f].strip()]
             for offset, f in enumerate(gap[: run_end - s]):
                 align[s + offset] = f
+        elif next_f is not None:  # leading blank lines of SEARCH
+            f, k = next_f - 1, run_end - 1
+            while k >= s and f >= 0 and not lines[f].strip():
+                align[k] = f
+                f, k = f - 1, k - 1
+        elif prev_f is not None:  # trailing blank lines of SEARCH
+            f, k = prev_f + 1, s
+            while k < run_end and f < len(lines) and not lines[f].strip():
+                align[k] = f
+                f, k = f + 1, k + 1
         s = run_end
     return tuple(align)
 
@@ -196,7 +229,9 @@ def _blank_lines(lines: Sequence[str], search: Sequence[str]) -> Located | None:
             align: list[int | None] = [None] * len(search)
             for si, f in zip(s_idx, mapped, strict=True):
                 align[si] = f
-            matches.append(Match(mapped[0], mapped[-1] + 1, _pair_blanks(lines, search, align), "blank_lines", indent))
+            paired = _pair_blanks(lines, search, align)
+            used = [f for f in paired if f is not None]
+            matches.append(Match(min(used), max(used) + 1, paired, "blank_lines", indent))
         decided = _decide(matches, "blank_lines")
         if decided is not None:
             return decided
