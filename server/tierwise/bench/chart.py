@@ -61,9 +61,11 @@ def _scatter(ax: Axes, report: BenchReport) -> None:
     finished = [s for s in report.summaries if s.cost_per_finished_task_usd is not None]
     unfinished = [s for s in report.summaries if s.cost_per_finished_task_usd is None]
     for s in finished:
-        ax.scatter(s.pass_rate * 100, s.cost_per_finished_task_usd, s=70, zorder=3)
-        ax.annotate(s.config, (s.pass_rate * 100, s.cost_per_finished_task_usd), textcoords="offset points",
-                    xytext=(6, 6), fontsize=8)
+        x, y = s.pass_rate * 100, s.cost_per_finished_task_usd
+        ax.scatter(x, y, s=70, zorder=3)
+        right_edge = x > 75
+        ax.annotate(s.config, (x, y), textcoords="offset points", xytext=(-6 if right_edge else 6, 6),
+                    ha="right" if right_edge else "left", fontsize=8)
     ceiling = max((s.cost_per_finished_task_usd or 0.0 for s in finished), default=0.0)
     for s in unfinished:
         # Nothing finished: cost per finished task is unbounded; draw it on the top edge, hollow.
@@ -73,7 +75,7 @@ def _scatter(ax: Axes, report: BenchReport) -> None:
     ax.set_xlabel("pass rate (%)")
     ax.set_ylabel("cost per finished task (USD)")
     ax.set_xlim(-5, 105)
-    ax.set_ylim(bottom=0)
+    ax.set_ylim(0, (ceiling * 1.3) or None)
     ax.grid(True, alpha=0.3)
     ax.set_title("cost per finished task vs pass rate (lower right is better)", fontsize=9)
 

@@ -26,3 +26,9 @@ test('large quantities stay exact', () => {
   assert.equal(cart.subtotal(), 7000);
   assert.equal(invoice(cart, 0.2), '1000 x bolt 70.00\nsubtotal 70.00\ntax 14.00\ntotal 84.00');
 });
+
+test('tax rounds to the nearest cent, not up', () => {
+  const cart = new Cart();
+  cart.add('pen', '10.01', 1);
+  assert.equal(invoice(cart, 0.1), '1 x pen 10.01\nsubtotal 10.01\ntax 1.00\ntotal 11.01');
+});
