@@ -285,3 +285,42 @@ def evaluate_pair(
 
 def format_whole(path: str, text: str) -> str:
     return f"{path}\n```python\n{text}```\n"
+
+
+# ------------------------------------------------------------------------------------------- speed
+def speed_case(lines: int = 10_000, changes: int = 50, seed: int = 1) -> tuple[str, str]:
+    """A ``lines``-line Python-like file and a copy with ``changes`` scattered one-line edits."""
+    rng = random.Random(seed)
+    old_lines = [
+        f"    value_{i} = compute({i}, {rng.randint(0, 999)})" if i % 7 else ("" if i % 14 else f"def block_{i}():")
+        for i in range(lines)
+    ]
+    new_lines = list(old_lines)
+    for pos in sorted(rng.sample(range(lines), changes)):
+        new_lines[pos] = new_lines[pos] + "  # changed"
+    return "\n".join(old_lines) + "\n", "\n".join(new_lines) + "\n"
+
+
+def time_speed_case(runs: int = 7, lines: int = 10_000, changes: int = 50) -> dict[str, float]:
+    """Median milliseconds to plan the ideal reply and to diff into minimal text edits."""
+    old, new = speed_case(lines, changes)
+    blocks = make_blocks(old, new, "big.py")
+    plan_ms, diff_ms = [], []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        result = plan_edits(blocks, ROOT, read=lambda _p: old)
+        t1 = time.perf_counter()
+        edits = minimal_text_edits(old, result.files[0].new_text or "", "utf-16")
+        t2 = time.perf_counter()
+        assert result.files[0].new_text == new and apply_text_edits(old, edits) == new
+        plan_ms.append((t1 - t0) * 1000)
+        diff_ms.append((t2 - t1) * 1000)
+    total = sorted(p + d for p, d in zip(plan_ms, diff_ms, strict=True))
+    return {
+        "lines": lines,
+        "changes": changes,
+        "runs": runs,
+        "plan_ms_median": sorted(plan_ms)[runs // 2],
+        "diff_ms_median": sorted(diff_ms)[runs // 2],
+        "total_ms_median": total[runs // 2],
+    }

@@ -54,3 +54,26 @@ def test_blocks_round_trip(old_lines: list[str], new_lines: list[str], crlf: boo
     expected = new if new_lines else ""
     assert (result.files[0].new_text if result.files else old) == expected
     assert all(b.strategy in ("exact", "create") for b in result.blocks)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    lines=st.lists(LINES, min_size=1, max_size=25),
+    edits=st.lists(st.tuples(st.integers(0, 24), st.integers(1, 4), st.lists(LINES, max_size=4)), max_size=5),
+)
+def test_cached_joined_text_stays_consistent(lines: list[str], edits: list[tuple[int, int, list[str]]]) -> None:
+    from tierwise.edits.apply import Applied, FileState, apply_search_replace
+
+    state = FileState(list(lines), ["\n"] * len(lines), "\n")
+    for start, size, new in edits:
+        if not state.contents:
+            break
+        start %= len(state.contents)
+        search = state.contents[start : start + size]
+        if not any(s.strip() for s in search):
+            continue
+        expected = state.contents[:start] + new + state.contents[start + len(search) :]
+        outcome = apply_search_replace(state, search, new)
+        assert state.joined() == "\n".join(state.contents)  # the patched cache equals a fresh join
+        if isinstance(outcome, Applied) and outcome.strategy == "exact" and outcome.first == start:
+            assert state.contents == expected

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
 from tierwise.edits.elision import locate_pieces, split_pieces
@@ -13,11 +13,36 @@ from tierwise.edits.text import dominant_newline, split_lines
 
 @dataclass
 class FileState:
-    """A file's text as line contents plus their endings; mutated block by block."""
+    """A file's text as line contents plus their endings; mutated block by block.
+
+    ``joined()`` (contents joined with ``\\n``, used for C-speed searching) is cached and patched in
+    place on each splice when the region's offset is known, so large files stay fast.
+    """
 
     contents: list[str]
     ends: list[str]
     newline: str
+    _joined: str | None = field(default=None, repr=False, compare=False)
+
+    def joined(self) -> str:
+        if self._joined is None:
+            self._joined = "\n".join(self.contents)
+        return self._joined
+
+    def _patch_joined(self, start: int, end: int, char_start: int | None, new: list[str]) -> None:
+        if self._joined is None or char_start is None:
+            self._joined = None
+            return
+        old_len = sum(len(line) for line in self.contents[start:end]) + (end - start - 1)
+        text = self._joined
+        if new:
+            self._joined = text[:char_start] + "\n".join(new) + text[char_start + old_len :]
+        elif end < len(self.contents):
+            self._joined = text[:char_start] + text[char_start + old_len + 1 :]
+        elif start > 0:
+            self._joined = text[: char_start - 1]
+        else:
+            self._joined = ""
 
     @classmethod
     def from_text(cls, text: str, default_newline: str = "\n") -> FileState:
@@ -98,7 +123,9 @@ def splice(state: FileState, match: Match, search: Sequence[str], replace: Seque
     items = build_replacement(state, match, search, replace)
     at_eof = match.end == len(state.contents)
     no_final_newline = bool(state.contents) and state.ends[-1] == ""
-    state.contents[match.start : match.end] = [c for c, _ in items]
+    new_contents = [c for c, _ in items]
+    state._patch_joined(match.start, match.end, match.char_start, new_contents)
+    state.contents[match.start : match.end] = new_contents
     state.ends[match.start : match.end] = [state.newline if e is None else e for _, e in items]
     last = len(state.contents) - 1
     for i in range(max(0, match.start - 1), min(last, match.start + len(items)) + 1):
@@ -121,7 +148,7 @@ def _reapplied(state: FileState, match: Match, search: Sequence[str], replace: S
     """An exact SEARCH that sits inside an exact REPLACE already in the file: the block was applied."""
     if len(replace) <= len(search) or match.strategy != "exact":
         return None
-    for start in find_exact(state.contents, replace):
+    for start in find_exact(state.contents, replace, state.joined()):
         if start <= match.start and match.end <= start + len(replace):
             return (start, start + len(replace))
     return None
@@ -137,7 +164,7 @@ def _already_present(state: FileState, search: Sequence[str], replace: Sequence[
 
 def apply_search_replace(state: FileState, search: Sequence[str], replace: Sequence[str]) -> Applied | Refused:
     """Locate ``search`` (non-empty) with the cascade and apply ``replace``; mutates ``state``."""
-    located = locate(state.contents, search, fuzzy=False)
+    located = locate(state.contents, search, state.joined(), fuzzy=False)
     if isinstance(located, Match):
         again = _reapplied(state, located, search, replace)
         if again is not None:

@@ -50,6 +50,8 @@ class Match:
     align: tuple[int | None, ...]
     strategy: str
     indent: Indent = Indent()
+    #: Offset of the region in the ``\\n``-joined text, when the strategy knows it.
+    char_start: int | None = None
 
 
 @dataclass(frozen=True)
@@ -62,18 +64,38 @@ class Miss:
 Located = Match | Miss
 
 
-def find_exact(lines: Sequence[str], search: Sequence[str], joined: str | None = None) -> list[int]:
-    """Start lines where ``search`` occurs exactly (C-speed substring search on the joined text)."""
-    if not search or not lines:
+def find_exact_at(joined: str, search: Sequence[str], limit: int = MAX_CANDIDATES) -> list[tuple[int, int]]:
+    """``(line, offset)`` of each place where ``search`` occurs exactly as whole lines of ``joined``.
+
+    ``joined`` is the file's line contents joined with ``\\n``; C-speed substring search, no copies.
+    """
+    if not search:
         return []
-    hay = "\n" + (joined if joined is not None else "\n".join(lines)) + "\n"
-    needle = "\n" + "\n".join(search) + "\n"
-    starts: list[int] = []
-    pos = hay.find(needle)
-    while pos != -1 and len(starts) < MAX_CANDIDATES:
-        starts.append(hay.count("\n", 0, pos))
-        pos = hay.find(needle, pos + 1)
-    return starts
+    needle = "\n".join(search)
+    found: list[tuple[int, int]] = []
+    if not needle:  # a single empty line
+        for match in re.finditer(r"(?m)^$", joined):
+            found.append((joined.count("\n", 0, match.start()), match.start()))
+            if len(found) >= limit:
+                break
+        return found
+    line, counted = 0, 0
+    pos = joined.find(needle)
+    while pos != -1 and len(found) < limit:
+        end = pos + len(needle)
+        if (pos == 0 or joined[pos - 1] == "\n") and (end == len(joined) or joined[end] == "\n"):
+            line += joined.count("\n", counted, pos)
+            counted = pos
+            found.append((line, pos))
+        pos = joined.find(needle, pos + 1)
+    return found
+
+
+def find_exact(lines: Sequence[str], search: Sequence[str], joined: str | None = None) -> list[int]:
+    """Start lines where ``search`` occurs exactly."""
+    if not lines:
+        return []
+    return [line for line, _ in find_exact_at(joined if joined is not None else "\n".join(lines), search)]
 
 
 def loose_starts(joined: str, search: Sequence[str], limit: int = MAX_CANDIDATES) -> list[int]:
@@ -150,14 +172,20 @@ def _contiguous(starts: list[int], n: int, strategy: str, indents: list[Indent] 
     ]
 
 
-def _exact(lines: Sequence[str], search: Sequence[str], joined: str | None) -> Located | None:
+def _exact(lines: Sequence[str], search: Sequence[str], joined: str) -> Located | None:
     """Exact matches; a unique one still counts as ambiguous when the same lines appear elsewhere with
     other indentation (a mis-indented SEARCH could otherwise land on the wrong copy)."""
-    decided = _decide(_contiguous(find_exact(lines, search, joined), len(search), "exact"), "exact")
+    if not lines:
+        return None
+    n = len(search)
+    found = [Match(line, line + n, tuple(range(line, line + n)), "exact", char_start=pos) for line, pos in find_exact_at(joined, search)]
+    decided = _decide(found, "exact")
     if isinstance(decided, Match):
-        loose = loose_starts(joined if joined is not None else "\n".join(lines), search)
-        if len(loose) > 1:
-            return Miss("ambiguous", tuple(loose), "exact")
+        key = max((line.strip() for line in search), key=len)
+        if key and joined.count(key) > 1:  # cheap filter: the longest line occurs once → no copies
+            loose = loose_starts(joined, search)
+            if len(loose) > 1:
+                return Miss("ambiguous", tuple(loose), "exact")
     return decided
 
 
@@ -312,6 +340,8 @@ def locate(
     lines: Sequence[str], search: Sequence[str], joined: str | None = None, *, fuzzy: bool = True
 ) -> Located:
     """Run the cascade; the first strategy that finds anything decides (one match, or ambiguous)."""
+    if joined is None:
+        joined = "\n".join(lines)
     steps: list[Callable[[], Located | None]] = [
         lambda: _exact(lines, search, joined),
         lambda: _whitespace(lines, search),
