@@ -182,15 +182,15 @@ class Engine:
             return self._stop(state, "budget_stopped", f"{err}{resume}", err)
         except asyncio.CancelledError as err:
             resume = f"; resume with: tierwise run --resume {state.id}"
-            self._stop(state, "resumable", f"cancelled during {phase}{resume}", err)
+            self._stop(state, "resumable", f"cancelled during {phase}{resume}", err, quiet=True)
             raise
         except NoModelConfigured as err:
-            self._stop(state, "failed", str(err), err)
+            self._stop(state, "failed", str(err), err, quiet=True)
             raise
         except _REPORTED_ERRORS as err:
             return self._stop(state, "failed", str(err), err)
         except Exception as err:
-            self._stop(state, "failed", f"internal error in {phase}: {type(err).__name__}: {err}", err)
+            self._stop(state, "failed", f"internal error in {phase}: {type(err).__name__}: {err}", err, quiet=True)
             raise
         state.complete(phase)
         state.status = "done" if all(state.is_complete(p) for p in state.phases) else "resumable"
@@ -198,12 +198,16 @@ class Engine:
         self.ctx.progress(state, phase, f"{phase} finished", kind="end")
         return state
 
-    def _stop(self, state: TaskState, status: str, message: str, err: BaseException) -> TaskState:
+    def _stop(
+        self, state: TaskState, status: str, message: str, err: BaseException, *, quiet: bool = False
+    ) -> TaskState:
+        """Record why the task stopped; ``quiet`` when the error is re-raised for the driver to report."""
         state.status = status  # type: ignore[assignment]
         state.message = message
         state.error_type = type(err).__name__
         self.store.save(state)
-        self.ctx.ui.notify("error" if status == "failed" else "warning", message)
+        if not quiet:
+            self.ctx.ui.notify("error" if status == "failed" else "warning", message)
         return state
 
     async def _lenient_plan(self, state: TaskState) -> tuple[str, Plan | None]:

@@ -60,7 +60,8 @@ def _body_parts(body: str) -> tuple[str, str | None]:
         rest = (match.group("inline") + "\n" + body[match.end() :]).strip()
         suggestion = None if not rest or _NONE.match(rest) else rest + "\n"
     message = _MESSAGE.sub("", message_part.strip(), count=1).strip()
-    return message, suggestion
+    paragraphs = [re.sub(r"\s*\n\s*", " ", p.strip()) for p in re.split(r"\n\s*\n", message)]
+    return "\n\n".join(p for p in paragraphs if p), suggestion
 
 
 def parse_review(text: str, root: Path) -> ParsedReview:

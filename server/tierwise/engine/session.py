@@ -143,8 +143,7 @@ class PhaseContext:
         self.save(state)
         self.progress(
             state, phase,
-            f"{action}: {usage.tier} ({usage.model}) answered, {usage.tokens_in}+{usage.tokens_out} tokens, "
-            f"${usage.cost_usd:.4f}",
+            f"{action}: answered, {usage.tokens_in}+{usage.tokens_out} tokens, ${usage.cost_usd:.4f}",
             tier=usage.tier, model=usage.model, round=round, kind="end",
         )
         return Reply(completion.text, usage.tier, usage.model)

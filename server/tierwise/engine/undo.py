@@ -29,7 +29,6 @@ async def run_undo(ctx: PhaseContext, state: TaskState, *, force: bool = False) 
     else:
         restored = await _restore_from_copies(ctx, state, force=force)
     state.message = f"undone: {len(restored)} files restored"
-    state.status = "cancelled"
     ctx.save(state)
     return restored
 
