@@ -35,6 +35,7 @@ class EngineHost:
         self._report = report  # (level, message): log / show to the user
         self.config: Config | None = None
         self.config_error: str | None = None
+        self.generation = 0  # successful (re)loads so far
         self._loaded = asyncio.Event()
         self._engine: Engine | None = None
         self._engine_for: Config | None = None
@@ -54,6 +55,7 @@ class EngineHost:
         finally:
             self._loaded.set()
         self.config, self.config_error = config, None
+        self.generation += 1
         return True
 
     async def wait_loaded(self, timeout_s: float = 60.0) -> None:

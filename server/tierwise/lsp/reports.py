@@ -4,6 +4,7 @@ worker thread (no engine needed, so they answer while the model stack is still l
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,10 +18,14 @@ async def status(session: Session, task_id: str | None) -> dict[str, Any]:
     root = session.require_root()
     running = [{"taskId": r.task_id, "phase": r.phase} for r in session.tasks.running()]
     host = session.host
+    if host is not None:
+        with contextlib.suppress(TimeoutError):
+            await host.wait_loaded(timeout_s=10.0)  # the first load takes a fraction of a second
     answer: dict[str, Any] = {
         "running": running,
         "configured": bool(host and host.config is not None),
         "configError": host.config_error if host else None,
+        "configGeneration": host.generation if host else 0,
         "modelStackReady": bool(host and host.current_engine() is not None),
     }
     if task_id is not None:

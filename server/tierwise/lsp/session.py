@@ -101,7 +101,7 @@ class Session:
     def quick_fix_title(self) -> str:
         config = self.host.config if self.host else None
         if config is None:
-            return quick_fix_label("quickfix", None)
+            return "Fix with tierwise"  # configuration still loading (a fraction of a second after start)
         tier = config.route("quickfix").tier
         engine = self.host.current_engine() if self.host else None
         model = None

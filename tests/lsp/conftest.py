@@ -1,0 +1,51 @@
+"""Fixtures of the LSP tests: ``tierwise serve`` driven over stdio by pytest-lsp's client, with the
+recorded capabilities of Neovim and VS Code (parametrized), in a temporary git workspace."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from helpers import CLIENTS, capabilities, execute, make_repo, start_client, toml_dumps  # noqa: E402
+
+SAMPLE_FILES = {
+    "calc.py": "def add(a, b):\n    return a - b\n\n\ndef mul(a, b):\n    return a * b\n",
+    "test_calc.py": "from calc import add, mul\n\n\ndef test_add():\n    assert add(2, 3) == 5\n\n\ndef test_mul():\n    assert mul(2, 3) == 6\n",
+    "notes.txt": "# TODO: add a subtract function to calc.py\n",
+}
+
+
+@pytest.fixture(params=CLIENTS)
+def client_name(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    return make_repo(tmp_path / "ws", SAMPLE_FILES)
+
+
+def write_config(root: Path, config: dict[str, Any]) -> None:
+    (root / ".tierwise.toml").write_text(toml_dumps(config), encoding="utf-8")
+
+
+@pytest.fixture
+async def lsp(workspace: Path, client_name: str) -> AsyncIterator[Any]:
+    """A server on ``workspace`` with replay tiers at an unused address (no model is called) and no warm-up."""
+    from tierwise.replay.fixtures import replay_tier_config
+
+    write_config(workspace, replay_tier_config("http://127.0.0.1:9/v1"))
+    client, editor, result = await start_client(
+        workspace, capabilities(client_name), init_options={"tierwise": {"lsp": {"warmUp": False}}}
+    )
+    await execute(client, "tierwise.status")  # answers once the configuration is loaded
+    editor.result = result  # type: ignore[attr-defined]
+    editor.root = workspace  # type: ignore[attr-defined]
+    yield client, editor
+    await client.shutdown_session()
