@@ -6,13 +6,12 @@ name: ``.png`` or ``.svg``.
 
 from __future__ import annotations
 
-import os
-import tempfile
+import io
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tierwise.bench.aggregate import tier_names
-from tierwise.bench.records import BenchReport
+from tierwise.bench.records import BenchReport, write_public_atomic
 from tierwise.config.model import DEFAULT_TIER_NAMES
 
 if TYPE_CHECKING:
@@ -45,15 +44,9 @@ def draw_chart(report: BenchReport, path: Path) -> Path:
         title += "  (scripted models)"
     figure.suptitle(title)
     figure.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=suffix, dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            figure.savefig(handle, format=suffix.lstrip("."))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format=suffix.lstrip("."))
+    write_public_atomic(path, buffer.getvalue())
     return path
 
 

@@ -6,7 +6,10 @@ redraws the table and chart. ``report_json_schema()`` is its JSON schema (docume
 
 from __future__ import annotations
 
+import os
+import tempfile
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -135,3 +138,31 @@ class BenchReport(_Record):
 
 def report_json_schema() -> dict[str, Any]:
     return BenchReport.model_json_schema()
+
+
+def write_public_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (temporary file, then rename), readable like a normal file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def save_report(report: BenchReport, path: Path) -> Path:
+    write_public_atomic(path, (report.model_dump_json(indent=2) + "\n").encode("utf-8"))
+    return path
+
+
+def load_report(path: Path) -> BenchReport:
+    """Read a saved report; raises OSError or pydantic.ValidationError."""
+    return BenchReport.model_validate_json(path.read_text(encoding="utf-8"))

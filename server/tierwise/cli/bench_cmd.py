@@ -57,11 +57,11 @@ def _redraw(report_path: Path, chart_path: Path | None, console: Console) -> Non
     from pydantic import ValidationError
 
     from tierwise.bench.chart import ChartError, draw_chart
-    from tierwise.bench.records import BenchReport
+    from tierwise.bench.records import load_report
     from tierwise.bench.render import render
 
     try:
-        report = BenchReport.model_validate_json(report_path.read_text(encoding="utf-8"))
+        report = load_report(report_path)
     except FileNotFoundError:
         _fail(f"{report_path}: no such report file")
     except (OSError, UnicodeDecodeError) as err:
@@ -209,14 +209,14 @@ def _execute(
 
 def _save(console: Console, report: Any, results: Path, chart: Path) -> None:
     from tierwise.bench.chart import ChartError, draw_chart
+    from tierwise.bench.records import save_report
     from tierwise.bench.render import render
-    from tierwise.engine.artifacts import atomic_write_text
 
     render(report, console)
     if report.suite_unchanged is False:
         console.print("[red]warning: the suite folder changed during the benchmark[/red]")
     try:
-        atomic_write_text(results, report.model_dump_json(indent=2) + "\n")
+        save_report(report, results)
         draw_chart(report, chart)
     except (ChartError, OSError) as err:
         _fail(f"cannot write the results: {err}")
