@@ -77,3 +77,24 @@ def test_cached_joined_text_stays_consistent(lines: list[str], edits: list[tuple
         assert state.joined() == "\n".join(state.contents)  # the patched cache equals a fresh join
         if isinstance(outcome, Applied) and outcome.strategy == "exact" and outcome.first == start:
             assert state.contents == expected
+
+
+BIG_LINES = st.one_of(st.integers(0, 400).map(lambda n: f"unique {n}"), LINES)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    old_lines=st.lists(BIG_LINES, min_size=40, max_size=160),
+    cuts=st.lists(st.tuples(st.integers(0, 159), st.integers(0, 6), st.lists(BIG_LINES, max_size=6)), max_size=12),
+)
+def test_large_rewrites_use_anchors_and_round_trip(old_lines: list[str], cuts: list[tuple[int, int, list[str]]]) -> None:
+    new_lines = list(old_lines)
+    for at, size, insert in cuts:
+        at %= len(new_lines) + 1
+        new_lines[at : at + size] = insert
+    old, new = "\n".join(old_lines) + "\n", "\n".join(new_lines) + "\n"
+    edits = minimal_text_edits(old, new)
+    assert apply_text_edits(old, edits) == new
+    reply = format_blocks(make_blocks(old, new, "m.py"))
+    result = plan_edits(parse_reply(reply), Path("/nowhere"), read=lambda p: old)
+    assert result.all_applied and (result.files[0].new_text if result.files else old) == new

@@ -1,16 +1,22 @@
 """Line diff: Myers' O(ND) algorithm on interned lines, after trimming the common prefix and suffix.
 
-For files with scattered changes the work is about (N + D²), far below ``difflib``'s worst cases. Past
-``MAX_D`` differences it falls back to :class:`difflib.SequenceMatcher` (slower, still exact matches).
+For files with scattered changes the work is about (N + D²), far below ``difflib``'s worst cases. Large
+regions are first cut at patience anchors (lines unique in both texts, in increasing order), so heavy
+rewrites cost a sum of small D² instead of one big one. Past ``MAX_D`` differences inside one region it
+falls back to :class:`difflib.SequenceMatcher` (slower, still exact matches).
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left
+from collections import Counter
 from collections.abc import Hashable, Sequence
 from difflib import SequenceMatcher
 
 Opcode = tuple[str, int, int, int, int]
 MAX_D = 2000
+ANCHOR_MIN_SIZE = 64  # regions smaller than this go straight to Myers
+CHEAP_D = 128
 
 
 def _intern(a: Sequence[Hashable], b: Sequence[Hashable]) -> tuple[list[int], list[int]]:
@@ -79,6 +85,61 @@ def _blocks_from_pairs(pairs: list[tuple[int, int]]) -> list[tuple[int, int, int
     return blocks
 
 
+def _anchors(a: list[int], b: list[int]) -> list[tuple[int, int]]:
+    """Longest increasing run of (i, j) pairs of items that occur exactly once in ``a`` and in ``b``."""
+    count_a, count_b = Counter(a), Counter(b)
+    pos_b = {x: j for j, x in enumerate(b) if count_b[x] == 1}
+    pairs = [(i, pos_b[x]) for i, x in enumerate(a) if count_a[x] == 1 and x in pos_b]
+    tails: list[int] = []
+    tail_idx: list[int] = []
+    prev = [-1] * len(pairs)
+    for k, (_, j) in enumerate(pairs):
+        p = bisect_left(tails, j)
+        if p == len(tails):
+            tails.append(j)
+            tail_idx.append(k)
+        else:
+            tails[p] = j
+            tail_idx[p] = k
+        prev[k] = tail_idx[p - 1] if p > 0 else -1
+    out: list[tuple[int, int]] = []
+    k = tail_idx[-1] if tail_idx else -1
+    while k != -1:
+        out.append(pairs[k])
+        k = prev[k]
+    out.reverse()
+    return out
+
+
+def _region_pairs(a: list[int], b: list[int], max_d: int) -> list[tuple[int, int]]:
+    """Matched (i, j) pairs for two interned regions: anchors first when large, Myers in between."""
+    if not a or not b:
+        return []
+    if len(a) + len(b) >= ANCHOR_MIN_SIZE:
+        # lines found on one side only bound D from below: when few, plain Myers is cheapest
+        set_a, set_b = set(a), set(b)
+        lower = sum(1 for x in a if x not in set_b) + sum(1 for x in b if x not in set_a)
+        if lower <= CHEAP_D:
+            pairs = _myers(a, b, min(max_d, 2 * lower + CHEAP_D))
+            if pairs is not None:
+                return pairs
+    anchors = _anchors(a, b) if len(a) + len(b) >= ANCHOR_MIN_SIZE else []
+    if not anchors:
+        pairs = _myers(a, b, max_d)
+        if pairs is None:
+            matcher = SequenceMatcher(None, a, b, autojunk=False)
+            return [(i + k, j + k) for i, j, size in matcher.get_matching_blocks() for k in range(size)]
+        return pairs
+    out: list[tuple[int, int]] = []
+    lo_i = lo_j = 0
+    for ai, aj in [*anchors, (len(a), len(b))]:
+        out.extend((i + lo_i, j + lo_j) for i, j in _region_pairs(a[lo_i:ai], b[lo_j:aj], max_d))
+        if ai < len(a):
+            out.append((ai, aj))
+        lo_i, lo_j = ai + 1, aj + 1
+    return out
+
+
 def matching_blocks(a: Sequence[Hashable], b: Sequence[Hashable], max_d: int = MAX_D) -> list[tuple[int, int, int]]:
     """Runs ``(i, j, size)`` of equal items, ascending, of a minimal (or near-minimal past ``max_d``) diff."""
     n, m = len(a), len(b)
@@ -91,11 +152,7 @@ def matching_blocks(a: Sequence[Hashable], b: Sequence[Hashable], max_d: int = M
     ia, ib = _intern(a[pre : n - suf], b[pre : m - suf])
     blocks: list[tuple[int, int, int]] = [(0, 0, pre)] if pre else []
     if ia and ib:
-        pairs = _myers(ia, ib, max_d)
-        if pairs is None:
-            inner = [(i, j, s) for i, j, s in SequenceMatcher(None, ia, ib, autojunk=False).get_matching_blocks() if s]
-        else:
-            inner = _blocks_from_pairs(pairs)
+        inner = _blocks_from_pairs(_region_pairs(ia, ib, max_d))
         blocks.extend((i + pre, j + pre, s) for i, j, s in inner)
     if suf:
         blocks.append((n - suf, m - suf, suf))
