@@ -1,0 +1,4 @@
+// Turn a title into a URL slug.
+export function slugify(text) {
+  return text.toLowerCase().replace(/[^a-z0-9]/g, "-");
+}
