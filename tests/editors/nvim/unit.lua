@@ -62,10 +62,13 @@ case('statusline formats phase, tier, model, cost and saving', function()
     costUsd = 0.01234, savedUsd = 0.05, message = 'editing calc.py',
   })
   H.wait(1000, function() return state.current == 't1' end, 'status notification')
-  H.eq('tierwise · implement · mid (replay-mid) · $0.0123 saved $0.0500', tierwise.statusline(), 'statusline')
+  H.eq('tierwise · implement · mid · $0.0123 saved $0.0500', tierwise.statusline(), 'statusline')
   F.notify_client('tierwise/status', { taskId = 't1', phase = 'fix', state = 'budget_stopped', costUsd = 2.5 })
   H.wait(1000, function() return state.tasks.t1.phase == 'fix' end, 'second status')
-  H.eq('tierwise · fix budget stopped · mid (replay-mid) · $2.50 saved $0.0500', tierwise.statusline(), 'merged status')
+  H.eq('tierwise · fix budget stopped · mid · $2.50 saved $0.0500', tierwise.statusline(), 'merged status')
+  F.notify_client('tierwise/status', { taskId = 't1', phase = 'refine', state = 'resumable', message = '' })
+  H.wait(1000, function() return state.tasks.t1.phase == 'refine' end, 'third status')
+  H.eq('tierwise · refine done · mid · $2.50 saved $0.0500', tierwise.statusline(), 'a phase that ended well')
   local warned = false
   for _, n in ipairs(H.results.notifications) do
     warned = warned or (n.msg:find('fix budget stopped', 1, true) and n.level == vim.log.levels.WARN)

@@ -122,6 +122,11 @@ function M.apply_edit(_, params, ctx)
   local edit = params.edit
   local stale = M.stale_reason(edit)
   if stale then
+    -- Send the pending didChange now, ahead of this answer, so the server recomputes against what the
+    -- user typed rather than against the version it already had (Neovim debounces didChange).
+    pcall(function()
+      require('vim.lsp._changetracking').flush(client)
+    end)
     return { applied = false, failureReason = stale }
   end
   -- Buffers holding unsaved user text are left unsaved (the server leaves their file alone too).
@@ -228,11 +233,15 @@ function M.status(_, params)
   end
   vim.cmd('redrawstatus!')
   pcall(vim.api.nvim_exec_autocmds, 'User', { pattern = 'TierwiseStatus', data = status, modeline = false })
-  if status.state ~= was and state.is_finished(status.state) then
-    local level = LEVELS[status.state] or vim.log.levels.INFO
+  if state.is_finished(status.state) and (status.state ~= was or status.phase ~= (previous and previous.phase)) then
+    local outcome = state.outcome(status)
+    local level = LEVELS[outcome] or vim.log.levels.INFO
     if level > vim.log.levels.INFO or config.get().notify_progress then
-      local text = ('%s %s: %s'):format(status.phase or 'task', status.state:gsub('_', ' '), status.message or '')
-      notify(vim.trim(text), level)
+      local text = ('%s %s'):format(status.phase or 'task', outcome:gsub('_', ' '))
+      if status.message and status.message ~= '' then
+        text = text .. ': ' .. status.message
+      end
+      notify(text, level)
     end
   end
 end

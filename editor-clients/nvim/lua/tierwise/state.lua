@@ -25,6 +25,21 @@ function M.is_finished(state)
   return state ~= nil and FINISHED[state] == true
 end
 
+--- The outcome of a status, for people: a phase that ended well while the task has phases left is reported
+--- by the server as `resumable` with no message; that reads as `done` here. A cancelled task is `resumable`
+--- with a message saying so.
+--- @param status tierwise.Status?
+--- @return string running | done | failed | budget_stopped | cancelled | resumable
+function M.outcome(status)
+  if not status or not status.state then
+    return 'running'
+  end
+  if status.state == 'resumable' and (status.message == nil or status.message == '') then
+    return 'done'
+  end
+  return status.state
+end
+
 --- Records a status notification; fields absent from `status` keep their previous value.
 --- @param status table
 --- @return tierwise.Status?
@@ -89,7 +104,8 @@ function M.money(usd)
   return ('$%.2f'):format(usd)
 end
 
---- One line for a statusline: phase, tier (and model), state when not running, cost and saving.
+--- One line for a statusline: phase (and outcome when it ended), tier, cost and saving. The model is left out
+--- (model strings are long); require('tierwise').status() has it.
 --- @param status tierwise.Status?
 --- @param opts tierwise.StatuslineOptions
 --- @return string
@@ -105,12 +121,13 @@ function M.format(status, opts)
     parts[#parts + 1] = opts.prefix
   end
   local phase = status.phase or 'task'
-  if status.state and status.state ~= 'running' then
-    phase = phase .. ' ' .. status.state:gsub('_', ' ')
+  local outcome = M.outcome(status)
+  if outcome ~= 'running' then
+    phase = phase .. ' ' .. outcome:gsub('_', ' ')
   end
   parts[#parts + 1] = phase
   if status.tier then
-    parts[#parts + 1] = status.model and (status.tier .. ' (' .. status.model .. ')') or status.tier
+    parts[#parts + 1] = status.tier
   end
   local cost = M.money(status.costUsd)
   if status.savedUsd and tonumber(status.savedUsd) and tonumber(status.savedUsd) > 0 then
