@@ -69,7 +69,7 @@ def test_table_shows_headline_and_failures() -> None:
     console = Console(record=True, width=200)
     render(make_report(), console)
     text = console.export_text()
-    assert "cost / finished task" in text and "$0.2000" in text
+    assert "finished task" in text and "$0.2000" in text
     assert "runs that did not pass" in text and "boom" in text
     assert "scripted" in text.lower()
 

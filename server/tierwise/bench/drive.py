@@ -38,6 +38,7 @@ async def drive_loop(
     *,
     env: Mapping[str, str] | None,
     phases: Sequence[str] | None,
+    task_id: str | None = None,
 ) -> LoopOutcome:
     """Run the loop on ``task`` in ``root``; errors are returned, cancellation propagates."""
     from tierwise.headless import ConsoleUI, build_engine
@@ -49,7 +50,9 @@ async def drive_loop(
         ui = ConsoleUI(root, console=console, assume_yes=True, verbose=False)
         engine = build_engine(root, config, ui=ui, env=env)
         try:
-            state = await engine.run(task.description, phases=phases, paths=task.paths, approve=True)
+            state = await engine.run(
+                task.description, phases=phases, paths=task.paths, approve=True, task_id=task_id
+            )
         except GatewayError as err:  # e.g. NoModelConfigured: the engine recorded it and re-raised
             return LoopOutcome(state=engine.status(), error=str(err), crashed=False)
         except Exception as err:  # noqa: BLE001 - an engine bug must not end the whole benchmark

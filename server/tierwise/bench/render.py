@@ -37,17 +37,17 @@ def _best_cost(summaries: list[ConfigSummary]) -> float | None:
 def summary_table(report: BenchReport) -> Table:
     title = "tierwise bench" + (" (scripted models)" if report.scripted else "")
     table = Table(title=title, title_justify="left", header_style="bold")
-    table.add_column("configuration")
+    table.add_column("configuration", no_wrap=True)
     table.add_column("passed", justify="right")
-    table.add_column("pass rate", justify="right")
-    table.add_column("cost / finished task", justify="right", style="bold")
-    table.add_column("total cost", justify="right")
-    table.add_column("wall / task", justify="right")
-    table.add_column("fix rounds", justify="right")
-    table.add_column("escalations", justify="right")
-    table.add_column("refused blocks", justify="right")
-    table.add_column("retries / fallbacks", justify="right")
-    table.add_column("budget stops", justify="right")
+    table.add_column("pass\nrate", justify="right")
+    table.add_column("cost per\nfinished task", justify="right", style="bold", no_wrap=True)
+    table.add_column("total\ncost", justify="right", no_wrap=True)
+    table.add_column("wall time\nper task", justify="right")
+    table.add_column("fix\nrounds", justify="right")
+    table.add_column("escala-\ntions", justify="right")
+    table.add_column("refused\nblocks", justify="right")
+    table.add_column("retries/\nfallbacks", justify="right", no_wrap=True)
+    table.add_column("budget\nstops", justify="right")
     best = _best_cost(report.summaries)
     for s in report.summaries:
         headline = Text(usd(s.cost_per_finished_task_usd))
@@ -65,7 +65,7 @@ def summary_table(report: BenchReport) -> Table:
             str(s.fix_rounds),
             str(s.escalations),
             str(s.refused_blocks),
-            f"{s.retries} / {s.fallbacks}",
+            f"{s.retries}/{s.fallbacks}",
             Text(str(s.budget_stops), style="red" if s.budget_stops else ""),
         )
     return table
@@ -74,7 +74,7 @@ def summary_table(report: BenchReport) -> Table:
 def tier_table(report: BenchReport) -> Table:
     tiers = tier_names(report.summaries, DEFAULT_TIER_NAMES)
     table = Table(title="per tier: calls · tokens in/out · cost", title_justify="left", header_style="bold")
-    table.add_column("configuration")
+    table.add_column("configuration", no_wrap=True)
     for tier in tiers:
         table.add_column(tier, justify="right")
     for s in report.summaries:

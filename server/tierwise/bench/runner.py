@@ -45,6 +45,11 @@ class RunUnit:
     def label(self) -> str:
         return f"{self.config.name} / {self.task.name} / #{self.repetition}"
 
+    @property
+    def task_id(self) -> str:
+        """The engine's task id for this run: readable in the run's artifacts and ledger lines."""
+        return f"bench-{self.config.name[:32]}-{self.task.name[:32]}-r{self.repetition}"
+
 
 @dataclass
 class BenchOptions:
@@ -180,7 +185,9 @@ async def run_unit(unit: RunUnit, ctx: _RunContext) -> RunRecord:
             async with ctx.models(unit, workspace) as (scripted_tiers, env):
                 overrides = {"loop": {"test_command": unit.task.loop_test_command()}}
                 config = unit.config.resolve(options.base, scripted_tiers, overrides)
-                outcome = await drive_loop(workspace, config, unit.task, env=env, phases=unit.config.phases)
+                outcome = await drive_loop(
+                    workspace, config, unit.task, env=env, phases=unit.config.phases, task_id=unit.task_id
+                )
         except (OSError, ValueError) as err:  # script, config or replay-server problems of this run
             outcome = LoopOutcome(error=f"{type(err).__name__}: {err}", crashed=True)
         check = await run_check(unit.task, workspace)
