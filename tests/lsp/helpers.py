@@ -51,8 +51,13 @@ def toml_dumps(data: dict[str, Any], prefix: str = "") -> str:
 
 # -- workspace -------------------------------------------------------------------------------------------
 def git(root: Path, *args: str) -> str:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@e", "GIT_COMMITTER_NAME": "t",
-           "GIT_COMMITTER_EMAIL": "t@e"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@e",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@e",
+    }
     done = subprocess.run(["git", *args], cwd=root, env=env, capture_output=True, text=True, check=True)
     return done.stdout
 
@@ -116,8 +121,10 @@ class EditorState:
     def type_text(self, uri_: str, line: int, character: int, new_text: str) -> None:
         """The user types ``new_text`` at (line, character) (incremental didChange)."""
         edit = types.TextEdit(
-            range=types.Range(start=types.Position(line=line, character=character),
-                              end=types.Position(line=line, character=character)),
+            range=types.Range(
+                start=types.Position(line=line, character=character),
+                end=types.Position(line=line, character=character),
+            ),
             new_text=new_text,
         )
         self._change(uri_, [edit])
@@ -126,8 +133,16 @@ class EditorState:
         from tierwise.edits import TextEdit
 
         text, version = self.buffers[uri_]
-        converted = [TextEdit(e.range.start.line, e.range.start.character, e.range.end.line,
-                              e.range.end.character, e.new_text) for e in edits]
+        converted = [
+            TextEdit(
+                e.range.start.line,
+                e.range.start.character,
+                e.range.end.line,
+                e.range.end.character,
+                e.new_text,
+            )
+            for e in edits
+        ]
         new_text = apply_text_edits(text, converted, encoding=self.encoding)
         version += 1
         self.buffers[uri_] = [new_text, version]
@@ -181,7 +196,9 @@ class EditorState:
             self._change(uri_, [e for e in change.edits if isinstance(e, types.TextEdit)])
         elif isinstance(change, types.CreateFile):
             path = Path(to_fs_path(change.uri) or "")
-            if path.exists() and not (change.options and (change.options.overwrite or change.options.ignore_if_exists)):
+            if path.exists() and not (
+                change.options and (change.options.overwrite or change.options.ignore_if_exists)
+            ):
                 raise ValueError(f"{path} exists")
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text("", encoding="utf-8")
@@ -208,11 +225,14 @@ class EditorState:
         self.status.append(payload)
         self.status_event.set()
 
-    async def wait_status(self, task_id: str, states: tuple[str, ...], timeout: float = 60.0) -> dict[str, Any]:
-        """The first ``tierwise/status`` of ``task_id`` whose state is in ``states``."""
+    async def wait_status(
+        self, task_id: str, states: tuple[str, ...], timeout: float = 60.0, since: int = 0
+    ) -> dict[str, Any]:
+        """The first ``tierwise/status`` of ``task_id`` (from index ``since``) whose state is in ``states``."""
+
         async def find() -> dict[str, Any]:
             while True:
-                for item in self.status:
+                for item in self.status[since:]:
                     if item.get("taskId") == task_id and item.get("state") in states:
                         return item
                 self.status_event.clear()
@@ -240,8 +260,9 @@ async def start_client(
 ) -> tuple[LanguageClient, EditorState, types.InitializeResult]:
     """Start ``tierwise serve`` over stdio and initialize it for ``root``."""
     server_env = {**os.environ, TEST_KEY_ENV: TEST_KEY, "LITELLM_LOCAL_MODEL_COST_MAP": "True", **(env or {})}
-    config = ClientServerConfig(server_command=SERVER_COMMAND, client_factory=make_test_lsp_client,
-                                server_env=server_env)
+    config = ClientServerConfig(
+        server_command=SERVER_COMMAND, client_factory=make_test_lsp_client, server_env=server_env
+    )
     client: LanguageClient = await config.start()  # type: ignore[assignment]
     encoding = "utf-16"
     general = caps.general
@@ -277,6 +298,7 @@ async def execute(client: LanguageClient, command: str, args: dict[str, Any] | N
 
 async def wait_for(predicate: Callable[[], Any], timeout: float = 30.0, interval: float = 0.05) -> Any:
     """Poll ``predicate`` (sync or async) until it returns something truthy."""
+
     async def poll() -> Any:
         while True:
             value = predicate()

@@ -8,7 +8,9 @@ from lsprotocol import types
 
 def _diag(line: int, message: str, source: str = "pyright") -> types.Diagnostic:
     return types.Diagnostic(
-        range=types.Range(start=types.Position(line=line, character=4), end=types.Position(line=line, character=9)),
+        range=types.Range(
+            start=types.Position(line=line, character=4), end=types.Position(line=line, character=9)
+        ),
         message=message,
         severity=types.DiagnosticSeverity.Error,
         source=source,
@@ -17,7 +19,9 @@ def _diag(line: int, message: str, source: str = "pyright") -> types.Diagnostic:
 
 
 def _params(doc_uri: str, diagnostics: list[types.Diagnostic], rng: types.Range | None = None, only=None):
-    rng = rng or types.Range(start=types.Position(line=1, character=0), end=types.Position(line=1, character=0))
+    rng = rng or types.Range(
+        start=types.Position(line=1, character=0), end=types.Position(line=1, character=0)
+    )
     return types.CodeActionParams(
         text_document=types.TextDocumentIdentifier(uri=doc_uri),
         range=rng,
@@ -45,7 +49,9 @@ async def test_quick_fix_carries_a_command_without_resolve_support(workspace, cl
 
     write_config(workspace, replay_tier_config("http://127.0.0.1:9/v1"))
     client, editor, _ = await start_client(
-        workspace, capabilities(client_name, resolve=False), init_options={"tierwise": {"lsp": {"warmUp": False}}}
+        workspace,
+        capabilities(client_name, resolve=False),
+        init_options={"tierwise": {"lsp": {"warmUp": False}}},
     )
     try:
         await execute(client, "tierwise.status")

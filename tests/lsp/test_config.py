@@ -35,7 +35,9 @@ async def _generation(client) -> int:
 
 async def test_did_change_configuration_push_and_pull(workspace, client_name):
     write_config(workspace, replay_tier_config("http://127.0.0.1:9/v1"))
-    client, editor, _ = await start_client(workspace, capabilities(client_name), init_options={"tierwise": NO_WARMUP})
+    client, editor, _ = await start_client(
+        workspace, capabilities(client_name), init_options={"tierwise": NO_WARMUP}
+    )
     try:
         first = await _generation(client)
         assert await _title(client, editor, workspace) == "Fix with tierwise (light: openai/replay-light)"
@@ -45,7 +47,9 @@ async def test_did_change_configuration_push_and_pull(workspace, client_name):
             types.DidChangeConfigurationParams(settings={"tierwise": {"routes": {"quickfix": "frontier"}}})
         )
         await wait_for(lambda: _newer(client, first))
-        assert await _title(client, editor, workspace) == "Fix with tierwise (frontier: openai/replay-frontier)"
+        assert (
+            await _title(client, editor, workspace) == "Fix with tierwise (frontier: openai/replay-frontier)"
+        )
         # pulled settings (VS Code style: settings null, the server asks workspace/configuration) win
         second = await _generation(client)
         client.set_configuration({"routes": {"quickfix": "mid"}}, section="tierwise")
@@ -62,7 +66,9 @@ async def _newer(client, generation: int) -> bool:
 
 async def test_bad_config_shows_an_error_and_the_server_stays_up(workspace, client_name):
     (workspace / ".tierwise.toml").write_text('[routes]\nquickfix = "nosuchtier"\n', encoding="utf-8")
-    client, editor, _ = await start_client(workspace, capabilities(client_name), init_options={"tierwise": NO_WARMUP})
+    client, editor, _ = await start_client(
+        workspace, capabilities(client_name), init_options={"tierwise": NO_WARMUP}
+    )
     try:
         status = await execute(client, "tierwise.status")
         assert status["configured"] is False

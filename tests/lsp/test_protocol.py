@@ -8,9 +8,18 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
 COMMANDS = {
-    "tierwise.plan", "tierwise.refine", "tierwise.implement", "tierwise.testFix", "tierwise.review",
-    "tierwise.run", "tierwise.cancel", "tierwise.undo", "tierwise.quickFix", "tierwise.status",
-    "tierwise.cost", "tierwise.applyFinding",
+    "tierwise.plan",
+    "tierwise.refine",
+    "tierwise.implement",
+    "tierwise.testFix",
+    "tierwise.review",
+    "tierwise.run",
+    "tierwise.cancel",
+    "tierwise.undo",
+    "tierwise.quickFix",
+    "tierwise.status",
+    "tierwise.cost",
+    "tierwise.applyFinding",
 }
 
 

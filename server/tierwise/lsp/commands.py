@@ -51,6 +51,7 @@ async def plan(session: Session, args: p.PlanArgs) -> dict[str, Any]:
         "plan",
         "tierwise: plan",
         lambda engine: engine.plan(args.task, paths=paths, task_id=task_id),
+        after=long_tasks.show_plan,
     )
 
 
@@ -62,7 +63,9 @@ async def run(session: Session, args: p.RunArgs) -> dict[str, Any]:
         task_id,
         "run",
         "tierwise: run",
-        lambda engine: engine.run(args.task, phases=args.phases, paths=paths, task_id=task_id),
+        lambda engine: engine.run(
+            args.task, phases=args.phases, paths=paths, task_id=task_id, approve=args.approve
+        ),
         after=long_tasks.publish_review,
     )
 

@@ -97,28 +97,13 @@ class EngineHost:
         return self._engine if self._engine_for is self.config else None
 
     def _construct(self, config: Config) -> Engine:
-        """Worker thread: import the engine and model stack, warm the gateway up, wire the ports."""
-        from tierwise.engine import Engine
+        """Worker thread: import the engine and model stack, start litellm's import, wire the ports."""
         from tierwise.gateway import ModelGateway
-        from tierwise.runner import SubprocessRunner
-        from tierwise.vcs import checkpoints_for
+        from tierwise.headless.wiring import build_engine
 
         models = ModelGateway(config, self.root)
-        warm = getattr(models, "warm_up", None)
-        if callable(warm):
-            warm()
-        secrets = [
-            d.api_key_env for tier in config.tiers.values() for d in tier.deployments() if d.api_key_env
-        ]
-        return Engine(
-            self.root,
-            config,
-            models=models,
-            files=self._files,
-            ui=self._ui,
-            commands=SubprocessRunner(secret_env_names=secrets),
-            checkpoints=checkpoints_for(self.root),
-        )
+        models.warm_up()  # litellm imports in its own thread; the first model call waits for it
+        return build_engine(self.root, config, ui=self._ui, models=models, files=self._files)
 
 
 def _load_config(root: Path, overrides: dict[str, Any]) -> Config:

@@ -218,7 +218,9 @@ class EditorFiles:
         edit = wse.modify_edit(uri, current.version, current.text or "", change.new_text, support)
         refused = await self._send(edit, f"tierwise: edit {change.path}")
         if not refused:
-            self._expected[change.path] = change.new_text
+            doc = self.open_document(change.path)
+            if doc is not None and _norm(doc.source) != _norm(change.new_text):
+                self._expected[change.path] = change.new_text  # the client's didChange is still on its way
             await self._sync_disk(change.path, change.base.text, change.new_text)
         return refused
 

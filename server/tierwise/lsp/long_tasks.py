@@ -151,6 +151,17 @@ async def publish_review(session: Session, state: Any) -> None:
     await session.publish_findings(touched)
 
 
+async def show_plan(session: Session, state: Any) -> None:
+    """After planning, open PLAN.md in the editor so the user can edit it before implementing."""
+    plan_path = getattr(state, "plan_path", None)
+    if (
+        plan_path
+        and session.ui is not None
+        and getattr(state, "status", "") not in ("failed", "budget_stopped")
+    ):
+        await session.ui.show_document(plan_path)
+
+
 async def diagnostic_info(diagnostic: dict[str, Any]) -> Any:
     """An LSP diagnostic (as a dict) → the engine's ``DiagnosticInfo`` (1-based inclusive lines)."""
     from tierwise.engine.state import DiagnosticInfo

@@ -32,6 +32,9 @@ class RunArgs(PlanArgs):
     phases: list[str] | None = Field(
         default=None, description="Subset of plan, refine, implement, fix, review."
     )
+    approve: bool = Field(
+        default=True, description="Show PLAN.md and ask (window/showMessageRequest) before implementing."
+    )
 
 
 class TaskArgs(Args):

@@ -21,6 +21,8 @@ from tierwise.lsp.files import is_ignored_dir
 log = logging.getLogger(__name__)
 
 OnChange = Callable[[str, str], None]  # (workspace-relative path, event kind)
+RELEVANT = frozenset({"created", "deleted", "modified", "moved"})
+TEMP_SUFFIXES = (".tierwise-tmp", "~", ".swp", ".swx")
 
 
 class WorkspaceWatcher:
@@ -42,7 +44,7 @@ class WorkspaceWatcher:
 
         class Handler(FileSystemEventHandler):
             def on_any_event(self, event: Any) -> None:
-                if event.is_directory or event.event_type in ("opened", "closed_no_write"):
+                if event.is_directory or event.event_type not in RELEVANT:
                     return
                 for raw in (event.src_path, getattr(event, "dest_path", "")):
                     if raw:
@@ -56,7 +58,7 @@ class WorkspaceWatcher:
 
     def _forward(self, raw: str, kind: str) -> None:
         rel = self._relative(raw)
-        if rel is None or _ignored(self._real_root, rel):
+        if rel is None or rel.endswith(TEMP_SUFFIXES) or _ignored(self._real_root, rel):
             return
         with contextlib.suppress(RuntimeError):  # the loop is closed: the server is exiting
             self._loop.call_soon_threadsafe(self._on_change, rel, kind)

@@ -1,0 +1,102 @@
+"""A long-lived server per client kind for the loop tests (the model stack is imported once per server),
+with a fresh replay server, configuration and workspace state for each test."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from helpers import EditorState, execute, git, uri, wait_for
+from lsprotocol import types
+from pytest_lsp import LanguageClient
+
+from tierwise.replay.fixtures import replay_tier_config
+from tierwise.replay.server import run_in_thread
+
+FINAL = ("done", "failed", "resumable", "cancelled", "budget_stopped")
+
+
+@dataclass
+class Loop:
+    client: LanguageClient
+    editor: EditorState
+    root: Path
+    name: str
+    replays: list[Any] = field(default_factory=list)
+    answer_confirm: str | None = "Yes"
+    questions: list[str] = field(default_factory=list)
+    started: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def replay(self) -> Any:
+        return self.replays[-1]
+
+    def uri(self, rel: str) -> str:
+        return uri(self.root, rel)
+
+    async def use(self, script: dict[str, Any], **config: Any) -> None:
+        """Reset the workspace, start a replay server with ``script`` and point the tiers at it."""
+        from conftest import write_config
+
+        self.editor.close_all()
+        git(self.root, "reset", "-q", "--hard")
+        git(self.root, "clean", "-fdq", "-e", ".tierwise", "-e", ".tierwise.toml")
+        log_path = self.root.parent / f"replay-{len(self.replays)}.jsonl"
+        self.replays.append(run_in_thread(script, log_path))
+        loop = {
+            "test_command": f"{sys.executable} -m pytest -q -p no:cacheprovider",
+            **config.pop("loop", {}),
+        }
+        before = (await execute(self.client, "tierwise.status"))["configGeneration"]
+        write_config(self.root, replay_tier_config(self.replay.url, loop=loop, **config))
+
+        async def reloaded() -> bool:
+            return (await execute(self.client, "tierwise.status"))["configGeneration"] > before
+
+        await wait_for(reloaded, timeout=30)
+
+    def requests(self) -> list[dict[str, Any]]:
+        return self.replay.requests()
+
+    async def finished(
+        self, task_id: str, timeout: float = 120.0, since: int | None = None
+    ) -> dict[str, Any]:
+        """The final ``tierwise/status`` of the command on ``task_id`` started last (or at index ``since``)."""
+        start = self.started.get(task_id, 0) if since is None else since
+        return await self.editor.wait_status(task_id, FINAL, timeout=timeout, since=start)
+
+    async def start(self, command: str, args: dict[str, Any] | None = None) -> str:
+        mark = len(self.editor.status)
+        answer = await execute(self.client, f"tierwise.{command}", args if args is not None else {})
+        self.started[str(answer["taskId"])] = mark
+        return str(answer["taskId"])
+
+    async def run(self, command: str, args: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
+        task_id = await self.start(command, args)
+        return task_id, await self.finished(task_id)
+
+    def progress_of(self, task_id: str) -> list[tuple[str, list[Any]]]:
+        return [(tok, v) for tok, v in self.client.progress_reports.items() if f"/{task_id}/" in str(tok)]
+
+    async def stop(self) -> None:
+        for running in (await execute(self.client, "tierwise.status"))["running"]:
+            await execute(self.client, "tierwise.cancel", {"taskId": running["taskId"]})
+        await asyncio.sleep(0)
+        for replay in self.replays:
+            replay.stop()
+        self.replays.clear()
+
+
+def answer_questions(loop: Loop) -> None:
+    """The client answers ``window/showMessageRequest`` (plan approval) with ``loop.answer_confirm``."""
+
+    def show_message_request(params: types.ShowMessageRequestParams):  # type: ignore[no-untyped-def]
+        loop.questions.append(params.message)
+        if loop.answer_confirm is None:
+            return None
+        return types.MessageActionItem(title=loop.answer_confirm)
+
+    loop.client.feature(types.WINDOW_SHOW_MESSAGE_REQUEST)(show_message_request)

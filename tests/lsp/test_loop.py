@@ -1,0 +1,145 @@
+"""The loop driven through LSP against the replay server: each command, progress, showDocument, applyEdit
+with versions, review diagnostics and their quick fix, cost and status, undo, run with approval."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+import pytest_asyncio
+import scripts as s
+from helpers import (
+    CLIENTS,
+    capabilities,
+    code_actions,
+    execute,
+    make_repo,
+    start_client,
+    wait_for,
+)
+from loop_fixtures import Loop, answer_questions
+from lsprotocol import types
+
+from conftest import SAMPLE_FILES, write_config
+from tierwise.replay.fixtures import replay_tier_config
+
+pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module", params=CLIENTS)
+async def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Loop]:
+    root = make_repo(tmp_path_factory.mktemp("loop") / "ws", SAMPLE_FILES)
+    write_config(root, replay_tier_config("http://127.0.0.1:9/v1"))
+    client, editor, _ = await start_client(root, capabilities(request.param))
+    loop = Loop(client, editor, root, request.param)
+    answer_questions(loop)
+    yield loop
+    await client.shutdown_session()
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def lp(server: Loop) -> AsyncIterator[Loop]:
+    server.answer_confirm = "Yes"
+    yield server
+    await server.stop()
+
+
+def _calc(lp: Loop) -> str:
+    return (lp.root / "calc.py").read_text(encoding="utf-8")
+
+
+async def test_each_phase_command_with_progress_edits_and_review_diagnostics(lp: Loop):
+    await lp.use(s.loop_script())
+    calc = lp.uri("calc.py")
+    lp.editor.open(calc, _calc(lp))
+
+    task_id, final = await lp.run("plan", {"task": "Fix add() in calc.py: it subtracts", "uris": [calc]})
+    assert final["state"] == "resumable" and final["phase"] == "plan"
+    plan_uri = lp.uri(f".tierwise/tasks/{task_id}/PLAN.md")
+    shown = await wait_for(lambda: [d for d in lp.client.shown_documents if d.uri == plan_uri])
+    assert shown[0].take_focus is True
+    ((_token, reports),) = lp.progress_of(task_id)
+    kinds = [r.kind for r in reports]
+    assert kinds[0] == "begin" and kinds[-1] == "end" and "report" in kinds
+    assert reports[0].cancellable is True
+    assert any(
+        "frontier (openai/replay-frontier)" in (r.message or "") for r in reports if r.kind == "report"
+    )
+    running = [st for st in lp.editor.status if st["taskId"] == task_id and st["state"] == "running"]
+    assert any(st["tier"] == "frontier" and st["model"] == "openai/replay-frontier" for st in running)
+
+    _, final = await lp.run("refine", {"taskId": task_id})
+    assert final["state"] == "resumable" and final["phase"] == "refine"
+
+    _, final = await lp.run("implement", {"taskId": task_id})
+    assert final["state"] == "resumable", final
+    assert "return a + b" in lp.editor.text(calc)  # the editor's buffer took the edit
+    assert "return a + b" in _calc(lp)  # ... and it was written through for the test run
+    (edit,) = [e for e in lp.editor.edits if e.label == "tierwise: edit calc.py"]
+    (doc_edit,) = edit.edit.document_changes
+    assert doc_edit.text_document.version == 1  # the version the engine read
+    assert [e.new_text for e in doc_edit.edits] == ["+"]  # minimal edit: one character
+
+    _, final = await lp.run("testFix", {"taskId": task_id})
+    assert final["state"] == "resumable" and final["phase"] == "fix"
+
+    _, final = await lp.run("review", {})  # latest task
+    assert final["state"] == "done" and final["phase"] == "review"
+    diagnostics = await wait_for(lambda: lp.client.diagnostics.get(calc))
+    (diag,) = diagnostics
+    assert diag.source == "tierwise" and diag.message == "add() has no docstring."
+    assert (diag.range.start.line, diag.range.end.line) == (0, 1)
+
+    # the finding's quick fix applies the reviewer's suggestion without a model call
+    calls_before = len(lp.requests())
+    params = types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=calc),
+        range=diag.range,
+        context=types.CodeActionContext(diagnostics=[diag]),
+    )
+    actions = await code_actions(lp.client, params)
+    titles = [a["title"] for a in actions]
+    assert titles[0] == "Apply reviewer's suggestion (tierwise)"
+    assert "Fix with tierwise (light: openai/replay-light)" in titles
+    picked = lp.client.protocol._converter.structure(actions[0], types.CodeAction)
+    resolved = await lp.client.code_action_resolve_async(picked)
+    assert len(lp.requests()) == calls_before
+    result = await lp.editor.apply_edit(types.ApplyWorkspaceEditParams(edit=resolved.edit))
+    assert result.applied
+    assert '"""Sum of a and b."""' in lp.editor.text(calc)
+    await wait_for(lambda: len(lp.client.diagnostics[calc]) == 0)  # the edit touched the flagged lines
+
+    status = await execute(lp.client, "tierwise.status", {"taskId": task_id})
+    assert status["task"]["completed_phases"] == ["plan", "refine", "implement", "fix", "review"]
+    cost = await execute(lp.client, "tierwise.cost", {"taskId": task_id})
+    assert cost["calls"] == 4 and cost["savedUsd"] > 0
+    assert set(cost["byTier"]) == {"frontier", "light", "mid"}
+
+    lp.editor.close(calc)
+    undone = await execute(lp.client, "tierwise.undo", {"taskId": task_id})
+    assert undone["restored"] == ["calc.py"]
+    assert "return a - b" in _calc(lp)
+
+
+async def test_run_asks_before_implementing_and_publishes_findings(lp: Loop):
+    await lp.use(s.loop_script())
+    task_id, final = await lp.run("run", {"task": "Fix add() in calc.py: it subtracts"})
+    assert final["state"] == "done", final
+    assert lp.questions and "Implement this plan?" in lp.questions[-1]
+    assert "return a + b" in _calc(lp)
+    diagnostics = await wait_for(lambda: lp.client.diagnostics.get(lp.uri("calc.py")))
+    assert diagnostics[0].source == "tierwise"
+    status = await execute(lp.client, "tierwise.status", {"taskId": task_id})
+    assert status["task"]["status"] == "done" and status["running"] == []
+
+
+async def test_run_stops_when_the_plan_is_not_approved(lp: Loop):
+    await lp.use(s.loop_script())
+    lp.answer_confirm = "No"
+    task_id, final = await lp.run("run", {"task": "Fix add() in calc.py: it subtracts"})
+    assert final["state"] == "cancelled"
+    assert "return a - b" in _calc(lp)
+    assert [r["model"] for r in lp.requests()] == ["replay-frontier", "replay-light"]
+    assert (await execute(lp.client, "tierwise.status", {"taskId": task_id}))["task"]["status"] == "cancelled"
