@@ -60,6 +60,9 @@ def test_whole_session_in_neovim(tmp_path: Path, replay_server, tier_config) -> 
     assert calc.startswith("# typed while tierwise works\n"), calc
     assert "return a + b" in calc and "return a * b" in calc and "def sub(a, b):" in calc
     assert '"""Return the sum of a and b."""' in calc
+    assert calc.endswith("    return a - b\n") and not calc.endswith("\n\n"), (
+        "sub() appended with no extra empty line"
+    )
     assert project_tests_pass(project)
     result = run.result
     # While the user's line was unsaved, tierwise did not save the file over it.

@@ -43,6 +43,7 @@ case('setup registers the server and the client starts on a project file', funct
   H.eq({ '.tierwise.toml', '.git', 'pyproject.toml' }, cfg.root_markers, 'root markers')
   H.eq({ tierwise = { budget = { per_task_usd = 1.5 } } }, cfg.init_options, 'init options')
   H.eq({ tierwise = { budget = { per_task_usd = 1.5 } } }, cfg.settings, 'settings')
+  H.eq('{"tierwise":{}}', vim.json.encode(config.init_options({ settings = {} })), 'empty settings are an object')
   vim.cmd.edit(work .. '/a.py')
   client = H.wait(5000, function()
     local c = vim.lsp.get_clients({ name = 'tierwise', bufnr = 0 })[1]
@@ -163,6 +164,26 @@ case('applyEdit: applied as one undo step and saved', function()
   vim.cmd('silent redo')
   H.eq(after, H.buf_text(bufnr), 'redo')
   vim.cmd('silent write')
+end)
+
+case('applyEdit: lines appended at the end of a file get no extra empty line', function()
+  local bufnr = vim.fn.bufnr(work .. '/a.py')
+  local before = H.buf_text(bufnr)
+  local count = vim.api.nvim_buf_line_count(bufnr)
+  local result = F.server_request('workspace/applyEdit', {
+    edit = { documentChanges = {
+      { textDocument = { uri = uri('a.py'), version = vim.lsp.util.buf_versions[bufnr] },
+        edits = { text_edit(count, 0, count, 0, '\n\ndef g():\n    return 3\n') } },
+    } },
+  })
+  H.eq({ applied = true }, result, 'result')
+  H.eq(before .. '\n\ndef g():\n    return 3\n', H.buf_text(bufnr), 'buffer')
+  H.eq(H.buf_text(bufnr), H.read_file(work .. '/a.py'), 'disk')
+  vim.cmd('silent normal! u')
+  vim.cmd('silent write')
+  H.eq(before, H.read_file(work .. '/a.py'), 'undone')
+  H.eq({ { newText = 'x', range = { start = { line = 1, character = 0 } } } },
+    handlers.fix_eof_inserts({ { newText = 'x\n', range = { start = { line = 1, character = 0 } } } }, 1), 'pure')
 end)
 
 case('applyEdit: a stale version is refused and nothing is applied', function()

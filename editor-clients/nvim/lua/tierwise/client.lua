@@ -23,7 +23,7 @@ function M.lsp_config(opts)
     filetypes = opts.filetypes,
     workspace_required = true,
     init_options = config.init_options(opts),
-    settings = { tierwise = vim.deepcopy(opts.settings or {}) },
+    settings = { tierwise = config.settings_object(opts.settings) },
     capabilities = capabilities,
     handlers = {
       ['workspace/applyEdit'] = handlers.apply_edit,

@@ -110,7 +110,17 @@ end
 --- @param opts tierwise.Options
 --- @return table
 function M.init_options(opts)
-  return { tierwise = vim.deepcopy(opts.settings or {}) }
+  return { tierwise = M.settings_object(opts.settings) }
+end
+
+--- The settings as a JSON object (an empty Lua table would be sent as `[]`).
+--- @param settings table?
+--- @return table
+function M.settings_object(settings)
+  if settings == nil or next(settings) == nil then
+    return vim.empty_dict()
+  end
+  return vim.deepcopy(settings)
 end
 
 --- Finds the executable for the default command: PATH first, then a virtual environment in `root`.

@@ -109,6 +109,47 @@ function M.save(files)
   return failed
 end
 
+--- Neovim appends an edit that starts at or after the last line with nvim_buf_set_lines, so a newText ending in
+--- "\n" (the usual way to append whole lines at the end of a file) gains an extra empty line. Strip that
+--- newline for such edits; the buffer's own end-of-line supplies it.
+--- @param edits lsp.TextEdit[]
+--- @param line_count integer
+--- @return lsp.TextEdit[]
+function M.fix_eof_inserts(edits, line_count)
+  local fixed = {}
+  for i, e in ipairs(edits) do
+    if e.range and e.range.start.line >= line_count and type(e.newText) == 'string' and e.newText:sub(-1) == '\n' then
+      fixed[i] = vim.tbl_extend('force', e, { newText = e.newText:sub(1, -2) })
+    else
+      fixed[i] = e
+    end
+  end
+  return fixed
+end
+
+--- A copy of `edit` with EOF insertions fixed for every buffer it touches (buffers are loaded as needed).
+--- @param edit lsp.WorkspaceEdit
+--- @return lsp.WorkspaceEdit
+local function with_eof_fix(edit)
+  local function line_count(uri)
+    local bufnr = vim.uri_to_bufnr(uri)
+    if not vim.api.nvim_buf_is_loaded(bufnr) then
+      vim.fn.bufload(bufnr)
+    end
+    return vim.api.nvim_buf_line_count(bufnr)
+  end
+  local copy = vim.deepcopy(edit)
+  for _, change in ipairs(copy.documentChanges or {}) do
+    if change.kind == nil and change.textDocument and change.edits then
+      change.edits = M.fix_eof_inserts(change.edits, line_count(change.textDocument.uri))
+    end
+  end
+  for uri, edits in pairs(copy.changes or {}) do
+    copy.changes[uri] = M.fix_eof_inserts(edits, line_count(uri))
+  end
+  return copy
+end
+
 --- `workspace/applyEdit`: applies the whole edit or nothing, and tells the server the truth about it.
 --- Neovim's default handler only prints when a buffer moved on and still answers `applied = true`.
 --- @param params lsp.ApplyWorkspaceEditParams
@@ -131,7 +172,9 @@ function M.apply_edit(_, params, ctx)
   end
   -- Buffers holding unsaved user text are left unsaved (the server leaves their file alone too).
   local clean = M.clean_files(M.touched_files(edit))
-  local ok, err = pcall(vim.lsp.util.apply_workspace_edit, edit, client.offset_encoding)
+  local ok, err = pcall(function()
+    vim.lsp.util.apply_workspace_edit(with_eof_fix(edit), client.offset_encoding)
+  end)
   if not ok then
     return { applied = false, failureReason = tostring(err) }
   end
