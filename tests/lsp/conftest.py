@@ -12,13 +12,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from helpers import CLIENTS, capabilities, execute, make_repo, start_client, toml_dumps  # noqa: E402
-
-SAMPLE_FILES = {
-    "calc.py": "def add(a, b):\n    return a - b\n\n\ndef mul(a, b):\n    return a * b\n",
-    "test_calc.py": "from calc import add, mul\n\n\ndef test_add():\n    assert add(2, 3) == 5\n\n\ndef test_mul():\n    assert mul(2, 3) == 6\n",
-    "notes.txt": "# TODO: add a subtract function to calc.py\n",
-}
+from helpers import CLIENTS, SAMPLE_FILES, capabilities, execute, make_repo, start_client, write_config  # noqa: E402
+from loop_fixtures import lp, mini, minimal_server, server  # noqa: E402, F401 - long-lived servers
 
 
 @pytest.fixture(params=CLIENTS)
@@ -29,10 +24,6 @@ def client_name(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def workspace(tmp_path: Path) -> Path:
     return make_repo(tmp_path / "ws", SAMPLE_FILES)
-
-
-def write_config(root: Path, config: dict[str, Any]) -> None:
-    (root / ".tierwise.toml").write_text(toml_dumps(config), encoding="utf-8")
 
 
 @pytest.fixture

@@ -21,6 +21,11 @@ SERVER_COMMAND = [sys.executable, "-m", "tierwise", "serve", "--log-level", "war
 CLIENTS = ("neovim", "visual-studio-code")
 TEST_KEY_ENV = "TIERWISE_TEST_KEY"
 TEST_KEY = "sk-tierwise-TEST-9f8e7d6c5b4a"
+SAMPLE_FILES = {
+    "calc.py": "def add(a, b):\n    return a - b\n\n\ndef mul(a, b):\n    return a * b\n",
+    "test_calc.py": "from calc import add, mul\n\n\ndef test_add():\n    assert add(2, 3) == 5\n\n\ndef test_mul():\n    assert mul(2, 3) == 6\n",
+    "notes.txt": "# TODO: add a subtract function to calc.py\n",
+}
 
 
 # -- TOML ------------------------------------------------------------------------------------------------
@@ -76,6 +81,10 @@ def make_repo(root: Path, files: dict[str, str]) -> Path:
 
 def uri(root: Path, rel: str) -> str:
     return from_fs_path(str(root / rel)) or ""
+
+
+def write_config(root: Path, config: dict[str, Any]) -> None:
+    (root / ".tierwise.toml").write_text(toml_dumps(config), encoding="utf-8")
 
 
 # -- the client ------------------------------------------------------------------------------------------

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from helpers import EditorState, execute, git, uri, wait_for
+import pytest
+import pytest_asyncio
+from helpers import CLIENTS, EditorState, capabilities, execute, git, make_repo, start_client, uri, wait_for
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
@@ -39,7 +42,7 @@ class Loop:
 
     async def use(self, script: dict[str, Any], **config: Any) -> None:
         """Reset the workspace, start a replay server with ``script`` and point the tiers at it."""
-        from conftest import write_config
+        from helpers import write_config
 
         self.editor.close_all()
         git(self.root, "reset", "-q", "--hard")
@@ -100,3 +103,46 @@ def answer_questions(loop: Loop) -> None:
         return types.MessageActionItem(title=loop.answer_confirm)
 
     loop.client.feature(types.WINDOW_SHOW_MESSAGE_REQUEST)(show_message_request)
+
+
+async def _open_loop(tmp: pytest.TempPathFactory, name: str, caps: Any) -> Loop:
+    from helpers import SAMPLE_FILES, write_config
+
+    root = make_repo(tmp.mktemp(f"loop-{name}") / "ws", SAMPLE_FILES)
+    write_config(root, replay_tier_config("http://127.0.0.1:9/v1"))
+    client, editor, _ = await start_client(root, caps)
+    loop = Loop(client, editor, root, name)
+    answer_questions(loop)
+    return loop
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module", params=CLIENTS)
+async def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Loop]:
+    """One server per client kind and test module (Neovim and VS Code capabilities)."""
+    loop = await _open_loop(tmp_path_factory, request.param, capabilities(request.param))
+    yield loop
+    await loop.client.shutdown_session()
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def minimal_server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Loop]:
+    """A client without codeAction/resolve and without resource operations (VS Code's otherwise)."""
+    caps = capabilities("visual-studio-code", resolve=False, resource_ops=False)
+    loop = await _open_loop(tmp_path_factory, "minimal", caps)
+    yield loop
+    await loop.client.shutdown_session()
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def lp(server: Loop) -> AsyncIterator[Loop]:
+    server.answer_confirm = "Yes"
+    yield server
+    await server.stop()
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def mini(minimal_server: Loop) -> AsyncIterator[Loop]:
+    yield minimal_server
+    await minimal_server.stop()

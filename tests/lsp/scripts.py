@@ -107,3 +107,8 @@ def loop_script(*, implement: list[dict[str, Any]] | None = None, plan: str = PL
             rule("frontier", REVIEW_MARK, REVIEW),
         ]
     }
+
+
+def hang(rule_: dict[str, Any], seconds: float = 60) -> dict[str, Any]:
+    """The same rule, answering only after ``seconds`` (a model call that can be cancelled meanwhile)."""
+    return {**rule_, "hang_before_s": seconds}

@@ -44,7 +44,8 @@ async def test_quick_fix_per_diagnostic_is_lazy_with_resolve_support(lsp):
 
 
 async def test_quick_fix_carries_a_command_without_resolve_support(workspace, client_name):
-    from conftest import write_config
+    from helpers import write_config
+
     from tierwise.replay.fixtures import replay_tier_config
 
     write_config(workspace, replay_tier_config("http://127.0.0.1:9/v1"))
@@ -92,7 +93,8 @@ async def test_source_actions_plan_from_selection_and_todo(lsp):
 
 
 async def test_code_action_label_follows_the_quickfix_route_from_init_options(workspace, client_name):
-    from conftest import write_config
+    from helpers import write_config
+
     from tierwise.replay.fixtures import replay_tier_config
 
     write_config(workspace, replay_tier_config("http://127.0.0.1:9/v1"))

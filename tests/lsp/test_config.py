@@ -3,10 +3,9 @@ disk, and a bad configuration (error shown, server up)."""
 
 from __future__ import annotations
 
-from helpers import capabilities, code_actions, execute, start_client, uri, wait_for
+from helpers import capabilities, code_actions, execute, start_client, uri, wait_for, write_config
 from lsprotocol import types
 
-from conftest import write_config
 from tierwise.replay.fixtures import replay_tier_config
 
 NO_WARMUP = {"lsp": {"warmUp": False}}

@@ -3,47 +3,17 @@ with versions, review diagnostics and their quick fix, cost and status, undo, ru
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
-import pytest_asyncio
 import scripts as s
 from helpers import (
-    CLIENTS,
-    capabilities,
     code_actions,
     execute,
-    make_repo,
-    start_client,
     wait_for,
 )
-from loop_fixtures import Loop, answer_questions
+from loop_fixtures import Loop
 from lsprotocol import types
 
-from conftest import SAMPLE_FILES, write_config
-from tierwise.replay.fixtures import replay_tier_config
-
 pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module", params=CLIENTS)
-async def server(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[Loop]:
-    root = make_repo(tmp_path_factory.mktemp("loop") / "ws", SAMPLE_FILES)
-    write_config(root, replay_tier_config("http://127.0.0.1:9/v1"))
-    client, editor, _ = await start_client(root, capabilities(request.param))
-    loop = Loop(client, editor, root, request.param)
-    answer_questions(loop)
-    yield loop
-    await client.shutdown_session()
-
-
-@pytest_asyncio.fixture(loop_scope="module")
-async def lp(server: Loop) -> AsyncIterator[Loop]:
-    server.answer_confirm = "Yes"
-    yield server
-    await server.stop()
 
 
 def _calc(lp: Loop) -> str:

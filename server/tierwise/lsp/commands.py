@@ -42,9 +42,22 @@ async def _import(module: str) -> Any:
 
 
 # -- long commands ---------------------------------------------------------------------------------------
+async def new_task_id(session: Session, task: str) -> str:
+    """The engine's readable id (time + slug), made unique: two tasks may start within one second."""
+    artifacts = await _import("tierwise.engine.artifacts")
+    store = artifacts.TaskStore(session.require_root())
+    base = artifacts.new_task_id(task)
+    for n in range(1, 1000):
+        candidate = base if n == 1 else f"{base}-{n}"
+        taken = session.tasks.get(candidate) is not None or await asyncio.to_thread(store.exists, candidate)
+        if not taken:
+            return candidate
+    raise RequestFailed("could not allocate a task id; try again in a second")
+
+
 async def plan(session: Session, args: p.PlanArgs) -> dict[str, Any]:
     paths = [session.relpath(uri) for uri in args.uris]
-    task_id = (await _import("tierwise.engine.artifacts")).new_task_id(args.task)
+    task_id = await new_task_id(session, args.task)
     return long_tasks.launch(
         session,
         task_id,
@@ -57,7 +70,7 @@ async def plan(session: Session, args: p.PlanArgs) -> dict[str, Any]:
 
 async def run(session: Session, args: p.RunArgs) -> dict[str, Any]:
     paths = [session.relpath(uri) for uri in args.uris]
-    task_id = (await _import("tierwise.engine.artifacts")).new_task_id(args.task)
+    task_id = await new_task_id(session, args.task)
     return long_tasks.launch(
         session,
         task_id,

@@ -93,8 +93,9 @@ async def _run(
             log.exception("%s of %s failed", phase, task_id)
         ui.notify("error", f"tierwise {phase}: {message}")
     finally:
-        ui.end(token, f"{final}: {message}" if message else final)
-        ui.status(_final_status(session, task_id, phase, final, message, state))
+        payload = _final_status(session, task_id, phase, final, message, state)
+        ui.end(token, f"{payload['state']}: {message}" if message else payload["state"])
+        ui.status(payload)
 
 
 def _outcome(state: Any) -> tuple[str, str]:
