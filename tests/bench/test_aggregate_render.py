@@ -93,3 +93,14 @@ def test_report_round_trip(tmp_path: Path) -> None:
     path = save_report(report, tmp_path / "r" / "run.json")
     assert load_report(path) == report
     assert path.stat().st_mode & 0o044  # readable beyond the owner, like a normal output file
+
+
+def test_calls_that_never_reached_a_model_are_not_counted() -> None:
+    lines = [
+        LedgerLine(action="plan", tier="frontier", model="", outcome="error", error="no model set"),
+        LedgerLine(action="plan", tier="mid", model="m", outcome="cancelled", tokens_in=50, cost_usd=0.001),
+    ]
+    usage = tier_usage(lines)
+    assert "frontier" not in usage
+    assert usage["mid"].calls == 1
+    assert ledger_counts(lines)["failed_calls"] == 1

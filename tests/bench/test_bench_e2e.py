@@ -194,12 +194,17 @@ def test_cli_runs_scripted_and_report_redraws(tmp_path: Path) -> None:
     assert saved.records[0].refused_blocks == 1  # the weak model's first block was refused, then fixed
     # The redraw is a separate process: it must not need the model stack, only the saved file.
     redraw = tmp_path / "again.png"
-    done = subprocess.run(
-        [sys.executable, "-m", "tierwise", "bench", "--report", str(results), "--chart", str(redraw)],
-        capture_output=True, text=True, timeout=120, env={**os.environ, "COLUMNS": "200"},
+    program = (
+        "import sys\nfrom tierwise.cli.main import main\n"
+        f"sys.argv = ['tierwise', 'bench', '--report', {str(results)!r}, '--chart', {str(redraw)!r}]\n"
+        "try:\n    main()\nexcept SystemExit as done:\n    assert not done.code, done.code\n"
+        "print('litellm imported:', 'litellm' in sys.modules)\n"
     )
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "COLUMNS": "200"})
     assert done.returncode == 0, done.stderr
     assert "all-light" in done.stdout and "finished task" in done.stdout
+    assert "litellm imported: False" in done.stdout
     assert redraw.read_bytes().startswith(b"\x89PNG")
 
 

@@ -10,10 +10,11 @@ from tierwise.gateway.types import LedgerLine
 
 
 def tier_usage(lines: Iterable[LedgerLine]) -> dict[str, TierUsage]:
-    """Calls, tokens and cost per tier. Calls refused by the budget were never made and are not counted."""
+    """Calls, tokens and cost per tier. Calls refused by the budget were never made and are not counted;
+    a failed or cancelled call counts when it cost something (the provider saw the prompt)."""
     usage: dict[str, TierUsage] = {}
     for line in lines:
-        if line.outcome == "budget_refused":
+        if line.outcome == "budget_refused" or (line.outcome != "ok" and not line.cost_usd and not line.tokens_in):
             continue
         current = usage.get(line.tier, TierUsage())
         usage[line.tier] = current.plus(

@@ -73,7 +73,8 @@ def summary_table(report: BenchReport) -> Table:
 
 def tier_table(report: BenchReport) -> Table:
     tiers = tier_names(report.summaries, DEFAULT_TIER_NAMES)
-    table = Table(title="per tier: calls · tokens in/out · cost", title_justify="left", header_style="bold")
+    table = Table(title="per tier: calls · tokens in/out · cost", title_justify="left", header_style="bold",
+                  min_width=60)
     table.add_column("configuration", no_wrap=True)
     for tier in tiers:
         table.add_column(tier, justify="right")

@@ -119,14 +119,17 @@ class _RunContext:
             yield tiers, scripted_env
 
 
-async def run_check(task: TaskSpec, workspace: Path) -> CommandResult:
-    """The task's check, after the loop, with the hidden files copied in."""
+async def run_check(task: TaskSpec, workspace: Path, config: Config | None) -> CommandResult:
+    """The task's check, after the loop, with the hidden files copied in; like the loop's own test runs,
+    without the tiers' key variables in its environment."""
+    from tierwise.headless.wiring import secret_env_names
     from tierwise.runner.process import CommandNotRunnable, SubprocessRunner
 
     await asyncio.to_thread(copy_hidden, task, workspace)
     command = task.check_command()
+    runner = SubprocessRunner(secret_env_names=secret_env_names(config) if config else ())
     try:
-        return await SubprocessRunner().run(command, cwd=workspace, timeout_s=task.check_timeout_s)
+        return await runner.run(command, cwd=workspace, timeout_s=task.check_timeout_s)
     except CommandNotRunnable as err:
         return CommandResult(command=command, exit_code=127, output=str(err), duration_s=0.0)
 
@@ -190,7 +193,7 @@ async def run_unit(unit: RunUnit, ctx: _RunContext) -> RunRecord:
                 )
         except (OSError, ValueError) as err:  # script, config or replay-server problems of this run
             outcome = LoopOutcome(error=f"{type(err).__name__}: {err}", crashed=True)
-        check = await run_check(unit.task, workspace)
+        check = await run_check(unit.task, workspace, config)
         return build_record(unit, outcome, check, workspace, time.monotonic() - started, config, options.scripted)
     finally:
         if options.keep:
