@@ -101,6 +101,7 @@ class EditorState:
         self.buffers: dict[str, list[Any]] = {}  # uri -> [text, version]
         self.edits: list[types.ApplyWorkspaceEditParams] = []
         self.reject_next: str | None = None
+        self.reject_count = 0  # refuse this many edits ("the user declined")
         self.before_apply: Callable[[types.ApplyWorkspaceEditParams], Any] | None = None
         self.status: list[dict[str, Any]] = []
         self.status_event = asyncio.Event()
@@ -177,6 +178,9 @@ class EditorState:
         if self.reject_next is not None:
             reason, self.reject_next = self.reject_next, None
             return types.ApplyWorkspaceEditResult(applied=False, failure_reason=reason)
+        if self.reject_count > 0:
+            self.reject_count -= 1
+            return types.ApplyWorkspaceEditResult(applied=False, failure_reason="the user declined the edit")
         edit = params.edit
         try:
             for change in edit.document_changes or []:

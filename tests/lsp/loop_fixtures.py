@@ -45,6 +45,8 @@ class Loop:
         from helpers import write_config
 
         self.editor.close_all()
+        self.editor.reject_count, self.editor.reject_next, self.editor.before_apply = 0, None, None
+        self.editor.edits.clear()
         git(self.root, "reset", "-q", "--hard")
         git(self.root, "clean", "-fdq", "-e", ".tierwise", "-e", ".tierwise.toml")
         log_path = self.root.parent / f"replay-{len(self.replays)}.jsonl"
