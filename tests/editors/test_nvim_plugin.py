@@ -6,12 +6,14 @@ sends and how its handlers behave; the whole loop against the real server is in 
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
 from nvim_support import SCRIPTS, find_nvim, run_script
 
 NVIM = find_nvim()
+TIERWISE = Path(sys.executable).parent / "tierwise"
 pytestmark = [
     pytest.mark.editor,
     pytest.mark.skipif(NVIM is None, reason="Neovim 0.11+ not found: run editor-clients/install-e2e-deps.sh"),
@@ -29,11 +31,11 @@ def test_plugin_logic_in_headless_neovim(tmp_path: Path) -> None:
         NVIM,
         SCRIPTS / "unit.lua",
         tmp_path / "result.json",
-        env={"TIERWISE_WORKDIR": str(work)},
+        env={"TIERWISE_WORKDIR": str(work), "TIERWISE_BIN": str(TIERWISE) if TIERWISE.exists() else ""},
         cwd=work,
         timeout=120,
     )
     assert run.result.get("done"), run.explain()
     assert not run.failures(), run.explain()
     names = [case["name"] for case in run.result["cases"]]
-    assert len(names) == 13, names
+    assert len(names) == 14, names

@@ -285,5 +285,29 @@ case('health check runs and reports a missing executable', function()
   config.set({ cmd = F.cmd })
 end)
 
+case('health check with the real tierwise: version, configuration and tiers', function()
+  local bin = os.getenv('TIERWISE_BIN')
+  if not bin or bin == '' then
+    H.log('TIERWISE_BIN not set: skipped')
+    return
+  end
+  config.set({ cmd = { bin, 'serve' }, autostart = false })
+  vim.cmd('checkhealth tierwise')
+  local text = H.buf_text(0)
+  H.truthy(text:find('version: tierwise, version', 1, true), 'version line:\n' .. text)
+  H.truthy(text:find('tier frontier: no model', 1, true), 'tiers listed:\n' .. text)
+  H.truthy(text:find('no usable tier', 1, true), 'no usable tier:\n' .. text)
+  H.truthy(text:find('No model tier is usable', 1, true), "doctor's problem:\n" .. text)
+  local toml = work .. '/.tierwise.toml'
+  local saved = H.read_file(toml)
+  vim.fn.writefile({ 'tiers = 3' }, toml)
+  vim.cmd('bwipeout!')
+  vim.cmd('checkhealth tierwise')
+  text = H.buf_text(0)
+  vim.fn.writefile(vim.split(saved, '\n', { plain = true, trimempty = true }), toml)
+  H.truthy(text:find('.tierwise.toml, line 1: tiers: expected a table', 1, true), 'config error named:\n' .. text)
+  config.set({ cmd = F.cmd })
+end)
+
 H.run(cases, false)
 vim.cmd('qall!')

@@ -30,66 +30,48 @@ local function run(argv, cwd)
   return result.code or -1, result.stdout or '', result.stderr or ''
 end
 
---- Reports the tiers from a `tierwise doctor --json` object (shape tolerated: list or map of tiers).
+--- Reports a `tierwise doctor --json` object: configuration files, tiers, routes, problems and notes.
 --- @param doctor table
 function M.report_doctor(doctor)
-  local cfg = doctor.config
-  if type(cfg) == 'table' then
-    local sources = cfg.sources or cfg.files or cfg.path
-    if type(sources) == 'table' then
-      sources = table.concat(vim.tbl_map(tostring, sources), ', ')
+  for _, file in ipairs(type(doctor.files) == 'table' and doctor.files or {}) do
+    if file.status == 'used' then
+      health.ok('configuration file ' .. tostring(file.label))
+    elseif file.status ~= 'absent' then
+      health.warn(('configuration file %s: %s'):format(tostring(file.label), tostring(file.status)))
     end
-    if cfg.ok == false or cfg.error then
-      health.error('configuration: ' .. tostring(cfg.error or 'invalid'))
-    else
-      health.ok('configuration loaded' .. (sources and sources ~= '' and (' from ' .. sources) or ''))
-    end
-  elseif doctor.error then
-    health.error('configuration: ' .. tostring(doctor.error))
   end
-  local tiers = doctor.tiers
-  if type(tiers) ~= 'table' then
-    health.warn('`tierwise doctor --json` did not list tiers')
-    return
-  end
-  local list = {}
-  if vim.islist(tiers) then
-    list = tiers
-  else
-    for name, tier in pairs(tiers) do
-      if type(tier) == 'table' then
-        list[#list + 1] = vim.tbl_extend('keep', tier, { name = name })
-      end
-    end
-    table.sort(list, function(a, b)
-      return tostring(a.name) < tostring(b.name)
-    end)
-  end
+  local tiers = type(doctor.tiers) == 'table' and doctor.tiers or {}
+  local names = vim.tbl_keys(tiers)
+  table.sort(names)
   local usable = 0
-  for _, tier in ipairs(list) do
-    local label = ('tier %s: %s'):format(tostring(tier.name), tostring(tier.model or 'no model'))
+  for _, name in ipairs(names) do
+    local tier = tiers[name]
+    local label = ('tier %s: %s%s'):format(name, tostring(tier.model or 'no model'), tier['local'] and ' (local)' or '')
     if tier.usable then
       usable = usable + 1
       health.ok(label)
     else
-      health.warn(label .. ' — not usable: ' .. tostring(tier.reason or tier.why or 'unknown reason'))
+      health.warn(label .. ' — not usable: ' .. tostring(tier.reason or 'unknown reason'))
     end
   end
-  if usable == 0 then
-    health.error('no usable tier: set a model and its API key (see `tierwise doctor`)')
+  if #names > 0 and usable == 0 then
+    health.error('no usable tier', 'set a model and the variable holding its key; see `tierwise doctor`')
   end
-  local routes = doctor.routes
-  if type(routes) == 'table' and not vim.islist(routes) then
-    local names = vim.tbl_keys(routes)
-    table.sort(names)
-    local parts = {}
-    for _, action in ipairs(names) do
-      local route = routes[action]
-      local target = type(route) == 'table' and (route.tier or route.resolved or table.concat(route.tiers or {}, '→'))
-        or tostring(route)
-      parts[#parts + 1] = action .. '→' .. tostring(target)
-    end
-    health.info('routes: ' .. table.concat(parts, ', '))
+  local routes = {}
+  for _, route in ipairs(type(doctor.routes) == 'table' and doctor.routes or {}) do
+    local effective = type(route.effective) == 'table' and #route.effective > 0 and table.concat(route.effective, '→')
+      or 'nothing usable'
+    routes[#routes + 1] = ('%s→%s'):format(tostring(route.action), effective)
+  end
+  if #routes > 0 then
+    health.info('routes: ' .. table.concat(routes, ', '))
+  end
+  for _, problem in ipairs(type(doctor.problems) == 'table' and doctor.problems or {}) do
+    local first, rest = tostring(problem):match('^([^\n]*)\n?(.*)$')
+    health.error(first, rest ~= '' and { rest } or nil)
+  end
+  for _, note in ipairs(type(doctor.notes) == 'table' and doctor.notes or {}) do
+    health.info(tostring(note))
   end
 end
 
@@ -136,11 +118,11 @@ function M.check()
   local ok, doctor = pcall(vim.json.decode, out ~= '' and out or 'null', { luanil = { object = true, array = true } })
   if ok and type(doctor) == 'table' then
     M.report_doctor(doctor)
-    if code ~= 0 and code ~= 1 then
-      health.warn('`tierwise doctor --json` exited with ' .. code .. ': ' .. vim.trim(err))
-    end
   else
-    health.error('`tierwise doctor --json` failed (exit ' .. code .. '): ' .. vim.trim(err ~= '' and err or out))
+    -- An invalid configuration: doctor names the file, the key and the fix on stderr.
+    local text = vim.trim(err ~= '' and err or out)
+    local first, rest = text:match('^([^\n]*)\n?(.*)$')
+    health.error(('`tierwise doctor --json` failed (exit %d): %s'):format(code, first or text), rest ~= '' and { rest } or nil)
   end
 
   health.start('tierwise: language server')
