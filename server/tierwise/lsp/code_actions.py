@@ -91,7 +91,8 @@ def finding_actions(
                 )
             )
         else:
-            command = types.Command(title=title, command="tierwise.applyFinding", arguments=[data])
+            arguments = [{"uri": uri, "findingId": finding_id}]
+            command = types.Command(title=title, command="tierwise.applyFinding", arguments=arguments)
             actions.append(
                 types.CodeAction(
                     title=title, kind=QUICKFIX, diagnostics=[diagnostic], is_preferred=True, command=command

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
-from pygls.exceptions import JsonRpcInvalidParams
+from pygls.exceptions import FeatureRequestError, JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
@@ -37,7 +37,10 @@ class TierwiseServer(LanguageServer):
         self._config_reload: asyncio.TimerHandle | None = None
 
     def report_server_error(self, error: Exception, source: Any) -> None:
-        """Errors outside a request (a bad notification): log them; the server keeps running."""
+        """Errors outside a request (a bad notification): log them; the server keeps running. A failed
+        request already carries its error in the response."""
+        if source is FeatureRequestError:
+            return
         log.error("server error (%s): %s", getattr(source, "__name__", source), error)
         with contextlib.suppress(Exception):  # before initialize there is no UI yet
             self.session.log("error", f"tierwise: {error}")
