@@ -39,7 +39,7 @@ REAL_USE = """To run tierwise on your own code with real models:
   - a provider key: export ANTHROPIC_API_KEY=... (or OPENAI_API_KEY, GEMINI_API_KEY, OPENROUTER_API_KEY)
   - or a local model: export OPENAI_BASE_URL=http://localhost:11434/v1 OPENAI_MODEL=qwen2.5-coder (Ollama,
     llama.cpp, vLLM, LM Studio)
-  - or configure tiers in tierwise.toml (`tierwise config show`, `tierwise doctor`)
+  - or configure tiers in .tierwise.toml (`tierwise config show`, `tierwise doctor`)
 then, in your project: tierwise run "describe the change\""""
 
 

@@ -33,7 +33,7 @@ def _no_model_hint() -> str:
 
     return (
         "Set one of " + ", ".join(PROVIDER_KEY_VARS) + " (or " + " and ".join(COMPATIBLE_SERVER_VARS)
-        + " for a local or OpenAI-compatible server), or configure [tiers] in tierwise.toml; "
+        + " for a local or OpenAI-compatible server), or configure [tiers] in .tierwise.toml; "
         "`tierwise doctor` shows what is usable. `tierwise demo` runs offline with scripted answers."
     )
 

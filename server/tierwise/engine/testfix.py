@@ -72,7 +72,7 @@ def checks_for(ctx: PhaseContext, state: TaskState) -> list[Check]:
     command = state.test_command or ctx.config.loop.test_command or detect_test_command(ctx.root)
     if not command:
         raise NoTestCommand(
-            "no test command: set loop.test_command in tierwise.toml (none could be detected in "
+            "no test command: set loop.test_command in .tierwise.toml (none could be detected in "
             f"{ctx.root})"
         )
     state.test_command = command
