@@ -1,0 +1,197 @@
+"""In-process tests of the LSP layer's pure parts and of ``EditorFiles`` against a fake client."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from lsprotocol import types
+from pygls.uris import from_fs_path
+from pygls.workspace import Workspace
+
+from tierwise.engine.ports import Document, FileChange
+from tierwise.lsp import findings as fnd
+from tierwise.lsp.code_actions import todo_comment, wanted
+from tierwise.lsp.files import EditorFiles, list_workspace_files
+from tierwise.lsp.paths import OutsideWorkspace, relpath_for, uri_for
+from tierwise.lsp.settings import LspOptions, SettingsSources, deep_merge, section_of
+from tierwise.lsp.workspace_edit import ClientEditSupport, pair_renames
+
+
+class FakeServer:
+    """Just what ``EditorFiles`` uses: the workspace's open documents and ``workspace/applyEdit``."""
+
+    def __init__(self, root: Path) -> None:
+        self.workspace = Workspace(from_fs_path(str(root)), types.TextDocumentSyncKind.Incremental)
+        self.sent: list[types.WorkspaceEdit] = []
+        self.refuse: str | None = None
+
+    def open(self, uri: str, text: str, version: int) -> None:
+        self.workspace.put_text_document(
+            types.TextDocumentItem(uri=uri, language_id="python", version=version, text=text)
+        )
+
+    async def workspace_apply_edit_async(self, params: types.ApplyWorkspaceEditParams) -> Any:
+        self.sent.append(params.edit)
+        if self.refuse:
+            return types.ApplyWorkspaceEditResult(applied=False, failure_reason=self.refuse)
+        return types.ApplyWorkspaceEditResult(applied=True)
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    (tmp_path / "a.py").write_text("x = 1\ny = 2\n", encoding="utf-8")
+    return tmp_path
+
+
+def _files(root: Path, support: ClientEditSupport, server: FakeServer) -> EditorFiles:
+    return EditorFiles(server, root, lambda: support)  # type: ignore[arg-type]
+
+
+FULL = ClientEditSupport(document_changes=True, resource_operations=frozenset({"create", "rename", "delete"}))
+
+
+async def test_open_buffer_is_read_and_edited_with_its_version(root: Path):
+    server = FakeServer(root)
+    uri = uri_for(root, "a.py")
+    server.open(uri, "x = 1\ny = 2\n", version=7)
+    files = _files(root, FULL, server)
+    doc = await files.read("a.py")
+    assert (doc.text, doc.version) == ("x = 1\ny = 2\n", 7)
+    outcome = await files.apply([FileChange("a.py", doc, "x = 1\ny = 3\n")])
+    assert outcome.applied == ["a.py"] and outcome.ok
+    (edit,) = server.sent
+    (change,) = edit.document_changes
+    assert change.text_document.version == 7
+    assert [(e.range.start.line, e.range.start.character, e.new_text) for e in change.edits] == [(1, 4, "3")]
+    assert (root / "a.py").read_text() == "x = 1\ny = 3\n"  # write-through: the disk held the base text
+
+
+async def test_a_moved_version_or_changed_disk_is_rejected_without_asking_the_client(root: Path):
+    server = FakeServer(root)
+    uri = uri_for(root, "a.py")
+    server.open(uri, "x = 1\ny = 2\n", version=3)
+    files = _files(root, FULL, server)
+    stale = Document("a.py", "x = 1\ny = 2\n", version=2)
+    outcome = await files.apply([FileChange("a.py", stale, "x = 9\n")])
+    assert "version 2 → 3" in outcome.rejected["a.py"] and server.sent == []
+    closed = _files(root, FULL, FakeServer(root))
+    (root / "a.py").write_text("x = 1\ny = 2\nz = 3\n", encoding="utf-8")
+    outcome = await closed.apply([FileChange("a.py", Document("a.py", "x = 1\ny = 2\n"), "x = 9\n")])
+    assert outcome.rejected == {"a.py": "a.py changed on disk since tierwise read it"}
+    assert (root / "a.py").read_text() == "x = 1\ny = 2\nz = 3\n"
+
+
+async def test_a_refused_edit_is_reported_and_the_disk_is_left_alone(root: Path):
+    server = FakeServer(root)
+    server.open(uri_for(root, "a.py"), "x = 1\ny = 2\n", version=1)
+    server.refuse = "user said no"
+    files = _files(root, FULL, server)
+    outcome = await files.apply([FileChange("a.py", await files.read("a.py"), "x = 2\n")])
+    assert outcome.rejected == {"a.py": "the editor refused the edit: user said no"}
+    assert (root / "a.py").read_text() == "x = 1\ny = 2\n"
+
+
+async def test_rename_pairs_and_resource_operation_fallbacks(root: Path):
+    server = FakeServer(root)
+    files = _files(root, FULL, server)
+    text = "x = 1\ny = 2\n"
+    moves = [
+        FileChange("a.py", Document("a.py", text), None),
+        FileChange("b/c.py", Document("b/c.py", None), text),
+    ]
+    assert len(pair_renames(moves)[0]) == 1
+    outcome = await files.apply(moves)
+    assert sorted(outcome.applied) == ["a.py", "b/c.py"]
+    (edit,) = server.sent
+    assert isinstance(edit.document_changes[0], types.RenameFile)
+    # without resource operations: atomic disk operations, nothing sent
+    plain = FakeServer(root)
+    disk = _files(root, ClientEditSupport(document_changes=True), plain)
+    outcome = await disk.apply(
+        [
+            FileChange("new.py", Document("new.py", None), "n = 1\n"),
+            FileChange("a.py", Document("a.py", text), None),
+        ]
+    )
+    assert sorted(outcome.applied) == ["a.py", "new.py"] and plain.sent == []
+    assert (root / "new.py").read_text() == "n = 1\n" and not (root / "a.py").exists()
+
+
+async def test_paths_stay_inside_the_workspace(root: Path):
+    files = _files(root, FULL, FakeServer(root))
+    for bad in ("../x.py", "/etc/passwd", ".git/config"):
+        with pytest.raises(OutsideWorkspace):
+            await files.read(bad)
+    outcome = await files.apply([FileChange("../evil.py", Document("../evil.py", None), "x")])
+    assert "../evil.py" in outcome.rejected and not (root.parent / "evil.py").exists()
+    with pytest.raises(OutsideWorkspace):
+        relpath_for(root, "file:///etc/passwd")
+    assert relpath_for(root, uri_for(root, "sub dir/ü.py")) == "sub dir/ü.py"
+
+
+def test_list_files_skips_vcs_state_and_virtualenvs(root: Path):
+    for rel in (
+        ".git/HEAD",
+        ".tierwise/ledger.jsonl",
+        "node_modules/x/i.js",
+        "env/pyvenv.cfg",
+        "env/lib/m.py",
+        "src/m.py",
+    ):
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text("", encoding="utf-8")
+    assert list_workspace_files(root) == ["a.py", "src/m.py"]
+
+
+def _change(start: int, end: int, text: str) -> types.TextDocumentContentChangePartial:
+    return types.TextDocumentContentChangePartial(
+        range=types.Range(
+            start=types.Position(line=start, character=0), end=types.Position(line=end, character=0)
+        ),
+        text=text,
+    )
+
+
+def test_findings_move_with_the_text_and_drop_when_edited():
+    store = fnd.FindingStore()
+    store.replace_all(
+        [
+            fnd.StoredFinding("t:0", "a.py", 5, 6, "warning", "m", None),
+            fnd.StoredFinding("t:1", "a.py", 10, 10, "error", "n", "s"),
+        ]
+    )
+    assert store.on_change("a.py", _change(0, 0, "new\nlines\n"))  # two lines inserted above both
+    assert [(f.start_line, f.end_line) for f in store.for_path("a.py")] == [(7, 8), (12, 12)]
+    assert store.on_change("a.py", _change(8, 8, "x"))  # typing on the first finding's last line
+    assert [f.id for f in store.for_path("a.py")] == ["t:1"]
+    assert not store.on_change("a.py", _change(20, 21, ""))  # below: nothing moves
+    whole = types.TextDocumentContentChangeWholeDocument(text="all new")
+    assert store.on_change("a.py", whole) and store.for_path("a.py") == []
+
+
+def test_settings_precedence_and_lsp_options():
+    sources = SettingsSources(
+        init_options=section_of({"tierwise": {"routes": {"plan": "mid"}, "lsp": {"warmUp": False}}}),
+        pushed=section_of({"tierwise": {"routes": {"plan": "light", "review": "mid"}}}),
+        pulled=section_of({"routes": {"plan": "frontier"}}),
+    )
+    assert sources.config_overrides() == {"routes": {"plan": "frontier", "review": "mid"}}
+    options, problems = sources.lsp_options()
+    assert options == LspOptions(write_through=True, warm_up=False) and problems == []
+    assert LspOptions.parse({"warmUp": "yes", "other": 1})[1] == [
+        "tierwise.lsp.warmUp must be true or false, got 'yes'",
+        "tierwise.lsp.other is not a known option (writeThrough, warmUp)",
+    ]
+    assert deep_merge({"a": {"b": 1}}, {"a": {"c": None, "d": 2}}) == {"a": {"b": 1, "d": 2}}
+
+
+def test_code_action_filters_and_todo_comments():
+    assert wanted(None, "quickfix") and wanted(["source"], "source.tierwise.plan")
+    assert not wanted(["quickfix"], "source.tierwise.plan") and not wanted(
+        ["source.fixAll"], "source.tierwise.plan"
+    )
+    assert todo_comment(["x = 1", "    # TODO: handle empty input"]) == (1, "handle empty input")
+    assert todo_comment(["// FIXME - overflow on 2^31 */"]) == (0, "overflow on 2^31")
+    assert todo_comment(["todo_list = []"]) is None
