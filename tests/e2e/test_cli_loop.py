@@ -154,3 +154,29 @@ def test_demo_command(tmp_path: Path) -> None:
                      "Model calls by phase and tier", "OPENAI_BASE_URL"):
         assert expected in result.stdout, expected
     assert not list(tmp_path.glob("tierwise-demo-*"))  # cleaned up without --keep
+
+
+def test_ctrl_c_kills_the_test_run_and_leaves_the_task_resumable(tmp_path: Path) -> None:
+    root = project("demo-project", tmp_path)
+    pid_file = tmp_path / "test-run.pid"
+    slow = tmp_path / "slow_tests.py"
+    slow.write_text(f"import os, time\nopen({str(pid_file)!r}, 'w').write(str(os.getpid()))\ntime.sleep(120)\n")
+    write_config(root, {"loop": {"test_command": f"{sys.executable} {slow}"}})
+    proc = subprocess.Popen([sys.executable, "-m", "tierwise", "fix", "-w", str(root)], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, env=cli_env(tmp_path), start_new_session=True)
+    try:
+        wait_for(pid_file.exists, 120)
+        time.sleep(0.5)
+        test_pid = int(pid_file.read_text())
+        os.kill(proc.pid, signal.SIGINT)
+        output, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 4, output
+    assert "cancelled" in output and "--resume" in output
+    with pytest.raises(ProcessLookupError):
+        os.kill(test_pid, 0)  # the test process was killed with the run
+    task_id = next((root / ".tierwise" / "tasks").iterdir()).name
+    state = task_json(root, task_id)
+    assert state["status"] == "resumable" and state["phase"] == "fix"

@@ -323,3 +323,49 @@ async def test_quick_fix_uses_a_matching_finding_then_the_model(workspace: Path)
     changes = await engine.quick_fix("calc.py", other)
     assert models.calls[-1].action == "quickfix" and "missing type hints" in models.calls[-1].prompt
     assert "def sub(a: int, b: int) -> int:" in (changes[0].new_text or "")
+
+
+async def test_lint_runs_after_the_tests_and_its_failures_are_fixed(workspace: Path) -> None:
+    write_files(workspace, {"calc.py": BUGGY.replace("a - b\n\n\ndef sub", "a + b\n\n\ndef sub") + "import os\n",
+                            "test_calc.py": "def test_x():\n    pass\n"})
+
+    def checks(root: Path, command: str) -> tuple[int, str]:
+        if command == "lint":
+            unused = "import os" in (root / "calc.py").read_text()
+            return (1, "calc.py:7:1: F401 [*] `os` imported but unused\nFound 1 error.\n") if unused else (0, "ok\n")
+        return calc_check(root, command)
+
+    unused_fix = "calc.py\n<<<<<<< SEARCH\nimport os\n=======\n>>>>>>> REPLACE\n"
+    models = ScriptedModels({"fix": [unused_fix]}, config=config(lint_command="lint"))
+    commands = CheckCommands(checks)
+    state = await make_engine(workspace, models, commands=commands).test_fix()
+    assert state.tests_passed is True
+    assert commands.runs == ["pytest -q", "lint", "pytest -q", "lint"]
+    assert "F401" in models.calls[0].prompt and "`lint` failed" in models.calls[0].prompt
+    assert "import os" not in (workspace / "calc.py").read_text()
+
+
+async def test_long_logs_are_summarized_or_trimmed(workspace: Path) -> None:
+    setup(workspace)
+    noise = "".join(f"tests/test_{i}.py::test_ok PASSED\n" for i in range(400))
+
+    def noisy(root: Path, command: str) -> tuple[int, str]:
+        code, output = calc_check(root, command)
+        return code, noise + output if code else output
+
+    models = ScriptedModels({"summarize": ["SUMMARY: test_add fails, add() subtracts"], "fix": [GOOD_EDIT]},
+                            config=config(max_log_chars=2000))
+    state = await make_engine(workspace, models, commands=CheckCommands(noisy)).test_fix()
+    assert state.tests_passed is True
+    assert models.actions() == ["summarize", "fix"] and models.calls[0].tier == "local"
+    assert "SUMMARY: test_add fails" in models.calls[1].prompt and "test_399" not in models.calls[1].prompt
+
+    from tierwise.gateway.types import NoModelConfigured
+
+    (workspace / "calc.py").write_text(BUGGY)
+    models = ScriptedModels({"summarize": [NoModelConfigured("no local model")], "fix": [GOOD_EDIT]},
+                            config=config(max_log_chars=2000))
+    state = await make_engine(workspace, models, commands=CheckCommands(noisy)).test_fix()
+    assert state.tests_passed is True
+    prompt = models.calls[1].prompt
+    assert "assert a - b == 5" in prompt and len(prompt) < 12_000

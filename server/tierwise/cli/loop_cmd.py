@@ -149,6 +149,8 @@ def run_command(session: Session, task: str | None, phases: str | None, resume: 
         try:
             if resume:
                 path = worktree_path(session.root, resume)
+                if not path.is_dir():
+                    _fail(session.console, f"task {resume} has no worktree at {path}")
             else:
                 task_id = new_task_id(task or "")
                 path = create_worktree(session.root, task_id)
