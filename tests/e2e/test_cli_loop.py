@@ -91,6 +91,13 @@ def test_crash_and_resume_without_repeating_paid_calls(tmp_path: Path, replay_se
     assert done["status"] == "done" and done["tests_passed"] is True
     assert "Model calls by phase and tier" in result.stdout
 
+    # the review's suggestion is applied from the stored findings, without a new call
+    applied = tierwise("review", task_id, "--apply", "-w", str(root), env=env)
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert "Finding 1: applied" in applied.stdout
+    assert len(server.requests()) == len(after)
+    assert "ValueError on an empty sequence" in (root / "textstats/stats.py").read_text()
+
 
 def test_run_in_a_worktree_and_commit(tmp_path: Path, replay_server, tier_config) -> None:
     root = project("e2e/python-feature", tmp_path)

@@ -3,6 +3,7 @@ real test runs (pytest, node --test) in temporary git repositories."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -63,6 +64,11 @@ async def test_python_bug_fix_full_loop(tmp_path: Path, replay_server, tier_conf
     assert len(lines) == 7 and all(line.outcome == "ok" for line in lines)
     assert abs(sum(line.cost_usd for line in lines) - state.cost_usd) < 1e-9
     assert state.saved_usd > 0 and {"frontier", "mid", "light"} <= set(state.tiers_used)
+    # no API key in any artifact, log or ledger line
+    key = os.environ["TIERWISE_TEST_KEY"]
+    for path in (root / ".tierwise").rglob("*"):
+        if path.is_file():
+            assert key not in path.read_text(encoding="utf-8", errors="replace"), path
     # the review finding's suggestion applies
     assert [f.severity for f in state.findings] == ["hint"]
     reports = await eng.apply_findings(state.id)

@@ -369,3 +369,15 @@ async def test_long_logs_are_summarized_or_trimmed(workspace: Path) -> None:
     assert state.tests_passed is True
     prompt = models.calls[1].prompt
     assert "assert a - b == 5" in prompt and len(prompt) < 12_000
+
+
+async def test_unreadable_plan_file_is_skipped_and_reported(workspace: Path) -> None:
+    setup(workspace)
+    (workspace / "data.bin").write_bytes(b"\x00\x01\x02binary")
+    plan = plan_text("- modify `data.bin`: no\n- modify `calc.py`: make add() return the sum")
+    models = ScriptedModels({"plan": [plan], "implement": [GOOD_EDIT]}, config=config())
+    ui = RecordingUI()
+    state = await make_engine(workspace, models, ui=ui).run("Fix add()", phases=["plan", "implement"])
+    assert state.status == "done" and state.refused_files == ["data.bin"]
+    assert any("data.bin: skipped" in m for _, m in ui.notices)
+    assert "return a + b" in (workspace / "calc.py").read_text()

@@ -61,6 +61,14 @@ class Engine:
             commands=commands, checkpoints=checkpoints,
         )
 
+    @property
+    def models(self) -> ModelPort:
+        return self.ctx.models
+
+    @property
+    def files(self) -> FilesPort:
+        return self.ctx.files
+
     # -- queries ------------------------------------------------------------------------------------------
     def status(self, task_id: str | None = None) -> TaskState | None:
         try:

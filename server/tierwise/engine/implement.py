@@ -99,12 +99,17 @@ async def run_implement(ctx: PhaseContext, state: TaskState) -> None:
         if item.path in state.implemented_files:
             continue
         ctx.progress(state, "implement", f"[{index + 1}/{total}] {item.action} {item.path}")
-        if item.action == "delete":
-            await delete_file(ctx, state, item)
-        else:
-            ok = await implement_file(ctx, state, plan_text, plan, index, item)
-            if not ok and item.path not in state.refused_files:
-                state.refused_files.append(item.path)
+        try:
+            if item.action == "delete":
+                await delete_file(ctx, state, item)
+                ok = True
+            else:
+                ok = await implement_file(ctx, state, plan_text, plan, index, item)
+        except (OSError, ValueError) as err:  # unreadable, binary or too large: report, go on
+            ctx.ui.notify("warning", f"{item.path}: skipped ({err})")
+            ok = False
+        if not ok and item.path not in state.refused_files:
+            state.refused_files.append(item.path)
         state.implemented_files.append(item.path)
         ctx.save(state)
     ctx.progress(state, "implement", f"implemented {total} files", kind="end")
