@@ -143,9 +143,7 @@ def build_record(
     state = outcome.state
     ladders = {action: list(route.tiers) for action, route in config.routes.items()} if config else {}
     refused = sum(len(report.get("refused", [])) for report in read_edit_reports(workspace, state))
-    status = "error" if outcome.error and state is None else (state.status if state else "error")
-    if outcome.error and outcome.crashed:
-        status = "error"
+    status = state.status if state is not None and not outcome.crashed else "error"
     budget_stopped = status == "budget_stopped"
     check_ok = check is not None and check.passed
     return RunRecord(

@@ -15,10 +15,15 @@ import shlex
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
+
+if TYPE_CHECKING:
+    from tierwise.bench.configs import BenchConfig, ConfigSet
+    from tierwise.bench.records import BenchReport
+    from tierwise.bench.suite import TaskSpec
 
 DEFAULT_OUT = Path("bench/results")
 
@@ -148,7 +153,9 @@ def _run(
     _save(console, report, results, chart)
 
 
-def _check_scripts(tasks: list[Any], config_set: Any, configs: list[Any], base: dict[str, Any]) -> None:
+def _check_scripts(
+    tasks: list[TaskSpec], config_set: ConfigSet, configs: list[BenchConfig], base: dict[str, Any]
+) -> None:
     from tierwise.bench.scripted import ScriptedError, validate_behaviours
 
     for task in tasks:
@@ -162,9 +169,10 @@ def _check_scripts(tasks: list[Any], config_set: Any, configs: list[Any], base: 
 
 
 def _execute(
-    console: Console, tasks: list[Any], config_set: Any, configs: list[Any], base: dict[str, Any], repeat: int,
-    jobs: int, scripted: bool, workdir: Path | None, keep: bool, quiet: bool, suite: Path, command: str,
-) -> Any:
+    console: Console, tasks: list[TaskSpec], config_set: ConfigSet, configs: list[BenchConfig],
+    base: dict[str, Any], repeat: int, jobs: int, scripted: bool, workdir: Path | None, keep: bool, quiet: bool,
+    suite: Path, command: str,
+) -> BenchReport:
     from tierwise.bench.records import RunRecord
     from tierwise.bench.render import usd
     from tierwise.bench.runner import BenchOptions, RunUnit, run_bench
@@ -207,7 +215,7 @@ def _execute(
     return report
 
 
-def _save(console: Console, report: Any, results: Path, chart: Path) -> None:
+def _save(console: Console, report: BenchReport, results: Path, chart: Path) -> None:
     from tierwise.bench.chart import ChartError, draw_chart
     from tierwise.bench.records import save_report
     from tierwise.bench.render import render
