@@ -108,3 +108,27 @@ def test_hidden_files_may_not_reach_git_internals(tmp_path: Path) -> None:
             copy_hidden(task, workspace)
     finally:
         remove_workspace(workspace)
+
+
+def test_a_run_whose_copy_cannot_be_made_is_recorded_not_fatal(tmp_path: Path) -> None:
+    import asyncio
+
+    from tierwise.bench.configs import parse_configs
+    from tierwise.bench.runner import BenchOptions, run_bench
+
+    source = tmp_path / "project"
+    source.mkdir()
+    git(source, "init", "-q")
+    (source / "a.txt").write_text("a\n")
+    git(source, "add", "-A")
+    git(source, "commit", "-q", "-m", "a")
+    task_dir = tmp_path / "t"
+    task_dir.mkdir()
+    (task_dir / "task.toml").write_text('description = "x"\ncheck = "true"\nsource = "../project"\nrevision = "nope"\n')
+    config_set = parse_configs({"configs": {"a": {}, "b": {}}})
+    report = asyncio.run(run_bench([load_task(task_dir)], config_set, config_set.configs, BenchOptions(jobs=2)))
+    assert [r.config for r in report.records] == ["a", "b"]
+    for record in report.records:
+        assert record.status == "error" and not record.passed
+        assert record.error is not None and "cannot prepare the run's copy" in record.error
+    assert [s.errors for s in report.summaries] == [1, 1]

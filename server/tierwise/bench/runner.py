@@ -25,7 +25,13 @@ from tierwise.bench.drive import LoopOutcome, drive_loop, read_edit_reports, rea
 from tierwise.bench.records import BenchReport, ConfigInfo, RunRecord
 from tierwise.bench.scripted import SCRIPTED_KEY_ENV, compose_script, load_behaviours
 from tierwise.bench.suite import TaskSpec
-from tierwise.bench.workspace import copy_hidden, prepare_workspace, remove_workspace, tree_digest
+from tierwise.bench.workspace import (
+    WorkspaceError,
+    copy_hidden,
+    prepare_workspace,
+    remove_workspace,
+    tree_digest,
+)
 from tierwise.config.model import Config
 from tierwise.engine.ports import CommandResult
 
@@ -172,13 +178,23 @@ def build_record(
     )
 
 
+def error_record(unit: RunUnit, error: str, wall_s: float, scripted: bool) -> RunRecord:
+    """A run the harness could not carry out (its copy or its check failed): a failure with the reason."""
+    return RunRecord(config=unit.config.name, task=unit.task.name, repetition=unit.repetition,
+                     scripted=scripted, status="error", passed=False, wall_s=round(wall_s, 3), error=error)
+
+
 async def run_unit(unit: RunUnit, ctx: _RunContext) -> RunRecord:
     """One run, start to finish; never raises for a run's own failure (it is recorded instead)."""
     started = time.monotonic()
     options = ctx.options
-    workspace = await asyncio.to_thread(
-        prepare_workspace, unit.task, options.workdir, label=f"{unit.config.name}-r{unit.repetition}"
-    )
+    try:
+        workspace = await asyncio.to_thread(
+            prepare_workspace, unit.task, options.workdir, label=f"{unit.config.name}-r{unit.repetition}"
+        )
+    except (OSError, WorkspaceError) as err:
+        return error_record(unit, f"cannot prepare the run's copy: {err}", time.monotonic() - started,
+                            options.scripted)
     config: Config | None = None
     try:
         outcome = LoopOutcome()
@@ -191,7 +207,11 @@ async def run_unit(unit: RunUnit, ctx: _RunContext) -> RunRecord:
                 )
         except (OSError, ValueError) as err:  # script, config or replay-server problems of this run
             outcome = LoopOutcome(error=f"{type(err).__name__}: {err}", crashed=True)
-        check = await run_check(unit.task, workspace, config)
+        check: CommandResult | None = None
+        try:
+            check = await run_check(unit.task, workspace, config)
+        except (OSError, WorkspaceError) as err:
+            outcome = LoopOutcome(state=outcome.state, error=f"cannot run the check: {err}", crashed=True)
         return build_record(unit, outcome, check, workspace, time.monotonic() - started, config, options.scripted)
     finally:
         if options.keep:
