@@ -30,7 +30,9 @@ from tierwise.edits.files import decode_bytes, encode_text
 from tierwise.edits.text import content_lines
 
 ROOT = Path("/nonexistent-bench-root")
-KINDS = ("indent", "trailing_ws", "crlf", "missing_blank", "extra_blank", "elided", "wrong_path", "ambiguous_short")
+KINDS = (
+    "indent", "trailing_ws", "crlf", "missing_blank", "extra_blank", "elided", "typo", "wrong_path", "ambiguous_short",
+)
 
 
 # ----------------------------------------------------------------------------------------- tokens
@@ -124,6 +126,22 @@ def _ambiguous_short(block: EditBlock, rng: random.Random) -> EditBlock | None:
     return replace(block, search=_text(core_s), replace=_text(core_r))
 
 
+def _typo(block: EditBlock, rng: random.Random) -> EditBlock | None:
+    """A context line of SEARCH quoted with two letters swapped (REPLACE keeps the right line)."""
+    search, repl = _lines(block.search), _lines(block.replace)
+    candidates = [i for i, _ in _context_pairs(search, repl) if len(search[i].strip()) >= 12]
+    if not candidates:
+        return None
+    i = rng.choice(candidates)
+    line = search[i]
+    letters = [k for k in range(len(line) - 1) if line[k].isalpha() and line[k + 1].isalpha() and line[k] != line[k + 1]]
+    if not letters:
+        return None
+    k = rng.choice(letters)
+    search[i] = line[:k] + line[k + 1] + line[k] + line[k + 2 :]
+    return replace(block, search=_text(search))
+
+
 def _wrong_path(block: EditBlock, rng: random.Random) -> EditBlock | None:
     parts = block.path.split("/")
     name = parts[-1]
@@ -142,6 +160,7 @@ BLOCK_PERTURBATIONS: dict[str, Callable[[EditBlock, random.Random], EditBlock | 
     "missing_blank": _missing_blank,
     "extra_blank": _extra_blank,
     "ambiguous_short": _ambiguous_short,
+    "typo": _typo,
     "wrong_path": _wrong_path,
 }
 

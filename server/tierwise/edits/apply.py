@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from difflib import SequenceMatcher
+from difflib import SequenceMatcher, get_close_matches
 
 from tierwise.edits.elision import locate_pieces, split_pieces
 from tierwise.edits.locate import Match, Miss, find_exact, locate, locate_fuzzy
@@ -154,10 +154,20 @@ def _reapplied(state: FileState, match: Match, search: Sequence[str], replace: S
     return None
 
 
+def _adds_new_lines(search: Sequence[str], replace: Sequence[str]) -> bool:
+    """Whether REPLACE has a non-blank line that is neither in SEARCH nor a near copy of a SEARCH line."""
+    quoted = [s.strip() for s in search if s.strip()]
+    exact = set(quoted)
+    for line in (r.strip() for r in replace):
+        if line and line not in exact and not get_close_matches(line, quoted, n=1, cutoff=0.8):
+            return True
+    return False
+
+
 def _already_present(state: FileState, search: Sequence[str], replace: Sequence[str]) -> tuple[int, int] | None:
     wanted = _strip_blank_edges([r for r in replace if not split_pieces([r])[1:]])
-    if not wanted or wanted == _strip_blank_edges(search):
-        return None
+    if not wanted or not _adds_new_lines(search, replace):
+        return None  # REPLACE adds nothing new (a deletion, or slips in quoted lines): finding it proves nothing
     found = locate(state.contents, wanted, fuzzy=False)
     return (found.start, found.end) if isinstance(found, Match) else None
 
@@ -183,15 +193,32 @@ def apply_search_replace(state: FileState, search: Sequence[str], replace: Seque
         for piece in reversed(pieces):
             splice(state, piece.match, piece.search, piece.replace)
         return Applied("elision", first, last)
-    present = _already_present(state, search, replace)
-    if present is not None:
-        return Refused("already_applied", found=present)
     if pieces is not None:
-        return Refused("not_found")  # never fuzzy-match a SEARCH that elides lines
+        present = _already_present(state, search, replace)
+        # never fuzzy-match a SEARCH that elides lines
+        return Refused("already_applied", found=present) if present else Refused("not_found")
+    return _fuzzy_or_already(state, search, replace)
+
+
+def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def _fuzzy_or_already(state: FileState, search: Sequence[str], replace: Sequence[str]) -> Applied | Refused:
+    """Last resort: a fuzzy match, unless REPLACE already sits there (or, with no match, anywhere)."""
     fuzzy = locate_fuzzy(state.contents, search)
+    present = _already_present(state, search, replace)
     if isinstance(fuzzy, Match):
+        if present is not None and _overlaps(present, (fuzzy.start, fuzzy.end)):
+            return Refused("already_applied", found=present)
+        region = list(zip(state.contents[fuzzy.start : fuzzy.end], state.ends[fuzzy.start : fuzzy.end], strict=True))
+        new = [(c, state.newline if e is None else e) for c, e in build_replacement(state, fuzzy, search, replace)]
+        if new == region:  # REPLACE already there, up to slips in SEARCH: nothing to do
+            return Refused("already_applied", found=(fuzzy.start, fuzzy.end))
         splice(state, fuzzy, search, replace)
         return Applied("fuzzy", fuzzy.start, fuzzy.end)
+    if present is not None:
+        return Refused("already_applied", found=present)
     if isinstance(fuzzy, Miss):
         return Refused("ambiguous", starts=fuzzy.starts)
     return Refused("not_found")

@@ -18,7 +18,7 @@ MAX_CANDIDATES = 20
 FUZZY_MIN_RATIO = 0.85
 FUZZY_MIN_RATIO_SHORT = 0.92  # fewer than 4 non-blank SEARCH lines
 FUZZY_MARGIN = 0.1
-FUZZY_MAX_WINDOWS = 40
+FUZZY_MAX_WINDOWS = 24
 
 
 @dataclass(frozen=True)
@@ -266,8 +266,19 @@ def _blank_lines(lines: Sequence[str], search: Sequence[str]) -> Located | None:
     return None
 
 
+def _line_similarity(a: str, b: str) -> float:
+    if a == b:
+        return 1.0
+    matcher = SequenceMatcher(None, a, b, autojunk=False)
+    return matcher.ratio() if matcher.real_quick_ratio() > 0.5 and matcher.quick_ratio() > 0.5 else 0.0
+
+
 def _window_scores(lines: Sequence[str], search: Sequence[str]) -> list[tuple[float, int, int]]:
-    """Candidate windows over non-blank lines as (ratio, first, last) file line indices, best first."""
+    """Candidate windows over non-blank lines as (score, first, last) file line indices, best first.
+
+    Windows are ranked by how many of their lines occur in SEARCH; the best few are scored by the mean
+    similarity of the k-th non-blank SEARCH line with the k-th non-blank window line.
+    """
     s_keys = [s.strip() for s in search if s.strip()]
     f_idx = [i for i, line in enumerate(lines) if line.strip()]
     m = len(s_keys)
@@ -281,14 +292,13 @@ def _window_scores(lines: Sequence[str], search: Sequence[str]) -> list[tuple[fl
     for i in range(m, len(hits)):
         window += hits[i] - hits[i - m]
         counts.append(window)
-    best_counts = sorted(range(len(counts)), key=lambda i: -counts[i])[:FUZZY_MAX_WINDOWS]
-    needle = "\n".join(s_keys)
+    ranked = sorted(range(len(counts)), key=lambda i: -counts[i])[:FUZZY_MAX_WINDOWS]
     scored = []
-    for start in best_counts:
+    for start in ranked:
         if counts[start] == 0 and scored:
             break
-        matcher = SequenceMatcher(None, "\n".join(f_keys[start : start + m]), needle, autojunk=False)
-        scored.append((matcher.ratio(), f_idx[start], f_idx[start + m - 1]))
+        total = sum(_line_similarity(f_keys[start + k], s_keys[k]) for k in range(m))
+        scored.append((total / m, f_idx[start], f_idx[start + m - 1]))
     scored.sort(key=lambda t: (-t[0], t[1]))
     return scored
 
@@ -299,15 +309,26 @@ def closest_region(lines: Sequence[str], search: Sequence[str]) -> tuple[int, in
     return (scored[0][1], scored[0][2]) if scored and scored[0][0] > 0.3 else None
 
 
-def _fuzzy_align(lines: Sequence[str], search: Sequence[str], first: int, last: int) -> tuple[int | None, ...]:
-    f_range = list(range(first, last + 1))
-    matcher = SequenceMatcher(None, [lines[f].strip() for f in f_range], [s.strip() for s in search], autojunk=False)
+FUZZY_LINE_RATIO = 0.5
+
+
+def _fuzzy_align(lines: Sequence[str], search: Sequence[str], first: int, last: int) -> tuple[int | None, ...] | None:
+    """One-to-one: the k-th non-blank SEARCH line ↔ the k-th non-blank file line of the window.
+
+    ``None`` when some pair is not similar: then the model quoted different lines, not the same lines
+    with small slips, and guessing which file lines its REPLACE stands for could misapply it.
+    """
+    f_nonblank = [f for f in range(first, last + 1) if lines[f].strip()]
+    s_nonblank = [i for i, line in enumerate(search) if line.strip()]
+    if len(f_nonblank) != len(s_nonblank):
+        return None
     align: list[int | None] = [None] * len(search)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal" or (tag == "replace" and i2 - i1 == j2 - j1):
-            for k in range(i2 - i1):
-                align[j1 + k] = f_range[i1 + k]
-    return tuple(align)
+    for s_i, f in zip(s_nonblank, f_nonblank, strict=True):
+        a, b = lines[f].strip(), search[s_i].strip()
+        if a != b and SequenceMatcher(None, a, b, autojunk=False).ratio() < FUZZY_LINE_RATIO:
+            return None
+        align[s_i] = f
+    return _pair_blanks(lines, search, align)
 
 
 def locate_fuzzy(lines: Sequence[str], search: Sequence[str]) -> Located | None:
@@ -326,6 +347,8 @@ def locate_fuzzy(lines: Sequence[str], search: Sequence[str]) -> Located | None:
     if ratio - runner_up < FUZZY_MARGIN:
         return Miss("ambiguous", (first,), "fuzzy")
     align = _fuzzy_align(lines, search, first, last)
+    if align is None:
+        return None
     offsets = Counter(
         uniform_indent([lines[f]], [search[s]])
         for s, f in enumerate(align)
@@ -333,7 +356,8 @@ def locate_fuzzy(lines: Sequence[str], search: Sequence[str]) -> Located | None:
     )
     offsets.pop(None, None)
     indent = offsets.most_common(1)[0][0] if offsets else Indent()
-    return Match(first, last + 1, align, "fuzzy", indent or Indent())
+    used = [f for f in align if f is not None]
+    return Match(min(used), max(used) + 1, align, "fuzzy", indent or Indent())
 
 
 def locate(

@@ -16,7 +16,7 @@ def _head(block: EditBlock, path: str | None = None) -> str:
 
 def numbered(lines: Sequence[str], first: int, last: int) -> str:
     """Lines ``[first, last)`` (0-based) with 1-based numbers, clipped to a dozen lines."""
-    last = min(last, first + MAX_SHOWN_LINES)
+    last = min(last, len(lines), first + MAX_SHOWN_LINES)
     width = len(str(last))
     return "\n".join(f"{i + 1:>{width}} | {lines[i]}" for i in range(first, last))
 
