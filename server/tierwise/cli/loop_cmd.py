@@ -93,8 +93,10 @@ class Session:
             _fail(self.console, str(err))
 
     def finish(self, state: Any) -> NoReturn:
-        from tierwise.headless.report import exit_code_for, print_summary
+        from tierwise.headless.report import exit_code_for, print_findings, print_summary
 
+        if state.is_complete("review"):
+            print_findings(self.console, state.findings)
         print_summary(self.console, self.engine, state)
         sys.exit(exit_code_for(state))
 

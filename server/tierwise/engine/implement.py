@@ -7,7 +7,7 @@ their first edit.
 
 from __future__ import annotations
 
-from tierwise.engine.context import file_block, files_section, read_conventions, read_documents
+from tierwise.engine.context import file_block, files_section, plural, read_conventions, read_documents
 from tierwise.engine.editing import EditReport, Gate
 from tierwise.engine.plan import current_plan
 from tierwise.engine.planfile import Plan, PlanFile
@@ -65,10 +65,10 @@ async def implement_file(
         reply = await ctx.call(state, "implement", step, "implement", conversation, round=round_no)
         report = await apply_step(ctx, state, step, reply.text, gate=gate)
         if report.all_applied:
-            ctx.progress(state, "implement", f"{item.path}: {report.blocks} blocks applied", round=round_no)
+            ctx.progress(state, "implement", f"{item.path}: {plural(report.blocks, 'block')} applied", round=round_no)
             return True
-        refused = len(report.refused) or ("no blocks" if not report.blocks else "some")
-        ctx.progress(state, "implement", f"{item.path}: {refused} blocks refused", round=round_no)
+        what = f"{plural(len(report.refused), 'block')} refused" if report.blocks else "no edit blocks in the answer"
+        ctx.progress(state, "implement", f"{item.path}: {what}, sending it back", round=round_no)
         if round_no == rounds:
             break
         conversation = [
@@ -112,4 +112,4 @@ async def run_implement(ctx: PhaseContext, state: TaskState) -> None:
             state.refused_files.append(item.path)
         state.implemented_files.append(item.path)
         ctx.save(state)
-    ctx.progress(state, "implement", f"implemented {total} files", kind="end")
+    ctx.progress(state, "implement", f"implemented {plural(total, 'file')}", kind="end")

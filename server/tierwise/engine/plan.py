@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tierwise.engine.context import files_section, read_conventions, read_documents, repo_tree
+from tierwise.engine.context import files_section, plural, read_conventions, read_documents, repo_tree
 from tierwise.engine.planfile import Plan, PlanInvalid, extract_plan_text, load_valid_plan
 from tierwise.engine.prompts import render_prompt
 from tierwise.engine.session import PhaseContext
@@ -85,7 +85,7 @@ async def run_plan(ctx: PhaseContext, state: TaskState) -> Plan:
         ctx.store.write(state.id, "PLAN.md", text)
         state.plan_path = plan_relpath(state.id)
         ctx.save(state)
-        ctx.progress(state, "plan", f"PLAN.md written: {len(plan.files)} files", kind="end")
+        ctx.progress(state, "plan", f"PLAN.md written: {plural(len(plan.files), 'file')}", kind="end")
         return plan
     assert last_error is not None
     ctx.store.write(state.id, "PLAN.md", text)

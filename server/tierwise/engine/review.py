@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Sequence
 
-from tierwise.engine.context import files_section, read_conventions, read_documents
+from tierwise.engine.context import files_section, plural, read_conventions, read_documents
 from tierwise.engine.editing import EditReport
 from tierwise.engine.findings import parse_review, review_text
 from tierwise.engine.prompts import EDIT_FORMAT, render_prompt
@@ -72,7 +72,7 @@ async def run_review(ctx: PhaseContext, state: TaskState, plan_text: str) -> lis
     state.findings = parsed.findings
     state.review_path = review_relpath(state.id)
     ctx.save(state)
-    ctx.progress(state, "review", f"REVIEW.md written: {len(parsed.findings)} findings", kind="end")
+    ctx.progress(state, "review", f"REVIEW.md written: {plural(len(parsed.findings), 'finding')}", kind="end")
     return parsed.findings
 
 
