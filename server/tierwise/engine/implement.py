@@ -68,7 +68,8 @@ async def implement_file(
             ctx.progress(state, "implement", f"{item.path}: {plural(report.blocks, 'block')} applied", round=round_no)
             return True
         what = f"{plural(len(report.refused), 'block')} refused" if report.blocks else "no edit blocks in the answer"
-        ctx.progress(state, "implement", f"{item.path}: {what}, sending it back", round=round_no)
+        then = "sending it back" if round_no < rounds else "no rounds left"
+        ctx.progress(state, "implement", f"{item.path}: {what}, {then}", round=round_no)
         if round_no == rounds:
             break
         conversation = [
