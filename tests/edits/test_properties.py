@@ -74,7 +74,10 @@ def test_cached_joined_text_stays_consistent(lines: list[str], edits: list[tuple
             continue
         expected = state.contents[:start] + new + state.contents[start + len(search) :]
         outcome = apply_search_replace(state, search, new)
-        assert state.joined() == "\n".join(state.contents)  # the patched cache equals a fresh join
+        joined = state.joined()
+        assert joined == "\n".join(state.contents)  # the patched cache equals a fresh join
+        for offset in (0, len(joined) // 3, len(joined)):
+            assert state.line_of(offset) == joined.count("\n", 0, offset)  # incremental line numbers
         if isinstance(outcome, Applied) and outcome.strategy == "exact" and outcome.first == start:
             assert state.contents == expected
 

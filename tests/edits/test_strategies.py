@@ -171,3 +171,29 @@ def test_udiff_applies() -> None:
     result = plan_text(CODE, reply)
     assert result.all_applied, result.retry_message()
     assert result.files[0].new_text == CODE.replace("x = 1", "x = 9")
+
+
+def test_fuzzy_typo_in_context_keeps_the_file_line() -> None:
+    old = "def alpha(x):\n    first = compute(x)\n    second = transform(first)\n    return second\n\n\ndef beta():\n    pass\n"
+    search = "def alpha(x):\n    frist = compute(x)\n    second = transform(first)\n    return second\n"
+    replace = "def alpha(x):\n    frist = compute(x)\n    second = transform(first, strict=True)\n    return second\n"
+    new, strategy = applied(old, search, replace)
+    assert strategy == "fuzzy"
+    assert new == old.replace("transform(first)", "transform(first, strict=True)")  # 'first' line untouched
+
+
+def test_fuzzy_deletion_with_typo_is_not_called_already_applied() -> None:
+    old = "a_long_line_one = 1\nremove_me_please = 2\nkeep_this_line_three = 3\nkeep_this_line_four = 4\n"
+    search = "a_long_line_one = 1\nremove_me_please = 2\nkeep_this_lnie_three = 3\nkeep_this_line_four = 4\n"
+    replace = "a_long_line_one = 1\nkeep_this_lnie_three = 3\nkeep_this_line_four = 4\n"
+    new, strategy = applied(old, search, replace)
+    assert strategy == "fuzzy"
+    assert new == "a_long_line_one = 1\nkeep_this_line_three = 3\nkeep_this_line_four = 4\n"
+
+
+def test_fuzzy_refuses_when_a_quoted_line_is_not_similar() -> None:
+    old = "".join(f"line number {i} here\n" for i in range(40))
+    search = "line number 10 here\ncompletely different text\nline number 12 here\nline number 13 here\n"
+    result = plan_text(old, sr("f.py", search, "x\n"))
+    assert result.blocks[0].status == "refused"
+    assert result.files[0].new_text == old

@@ -23,16 +23,28 @@ class FileState:
     ends: list[str]
     newline: str
     _joined: str | None = field(default=None, repr=False, compare=False)
+    _anchor: tuple[int, int] = field(default=(0, 0), repr=False, compare=False)  # (offset, line) in _joined
 
     def joined(self) -> str:
         if self._joined is None:
             self._joined = "\n".join(self.contents)
+            self._anchor = (0, 0)
         return self._joined
+
+    def line_of(self, offset: int) -> int:
+        """Line number of an offset in ``joined()``, counted from the last answer when possible."""
+        text = self.joined()
+        at, line = self._anchor
+        line = line + text.count("\n", at, offset) if offset >= at else text.count("\n", 0, offset)
+        self._anchor = (offset, line)
+        return line
 
     def _patch_joined(self, start: int, end: int, char_start: int | None, new: list[str]) -> None:
         if self._joined is None or char_start is None:
             self._joined = None
             return
+        if self._anchor[0] > char_start:
+            self._anchor = (char_start, start)  # the text before the region does not change
         old_len = sum(len(line) for line in self.contents[start:end]) + (end - start - 1)
         text = self._joined
         if new:
@@ -174,7 +186,7 @@ def _already_present(state: FileState, search: Sequence[str], replace: Sequence[
 
 def apply_search_replace(state: FileState, search: Sequence[str], replace: Sequence[str]) -> Applied | Refused:
     """Locate ``search`` (non-empty) with the cascade and apply ``replace``; mutates ``state``."""
-    located = locate(state.contents, search, state.joined(), fuzzy=False)
+    located = locate(state.contents, search, state.joined(), fuzzy=False, line_of=state.line_of)
     if isinstance(located, Match):
         again = _reapplied(state, located, search, replace)
         if again is not None:

@@ -19,15 +19,16 @@ ANCHOR_MIN_SIZE = 64  # regions smaller than this go straight to Myers
 CHEAP_D = 128
 
 
+Block = tuple[int, int, int]  # (i, j, size): a[i:i+size] == b[j:j+size]
+
+
 def _intern(a: Sequence[Hashable], b: Sequence[Hashable]) -> tuple[list[int], list[int]]:
-    table: dict[Hashable, int] = {}
-    ia = [table.setdefault(x, len(table)) for x in a]
-    ib = [table.setdefault(x, len(table)) for x in b]
-    return ia, ib
+    table = {item: k for k, item in enumerate({*a, *b})}
+    return [table[x] for x in a], [table[x] for x in b]
 
 
-def _myers(a: list[int], b: list[int], max_d: int) -> list[tuple[int, int]] | None:
-    """Matched index pairs of a shortest edit script, ascending; ``None`` past ``max_d``."""
+def _myers(a: list[int], b: list[int], max_d: int) -> list[Block] | None:
+    """Equal runs of a shortest edit script, ascending; ``None`` past ``max_d`` differences."""
     n, m = len(a), len(b)
     off = max_d + 2
     v = [0] * (2 * off + 1)
@@ -50,8 +51,8 @@ def _myers(a: list[int], b: list[int], max_d: int) -> list[tuple[int, int]] | No
     return None
 
 
-def _backtrack(trace: list[list[int]], n: int, m: int) -> list[tuple[int, int]]:
-    pairs: list[tuple[int, int]] = []
+def _backtrack(trace: list[list[int]], n: int, m: int) -> list[Block]:
+    blocks: list[Block] = []
     x, y = n, m
     for d in range(len(trace) - 1, 0, -1):
         prev = trace[d - 1]  # index k + (d - 1)
@@ -60,28 +61,13 @@ def _backtrack(trace: list[list[int]], n: int, m: int) -> list[tuple[int, int]]:
         pk = k + 1 if down else k - 1
         px = prev[pk + d - 1]
         py = px - pk
-        mid_x, mid_y = (px, py + 1) if pk == k + 1 else (px + 1, py)
-        while x > mid_x and y > mid_y:
-            x -= 1
-            y -= 1
-            pairs.append((x, y))
+        mid_x = px if down else px + 1
+        if x > mid_x:
+            blocks.append((mid_x, y - (x - mid_x), x - mid_x))
         x, y = px, py
-    while x > 0 and y > 0:
-        x -= 1
-        y -= 1
-        pairs.append((x, y))
-    pairs.reverse()
-    return pairs
-
-
-def _blocks_from_pairs(pairs: list[tuple[int, int]]) -> list[tuple[int, int, int]]:
-    blocks: list[tuple[int, int, int]] = []
-    for i, j in pairs:
-        if blocks and blocks[-1][0] + blocks[-1][2] == i and blocks[-1][1] + blocks[-1][2] == j:
-            i0, j0, size = blocks[-1]
-            blocks[-1] = (i0, j0, size + 1)
-        else:
-            blocks.append((i, j, 1))
+    if x > 0:
+        blocks.append((0, 0, x))
+    blocks.reverse()
     return blocks
 
 
@@ -111,8 +97,8 @@ def _anchors(a: list[int], b: list[int]) -> list[tuple[int, int]]:
     return out
 
 
-def _region_pairs(a: list[int], b: list[int], max_d: int) -> list[tuple[int, int]]:
-    """Matched (i, j) pairs for two interned regions: anchors first when large, Myers in between."""
+def _region_blocks(a: list[int], b: list[int], max_d: int) -> list[Block]:
+    """Equal runs for two interned regions: plain Myers when cheap, else cut at anchors first."""
     if not a or not b:
         return []
     if len(a) + len(b) >= ANCHOR_MIN_SIZE:
@@ -120,24 +106,34 @@ def _region_pairs(a: list[int], b: list[int], max_d: int) -> list[tuple[int, int
         set_a, set_b = set(a), set(b)
         lower = sum(1 for x in a if x not in set_b) + sum(1 for x in b if x not in set_a)
         if lower <= CHEAP_D:
-            pairs = _myers(a, b, min(max_d, 2 * lower + CHEAP_D))
-            if pairs is not None:
-                return pairs
+            blocks = _myers(a, b, min(max_d, 2 * lower + CHEAP_D))
+            if blocks is not None:
+                return blocks
     anchors = _anchors(a, b) if len(a) + len(b) >= ANCHOR_MIN_SIZE else []
     if not anchors:
-        pairs = _myers(a, b, max_d)
-        if pairs is None:
+        blocks = _myers(a, b, max_d)
+        if blocks is None:
             matcher = SequenceMatcher(None, a, b, autojunk=False)
-            return [(i + k, j + k) for i, j, size in matcher.get_matching_blocks() for k in range(size)]
-        return pairs
-    out: list[tuple[int, int]] = []
+            return [blk for blk in matcher.get_matching_blocks() if blk[2]]
+        return blocks
+    out: list[Block] = []
     lo_i = lo_j = 0
     for ai, aj in [*anchors, (len(a), len(b))]:
-        out.extend((i + lo_i, j + lo_j) for i, j in _region_pairs(a[lo_i:ai], b[lo_j:aj], max_d))
+        out.extend((i + lo_i, j + lo_j, size) for i, j, size in _region_blocks(a[lo_i:ai], b[lo_j:aj], max_d))
         if ai < len(a):
-            out.append((ai, aj))
+            out.append((ai, aj, 1))
         lo_i, lo_j = ai + 1, aj + 1
     return out
+
+
+def _merge_blocks(blocks: list[Block]) -> list[Block]:
+    merged: list[Block] = []
+    for i, j, size in blocks:
+        if merged and merged[-1][0] + merged[-1][2] == i and merged[-1][1] + merged[-1][2] == j:
+            merged[-1] = (merged[-1][0], merged[-1][1], merged[-1][2] + size)
+        else:
+            merged.append((i, j, size))
+    return merged
 
 
 def matching_blocks(a: Sequence[Hashable], b: Sequence[Hashable], max_d: int = MAX_D) -> list[tuple[int, int, int]]:
@@ -152,11 +148,11 @@ def matching_blocks(a: Sequence[Hashable], b: Sequence[Hashable], max_d: int = M
     ia, ib = _intern(a[pre : n - suf], b[pre : m - suf])
     blocks: list[tuple[int, int, int]] = [(0, 0, pre)] if pre else []
     if ia and ib:
-        inner = _blocks_from_pairs(_region_pairs(ia, ib, max_d))
+        inner = _region_blocks(ia, ib, max_d)
         blocks.extend((i + pre, j + pre, s) for i, j, s in inner)
     if suf:
         blocks.append((n - suf, m - suf, suf))
-    return blocks
+    return _merge_blocks(blocks)
 
 
 def opcodes(a: Sequence[Hashable], b: Sequence[Hashable], max_d: int = MAX_D) -> list[Opcode]:

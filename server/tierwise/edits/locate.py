@@ -7,14 +7,22 @@ exact → whitespace (trailing whitespace ignored) → indent (uniform indentati
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Literal
 
-MAX_CANDIDATES = 20
+from tierwise.edits.scan import (
+    MAX_CANDIDATES,
+    LineOf,
+    exact_and_loose,
+    find_exact,
+    find_exact_at,
+    loose_starts,
+)
+
+__all__ = ["Indent", "Located", "Match", "Miss", "find_exact", "find_exact_at", "locate", "locate_fuzzy", "loose_starts"]
 FUZZY_MIN_RATIO = 0.85
 FUZZY_MIN_RATIO_SHORT = 0.92  # fewer than 4 non-blank SEARCH lines
 FUZZY_MARGIN = 0.1
@@ -62,56 +70,6 @@ class Miss:
 
 
 Located = Match | Miss
-
-
-def find_exact_at(joined: str, search: Sequence[str], limit: int = MAX_CANDIDATES) -> list[tuple[int, int]]:
-    """``(line, offset)`` of each place where ``search`` occurs exactly as whole lines of ``joined``.
-
-    ``joined`` is the file's line contents joined with ``\\n``; C-speed substring search, no copies.
-    """
-    if not search:
-        return []
-    needle = "\n".join(search)
-    found: list[tuple[int, int]] = []
-    if not needle:  # a single empty line
-        for match in re.finditer(r"(?m)^$", joined):
-            found.append((joined.count("\n", 0, match.start()), match.start()))
-            if len(found) >= limit:
-                break
-        return found
-    line, counted = 0, 0
-    pos = joined.find(needle)
-    while pos != -1 and len(found) < limit:
-        end = pos + len(needle)
-        if (pos == 0 or joined[pos - 1] == "\n") and (end == len(joined) or joined[end] == "\n"):
-            line += joined.count("\n", counted, pos)
-            counted = pos
-            found.append((line, pos))
-        pos = joined.find(needle, pos + 1)
-    return found
-
-
-def find_exact(lines: Sequence[str], search: Sequence[str], joined: str | None = None) -> list[int]:
-    """Start lines where ``search`` occurs exactly."""
-    if not lines:
-        return []
-    return [line for line, _ in find_exact_at(joined if joined is not None else "\n".join(lines), search)]
-
-
-def loose_starts(joined: str, search: Sequence[str], limit: int = MAX_CANDIDATES) -> list[int]:
-    """Start lines where ``search`` occurs ignoring each line's leading and trailing blanks.
-
-    A compiled regex over the joined text keeps this at C speed on large files.
-    """
-    parts = [r"[ \t]*" + (re.escape(line.strip()) + r"[ \t]*" if line.strip() else "") + r"\n" for line in search]
-    pattern = re.compile(r"(?m)^" + "".join(parts))
-    hay = joined + "\n"
-    starts: list[int] = []
-    for found in pattern.finditer(hay):
-        starts.append(hay.count("\n", 0, found.start()))
-        if len(starts) >= limit:
-            break
-    return starts
 
 
 def find_runs(keys: Sequence[str], skeys: Sequence[str]) -> list[int]:
@@ -172,20 +130,17 @@ def _contiguous(starts: list[int], n: int, strategy: str, indents: list[Indent] 
     ]
 
 
-def _exact(lines: Sequence[str], search: Sequence[str], joined: str) -> Located | None:
+def _exact(lines: Sequence[str], search: Sequence[str], joined: str, line_of: LineOf | None) -> Located | None:
     """Exact matches; a unique one still counts as ambiguous when the same lines appear elsewhere with
     other indentation (a mis-indented SEARCH could otherwise land on the wrong copy)."""
     if not lines:
         return None
     n = len(search)
-    found = [Match(line, line + n, tuple(range(line, line + n)), "exact", char_start=pos) for line, pos in find_exact_at(joined, search)]
+    exact, loose = exact_and_loose(joined, search, line_of)
+    found = [Match(line, line + n, tuple(range(line, line + n)), "exact", char_start=pos) for line, pos in exact]
     decided = _decide(found, "exact")
-    if isinstance(decided, Match):
-        key = max((line.strip() for line in search), key=len)
-        if key and joined.count(key) > 1:  # cheap filter: the longest line occurs once → no copies
-            loose = loose_starts(joined, search)
-            if len(loose) > 1:
-                return Miss("ambiguous", tuple(loose), "exact")
+    if isinstance(decided, Match) and len(loose) > 1:
+        return Miss("ambiguous", tuple(loose), "exact")
     return decided
 
 
@@ -361,13 +316,22 @@ def locate_fuzzy(lines: Sequence[str], search: Sequence[str]) -> Located | None:
 
 
 def locate(
-    lines: Sequence[str], search: Sequence[str], joined: str | None = None, *, fuzzy: bool = True
+    lines: Sequence[str],
+    search: Sequence[str],
+    joined: str | None = None,
+    *,
+    fuzzy: bool = True,
+    line_of: LineOf | None = None,
 ) -> Located:
-    """Run the cascade; the first strategy that finds anything decides (one match, or ambiguous)."""
+    """Run the cascade; the first strategy that finds anything decides (one match, or ambiguous).
+
+    ``joined`` is ``"\\n".join(lines)`` when the caller has it cached; ``line_of(offset)`` turns an
+    offset in it into a line number (a caller with a cache can make this incremental).
+    """
     if joined is None:
         joined = "\n".join(lines)
     steps: list[Callable[[], Located | None]] = [
-        lambda: _exact(lines, search, joined),
+        lambda: _exact(lines, search, joined, line_of),
         lambda: _whitespace(lines, search),
         lambda: _indent(lines, search),
         lambda: _blank_lines(lines, search),

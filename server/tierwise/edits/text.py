@@ -39,6 +39,13 @@ def split_lines(text: str) -> tuple[list[str], list[str]]:
 
 def split_keepends(text: str) -> list[str]:
     """Lines with their endings attached (LSP line breaks only)."""
+    if "\r" not in text:
+        lines = text.split("\n")
+        last = lines.pop()
+        out = [line + "\n" for line in lines]
+        if last:
+            out.append(last)
+        return out
     contents, ends = split_lines(text)
     return [c + e for c, e in zip(contents, ends, strict=True)]
 

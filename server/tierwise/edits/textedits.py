@@ -10,6 +10,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Literal
 
 from tierwise.edits.diff import opcodes
@@ -97,15 +98,11 @@ def _merge(spans: list[Span]) -> list[Span]:
 class _Positions:
     """Offsets ↔ LSP positions for one text."""
 
-    def __init__(self, text: str, encoding: Encoding) -> None:
+    def __init__(self, text: str, encoding: Encoding, lines: list[str] | None = None) -> None:
         self.text = text
         self.encoding = encoding
-        self.lines = split_keepends(text)
-        self.starts: list[int] = []
-        pos = 0
-        for line in self.lines:
-            self.starts.append(pos)
-            pos += len(line)
+        self.lines = split_keepends(text) if lines is None else lines
+        self.starts = [0, *accumulate(map(len, self.lines))][:-1] if self.lines else []
 
     def position(self, offset: int) -> tuple[int, int]:
         line = bisect_right(self.starts, offset) - 1
@@ -135,7 +132,7 @@ def minimal_text_edits(old: str, new: str, encoding: Encoding = "utf-16") -> lis
     if old == new:
         return []
     a, b = split_keepends(old), split_keepends(new)
-    positions = _Positions(old, encoding)
+    positions = _Positions(old, encoding, a)
     starts = [*positions.starts, len(old)]
     spans: list[Span] = []
     for op in opcodes(a, b):
