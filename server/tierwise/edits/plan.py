@@ -68,15 +68,20 @@ def _refuse_all(job: _FileJob, reason: str, message: Callable[[EditBlock], str])
 def _group(blocks: list[EditBlock], root: Path) -> tuple[list[_FileJob], list[FileResult]]:
     jobs: dict[str, _FileJob] = {}
     bad: list[FileResult] = []
+    resolved: dict[str, str | PathOutsideWorkspace] = {}  # each distinct path is checked once
     for block in blocks:
         if not block.path.strip():
             msg = messages.simple(block, "", "no_path")
             bad.append(FileResult("", None, None, False, [BlockOutcome(block.index, "", "refused", None, "no_path", msg)]))
             continue
-        try:
-            rel = workspace_relpath(root, block.path)
-        except PathOutsideWorkspace as err:
-            msg = messages.outside_workspace(block, str(err))
+        if block.path not in resolved:
+            try:
+                resolved[block.path] = workspace_relpath(root, block.path)
+            except PathOutsideWorkspace as err:
+                resolved[block.path] = err
+        rel = resolved[block.path]
+        if isinstance(rel, PathOutsideWorkspace):
+            msg = messages.outside_workspace(block, str(rel))
             outcome = BlockOutcome(block.index, block.path, "refused", None, "outside_workspace", msg)
             bad.append(FileResult(block.path, None, None, False, [outcome]))
             continue
