@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,11 +56,11 @@ class Loop:
             "test_command": f"{sys.executable} -m pytest -q -p no:cacheprovider",
             **config.pop("loop", {}),
         }
-        before = (await execute(self.client, "tierwise.status"))["configGeneration"]
         write_config(self.root, replay_tier_config(self.replay.url, loop=loop, **config))
+        written = time.time()
 
-        async def reloaded() -> bool:
-            return (await execute(self.client, "tierwise.status"))["configGeneration"] > before
+        async def reloaded() -> bool:  # a load that started after the write read the new file
+            return (await execute(self.client, "tierwise.status"))["configLoadedAt"] >= written
 
         await wait_for(reloaded, timeout=30)
 
@@ -115,6 +116,11 @@ async def _open_loop(tmp: pytest.TempPathFactory, name: str, caps: Any) -> Loop:
     client, editor, _ = await start_client(root, caps)
     loop = Loop(client, editor, root, name)
     answer_questions(loop)
+
+    async def watching() -> bool:  # configuration changes on disk are seen from now on
+        return (await execute(client, "tierwise.status"))["watching"]
+
+    await wait_for(watching, timeout=60)
     return loop
 
 

@@ -6,6 +6,10 @@
 - tierwise review diagnostics with a suggestion → "Apply reviewer's suggestion" (no model call), resolved
   the same way or through the ``tierwise.applyFinding`` command.
 - source actions: plan a task from the selection, or from a TODO/FIXME comment in the range.
+
+The request is handled as plain JSON (see ``protocol.py``): the client's diagnostics are echoed back as it
+sent them and the answer is serialized without a typed round trip, which keeps a 200-diagnostic request
+within a few milliseconds.
 """
 
 from __future__ import annotations
@@ -16,14 +20,15 @@ from typing import Any
 
 from lsprotocol import types
 
-from tierwise.lsp.findings import finding_id_of
+from tierwise.lsp.findings import SOURCE
 
-QUICKFIX = types.CodeActionKind.QuickFix
+QUICKFIX = str(types.CodeActionKind.QuickFix.value)
 SOURCE_PLAN = "source.tierwise.plan"
 KIND_QUICKFIX = "tierwise.quickfix"
 KIND_FINDING = "tierwise.finding"
 _TODO = re.compile(r"(?:#|//|/\*|--|;|<!--|\*)\s*(TODO|FIXME|XXX)\b[:\s-]*(?P<text>.*?)(?:\*/|-->)?\s*$")
 MAX_TASK_CHARS = 4000
+Json = dict[str, Any]
 
 
 def wanted(only: Sequence[str] | None, kind: str) -> bool:
@@ -38,66 +43,51 @@ def quick_fix_label(tier: str, model: str | None) -> str:
 
 
 def quick_fix_actions(
-    uri: str,
-    version: int | None,
-    diagnostics: Sequence[types.Diagnostic],
-    label: str,
-    *,
-    lazy: bool,
-    unstructure: Any,
-) -> list[types.CodeAction]:
+    uri: str, version: int | None, diagnostics: Sequence[Json], label: str, *, lazy: bool
+) -> list[Json]:
     """One quick fix per diagnostic; ``lazy`` for clients that resolve ``edit``."""
-    actions = []
-    for diagnostic in diagnostics:
-        if lazy:
-            actions.append(
-                types.CodeAction(
-                    title=label,
-                    kind=QUICKFIX,
-                    diagnostics=[diagnostic],
-                    data={"kind": KIND_QUICKFIX, "uri": uri, "version": version},
-                )
-            )
-            continue
-        arguments = [{"uri": uri, "diagnostic": unstructure(diagnostic)}]
-        actions.append(
-            types.CodeAction(
-                title=label,
-                kind=QUICKFIX,
-                diagnostics=[diagnostic],
-                command=types.Command(title=label, command="tierwise.quickFix", arguments=arguments),
-            )
-        )
-    return actions
+    if lazy:
+        data = {"kind": KIND_QUICKFIX, "uri": uri, "version": version}
+        return [{"title": label, "kind": QUICKFIX, "diagnostics": [d], "data": data} for d in diagnostics]
+    return [
+        {
+            "title": label,
+            "kind": QUICKFIX,
+            "diagnostics": [d],
+            "command": {
+                "title": label,
+                "command": "tierwise.quickFix",
+                "arguments": [{"uri": uri, "diagnostic": d}],
+            },
+        }
+        for d in diagnostics
+    ]
 
 
-def finding_actions(
-    uri: str, diagnostics: Sequence[types.Diagnostic], *, lazy: bool
-) -> list[types.CodeAction]:
+def finding_id_of(diagnostic: Json) -> str | None:
+    """The finding id a tierwise review diagnostic carries, when it has a suggested edit."""
+    data = diagnostic.get("data")
+    if diagnostic.get("source") != SOURCE or not isinstance(data, dict) or not data.get("hasSuggestion"):
+        return None
+    value = data.get("findingId")
+    return value if isinstance(value, str) else None
+
+
+def finding_actions(uri: str, diagnostics: Sequence[Json], *, lazy: bool) -> list[Json]:
     """ "Apply reviewer's suggestion" for tierwise diagnostics whose finding carries a suggested edit."""
     actions = []
+    title = "Apply reviewer's suggestion (tierwise)"
     for diagnostic in diagnostics:
         finding_id = finding_id_of(diagnostic)
-        if finding_id is None or not (
-            isinstance(diagnostic.data, dict) and diagnostic.data.get("hasSuggestion")
-        ):
+        if finding_id is None:
             continue
-        title = "Apply reviewer's suggestion (tierwise)"
-        data = {"kind": KIND_FINDING, "uri": uri, "findingId": finding_id}
+        action: Json = {"title": title, "kind": QUICKFIX, "diagnostics": [diagnostic], "isPreferred": True}
         if lazy:
-            actions.append(
-                types.CodeAction(
-                    title=title, kind=QUICKFIX, diagnostics=[diagnostic], is_preferred=True, data=data
-                )
-            )
+            action["data"] = {"kind": KIND_FINDING, "uri": uri, "findingId": finding_id}
         else:
             arguments = [{"uri": uri, "findingId": finding_id}]
-            command = types.Command(title=title, command="tierwise.applyFinding", arguments=arguments)
-            actions.append(
-                types.CodeAction(
-                    title=title, kind=QUICKFIX, diagnostics=[diagnostic], is_preferred=True, command=command
-                )
-            )
+            action["command"] = {"title": title, "command": "tierwise.applyFinding", "arguments": arguments}
+        actions.append(action)
     return actions
 
 
@@ -112,22 +102,19 @@ def todo_comment(lines: Sequence[str]) -> tuple[int, str] | None:
     return None
 
 
-def source_actions(uri: str, relpath: str, source: str, selection: types.Range) -> list[types.CodeAction]:
+def source_actions(uri: str, relpath: str, lines: Sequence[str], selection: Json) -> list[Json]:
     """ "plan a task from this selection / TODO comment" (commands, so they work in every client)."""
     actions = []
-    lines = source.splitlines()
-    first, last = selection.start.line, min(selection.end.line, max(len(lines) - 1, 0))
-    selected_lines = lines[first : last + 1]
-    has_selection = (selection.start.line, selection.start.character) != (
-        selection.end.line,
-        selection.end.character,
-    )
-    if has_selection and selected_lines:
-        text = "\n".join(selected_lines).strip()
+    start, end = selection["start"], selection["end"]
+    first, last = start["line"], min(end["line"], max(len(lines) - 1, 0))
+    selected = [line.rstrip("\r\n") for line in lines[first : last + 1]]
+    has_selection = (start["line"], start["character"]) != (end["line"], end["character"])
+    if has_selection and selected:
+        text = "\n".join(selected).strip()
         if text:
             task = f"{text[:MAX_TASK_CHARS]}\n\n(selected in {relpath}, lines {first + 1}-{last + 1})"
             actions.append(_plan_action("tierwise: plan a task from this selection", task, uri))
-    todo = todo_comment(selected_lines)
+    todo = todo_comment(selected)
     if todo is not None:
         index, text = todo
         task = f"{text[:MAX_TASK_CHARS]}\n\n(TODO comment at {relpath}:{first + index + 1})"
@@ -135,9 +122,9 @@ def source_actions(uri: str, relpath: str, source: str, selection: types.Range) 
     return actions
 
 
-def _plan_action(title: str, task: str, uri: str) -> types.CodeAction:
-    command = types.Command(title=title, command="tierwise.plan", arguments=[{"task": task, "uris": [uri]}])
-    return types.CodeAction(title=title, kind=SOURCE_PLAN, command=command)
+def _plan_action(title: str, task: str, uri: str) -> Json:
+    command = {"title": title, "command": "tierwise.plan", "arguments": [{"task": task, "uris": [uri]}]}
+    return {"title": title, "kind": SOURCE_PLAN, "command": command}
 
 
 def resolve_support(caps: types.ClientCapabilities | None) -> bool:
@@ -145,3 +132,41 @@ def resolve_support(caps: types.ClientCapabilities | None) -> bool:
     code_action = caps.text_document.code_action if caps and caps.text_document else None
     support = code_action.resolve_support if code_action else None
     return bool(support and "edit" in (support.properties or []))
+
+
+# -- the raw request ------------------------------------------------------------------------------------
+def _is_position(value: Any) -> bool:
+    return (
+        isinstance(value, dict)
+        and isinstance(value.get("line"), int)
+        and isinstance(value.get("character"), int)
+        and value["line"] >= 0
+        and value["character"] >= 0
+    )
+
+
+def _is_range(value: Any) -> bool:
+    return isinstance(value, dict) and _is_position(value.get("start")) and _is_position(value.get("end"))
+
+
+def valid_params(params: Any) -> bool:
+    """The shape ``textDocument/codeAction`` needs; anything else goes through full (typed) validation,
+    which answers ``InvalidParams`` with the reason."""
+    if not isinstance(params, dict) or not _is_range(params.get("range")):
+        return False
+    document, context = params.get("textDocument"), params.get("context")
+    if (
+        not isinstance(document, dict)
+        or not isinstance(document.get("uri"), str)
+        or not isinstance(context, dict)
+    ):
+        return False
+    diagnostics, only = context.get("diagnostics"), context.get("only")
+    if not isinstance(diagnostics, list) or not (
+        only is None or (isinstance(only, list) and all(isinstance(k, str) for k in only))
+    ):
+        return False
+    return all(
+        isinstance(d, dict) and _is_range(d.get("range")) and isinstance(d.get("message"), str)
+        for d in diagnostics
+    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,6 +37,7 @@ class EngineHost:
         self.config: Config | None = None
         self.config_error: str | None = None
         self.generation = 0  # successful (re)loads so far
+        self.loaded_at = 0.0  # wall-clock time the last successful load started reading its sources
         self._loaded = asyncio.Event()
         self._engine: Engine | None = None
         self._engine_for: Config | None = None
@@ -45,6 +47,7 @@ class EngineHost:
     # -- configuration --------------------------------------------------------------------------------
     async def load(self, overrides: dict[str, Any]) -> bool:
         """(Re)load the configuration; on error keep the last good one and tell the user. True when loaded."""
+        started = time.time()
         try:
             config = await asyncio.to_thread(_load_config, self.root, overrides)
         except Exception as err:  # ConfigError, or an unreadable file: the server stays up
@@ -56,6 +59,7 @@ class EngineHost:
             self._loaded.set()
         self.config, self.config_error = config, None
         self.generation += 1
+        self.loaded_at = max(self.loaded_at, started)
         return True
 
     async def wait_loaded(self, timeout_s: float = 60.0) -> None:
@@ -91,6 +95,14 @@ class EngineHost:
                 self._engine = await asyncio.to_thread(self._construct, config)
                 self._engine_for = config
             return self._engine
+
+    def model_stack_ready(self) -> bool:
+        """The engine is built and litellm imported (the first model call will not wait)."""
+        if self.current_engine() is None:
+            return False
+        from tierwise.gateway import provider
+
+        return provider.warm_up().done()
 
     def current_engine(self) -> Engine | None:
         """The engine if already built (for answers that must come from memory)."""

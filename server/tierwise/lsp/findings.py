@@ -123,11 +123,3 @@ def to_diagnostic(finding: StoredFinding, line_units: Callable[[int], int]) -> t
         code=CODE,
         data={"findingId": finding.id, "hasSuggestion": bool(finding.suggestion)},
     )
-
-
-def finding_id_of(diagnostic: types.Diagnostic) -> str | None:
-    """The finding id a tierwise diagnostic carries, if any."""
-    if diagnostic.source != SOURCE or not isinstance(diagnostic.data, dict):
-        return None
-    value = diagnostic.data.get("findingId")
-    return value if isinstance(value, str) else None

@@ -7,6 +7,7 @@ absolute paths elsewhere, no symlink leading out, nothing inside ``.git``), impo
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
 from pygls.uris import from_fs_path, to_fs_path
@@ -32,8 +33,9 @@ def uri_for(root: Path, relpath: str) -> str:
     return from_fs_path(str(root.joinpath(*PurePosixPath(relpath.replace("\\", "/")).parts))) or ""
 
 
+@lru_cache(maxsize=4096)
 def relpath_for(root: Path, uri: str) -> str:
-    """The workspace-relative posix path of a ``file://`` URI inside ``root``."""
+    """The workspace-relative posix path of a ``file://`` URI inside ``root`` (cached: answers from memory)."""
     fs_path = to_fs_path(uri) if uri.startswith("file:") else None
     if not fs_path:
         raise OutsideWorkspace(f"{uri!r} is not a file URI")

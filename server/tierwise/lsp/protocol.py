@@ -17,8 +17,15 @@ import attrs
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.json_rpc import JsonRPCRequestMessage
+
+from tierwise.lsp import code_actions
 
 log = logging.getLogger(__name__)
+
+
+class RawJson(list):  # type: ignore[type-arg]
+    """A handler result that is already plain JSON: sent as is, without a typed round trip."""
 
 
 @attrs.define
@@ -32,6 +39,11 @@ class TierwiseProtocol(LanguageServerProtocol):
     cancel_hook: Callable[[Hashable], bool] | None = None
 
     def structure_message(self, data: dict[str, Any]) -> Any:
+        fast = data.get("method") == types.TEXT_DOCUMENT_CODE_ACTION and "id" in data
+        if fast and code_actions.valid_params(data.get("params")):  # the handler reads plain JSON
+            return JsonRPCRequestMessage(
+                id=data["id"], method=data["method"], jsonrpc=data.get("jsonrpc", ""), params=data["params"]
+            )
         try:
             return super().structure_message(data)
         except JsonRpcException as err:
@@ -43,6 +55,12 @@ class TierwiseProtocol(LanguageServerProtocol):
                 self._send_response(data["id"], error=reply.to_response_error())
                 return _Discarded()
             raise
+
+    def _send_response(self, msg_id: Any, result: Any | None = None, error: Any | None = None) -> None:
+        if error is None and isinstance(result, RawJson):
+            self._send_data({"jsonrpc": self.VERSION, "id": msg_id, "result": result})
+            return
+        super()._send_response(msg_id, result, error)
 
     def _handle_cancel_notification(self, msg_id: Any) -> None:
         hook = self.cancel_hook
@@ -60,4 +78,4 @@ def _first_line(err: BaseException) -> str:
     return text.splitlines()[0][:500]
 
 
-__all__ = ["TierwiseProtocol", "types"]
+__all__ = ["RawJson", "TierwiseProtocol"]

@@ -26,7 +26,9 @@ async def status(session: Session, task_id: str | None) -> dict[str, Any]:
         "configured": bool(host and host.config is not None),
         "configError": host.config_error if host else None,
         "configGeneration": host.generation if host else 0,
-        "modelStackReady": bool(host and host.current_engine() is not None),
+        "configLoadedAt": host.loaded_at if host else 0.0,
+        "modelStackReady": bool(host and host.model_stack_ready()),
+        "watching": session.watcher is not None,
     }
     if task_id is not None:
         state = await asyncio.to_thread(_load, root, task_id)

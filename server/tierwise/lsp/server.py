@@ -20,7 +20,7 @@ from pygls.uris import to_fs_path
 from tierwise import __version__
 from tierwise.lsp import code_actions as ca
 from tierwise.lsp.paths import OutsideWorkspace
-from tierwise.lsp.protocol import TierwiseProtocol
+from tierwise.lsp.protocol import RawJson, TierwiseProtocol
 from tierwise.lsp.session import Session
 from tierwise.lsp.settings import LspOptions, section_of
 
@@ -188,29 +188,24 @@ CODE_ACTION_OPTIONS = types.CodeActionOptions(
 )
 
 
-def on_code_action(ls: TierwiseServer, params: types.CodeActionParams) -> list[types.CodeAction] | None:
+def on_code_action(ls: TierwiseServer, params: dict[str, Any]) -> RawJson | None:
+    """Plain-JSON params (validated by the protocol's fast path); answers from memory."""
     session = ls.session
-    uri = params.text_document.uri
+    uri = params["textDocument"]["uri"]
     path = _path_of(ls, uri)
     if path is None:
         return None
-    only = params.context.only
-    actions: list[types.CodeAction] = []
+    context = params["context"]
+    only, diagnostics = context.get("only"), context["diagnostics"]
+    actions = RawJson()
     doc = session.files.open_document(path) if session.files else None
-    if ca.wanted(only, types.CodeActionKind.QuickFix) and params.context.diagnostics:
+    if diagnostics and ca.wanted(only, ca.QUICKFIX):
         lazy = ca.resolve_support(ls.client_capabilities)
         version = doc.version if doc else None
-        actions += ca.finding_actions(uri, params.context.diagnostics, lazy=lazy)
-        actions += ca.quick_fix_actions(
-            uri,
-            version,
-            params.context.diagnostics,
-            session.quick_fix_title(),
-            lazy=lazy,
-            unstructure=ls.protocol._converter.unstructure,
-        )
+        actions += ca.finding_actions(uri, diagnostics, lazy=lazy)
+        actions += ca.quick_fix_actions(uri, version, diagnostics, session.quick_fix_title(), lazy=lazy)
     if doc is not None and ca.wanted(only, ca.SOURCE_PLAN):
-        actions += ca.source_actions(uri, path, doc.source, params.range)
+        actions += ca.source_actions(uri, path, doc.lines, params["range"])
     return actions
 
 

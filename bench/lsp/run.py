@@ -1,0 +1,188 @@
+"""Benchmarks of ``tierwise serve``: start-up to the ``initialize`` answer against a bare pygls server,
+``textDocument/codeAction`` latency on a 5,000-line file with 200 diagnostics, and idle memory before and
+after the model stack's warm-up.
+
+    .venv/bin/python bench/lsp/run.py [--runs 15] [--requests 200] [--json out.json]
+
+Figures go to docs/benchmarks.md (## LSP server). No model is called.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).parent))
+from rpc import RpcClient, initialize_params  # noqa: E402
+
+HERE = Path(__file__).parent
+PYTHON = sys.executable
+TIERWISE = [PYTHON, "-m", "tierwise", "serve"]
+BARE = [PYTHON, str(HERE / "bare_server.py")]
+LINES, DIAGNOSTICS = 5000, 200
+
+
+def _capabilities() -> dict[str, Any]:
+    from pytest_lsp.clients import __file__ as clients_init
+
+    data = json.loads((Path(clients_init).parent / "visual_studio_code_v1.65.2.json").read_text())
+    return data["capabilities"]
+
+
+def _workspace() -> str:
+    root = tempfile.mkdtemp(prefix="tierwise-bench-lsp-")
+    config = (
+        '[tiers.light]\nmodel = "openai/replay-light"\napi_base = "http://127.0.0.1:9/v1"\n'
+        'api_key_env = "TIERWISE_BENCH_KEY"\n'
+    )
+    Path(root, ".tierwise.toml").write_text(config, encoding="utf-8")
+    return root
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "TIERWISE_BENCH_KEY": "sk-bench", "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
+
+
+def startup(runs: int, root: str, caps: dict[str, Any]) -> dict[str, Any]:
+    """Seconds from process start to the ``initialize`` answer, alternating the two servers."""
+    times: dict[str, list[float]] = {"bare": [], "tierwise": []}
+    for _ in range(runs):
+        for name, argv in (("bare", BARE), ("tierwise", TIERWISE)):
+            client = RpcClient(argv, root, _env())
+            client.request("initialize", initialize_params(root, caps))
+            times[name].append(time.perf_counter() - client.started)
+            client.notify("initialized", {})
+            client.close()
+    bare, ours = statistics.median(times["bare"]), statistics.median(times["tierwise"])
+    return {"runs": runs, "bare_median_s": bare, "tierwise_median_s": ours, "ratio": ours / bare}
+
+
+def _source() -> str:
+    body = []
+    for n in range(LINES):
+        body.append(
+            f"def f{n}(x):  # TODO: check {n}" if n % 250 == 0 else f"    value_{n} = compute(x, {n})"
+        )
+    return "\n".join(body) + "\n"
+
+
+def _diagnostic(line: int) -> dict[str, Any]:
+    return {
+        "range": {"start": {"line": line, "character": 4}, "end": {"line": line, "character": 12}},
+        "message": f"undefined name 'compute' ({line})",
+        "severity": 1,
+        "source": "pyflakes",
+        "code": "F821",
+    }
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def code_actions(requests: int, root: str, caps: dict[str, Any]) -> dict[str, Any]:
+    """codeAction latency with the model stack warmed up: a cursor on one diagnostic, and the whole file."""
+    client = RpcClient(TIERWISE, root, _env())
+    client.request("initialize", initialize_params(root, caps))
+    client.notify("initialized", {})
+    uri = "file://" + os.path.join(root, "big.py")
+    client.notify(
+        "textDocument/didOpen",
+        {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": _source()}},
+    )
+    _wait_ready(client)
+    lines = [int(i * LINES / DIAGNOSTICS) for i in range(DIAGNOSTICS)]
+    all_diags = [_diagnostic(line) for line in lines]
+    whole = {"start": {"line": 0, "character": 0}, "end": {"line": LINES, "character": 0}}
+    samples: dict[str, list[float]] = {"cursor": [], "whole_file": []}
+    counts: dict[str, int] = {}
+    for i in range(requests):
+        line = lines[i % DIAGNOSTICS]
+        cursor = {"start": {"line": line, "character": 6}, "end": {"line": line, "character": 6}}
+        for name, rng, diags in (("cursor", cursor, [_diagnostic(line)]), ("whole_file", whole, all_diags)):
+            params = {"textDocument": {"uri": uri}, "range": rng, "context": {"diagnostics": diags}}
+            start = time.perf_counter()
+            actions = client.request("textDocument/codeAction", params)
+            samples[name].append((time.perf_counter() - start) * 1000)
+            counts[name] = len(actions)
+    client.close()
+    return {
+        name: {
+            "p50_ms": statistics.median(values),
+            "p95_ms": _percentile(values, 0.95),
+            "max_ms": max(values),
+            "actions": counts[name],
+        }
+        for name, values in samples.items()
+    } | {"requests": requests, "lines": LINES, "diagnostics": DIAGNOSTICS}
+
+
+def _wait_ready(client: RpcClient, timeout_s: float = 120.0) -> float:
+    start = time.perf_counter()
+    while time.perf_counter() - start < timeout_s:
+        status = client.request("workspace/executeCommand", {"command": "tierwise.status", "arguments": [{}]})
+        if status.get("modelStackReady"):
+            return time.perf_counter() - start
+        time.sleep(0.2)
+    raise TimeoutError("the model stack did not warm up")
+
+
+def memory(root: str, caps: dict[str, Any]) -> dict[str, Any]:
+    """Idle RSS: bare pygls; tierwise after initialize (no warm-up yet); after the warm-up."""
+    bare = RpcClient(BARE, root, _env())
+    bare.request("initialize", initialize_params(root, caps))
+    bare.notify("initialized", {})
+    time.sleep(1.0)
+    bare_rss = bare.rss_mib()
+    bare.close()
+    client = RpcClient(TIERWISE, root, _env())
+    client.request("initialize", initialize_params(root, caps, {"tierwise": {"lsp": {"warmUp": False}}}))
+    client.notify("initialized", {})
+    client.request("workspace/executeCommand", {"command": "tierwise.status", "arguments": [{}]})
+    time.sleep(1.0)
+    before = client.rss_mib()
+    client.notify("workspace/didChangeConfiguration", {"settings": {"tierwise": {"lsp": {"warmUp": True}}}})
+    warm_s = _wait_ready(client)
+    time.sleep(1.0)
+    after = client.rss_mib()
+    client.close()
+    return {
+        "bare_rss_mib": bare_rss,
+        "before_warmup_rss_mib": before,
+        "after_warmup_rss_mib": after,
+        "warmup_s": warm_s,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--runs", type=int, default=15, help="start-up runs per server (median)")
+    parser.add_argument("--requests", type=int, default=200, help="codeAction requests per kind")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args()
+    caps, root = _capabilities(), _workspace()
+    results = {
+        "python": sys.version.split()[0],
+        "cpus": os.cpu_count(),
+        "startup": startup(args.runs, root, caps),
+        "code_action": code_actions(args.requests, root, caps),
+        "memory": memory(root, caps),
+    }
+    text = json.dumps(results, indent=2)
+    print(text)
+    if args.json:
+        args.json.write_text(text + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
