@@ -14,6 +14,7 @@ from loop_fixtures import Loop
 from lsprotocol import types
 
 pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
+TASK_TEXT = "Fix add() in calc.py: it subtracts"
 
 
 def _calc(lp: Loop) -> str:
@@ -113,3 +114,26 @@ async def test_run_stops_when_the_plan_is_not_approved(lp: Loop):
     assert "return a - b" in _calc(lp)
     assert [r["model"] for r in lp.requests()] == ["replay-frontier", "replay-light"]
     assert (await execute(lp.client, "tierwise.status", {"taskId": task_id}))["task"]["status"] == "cancelled"
+
+
+async def test_a_missing_key_and_a_reached_budget_are_shown_to_the_user(lp: Loop):
+    from helpers import TEST_KEY
+
+    await lp.use(s.loop_script(), tiers={"frontier": {"api_key_env": "TIERWISE_UNSET_TEST_KEY"}})
+    shown = len(lp.client.messages)
+    task_id, final = await lp.run("plan", {"task": TASK_TEXT})
+    assert final["state"] == "failed"
+    error = next(m for m in lp.client.messages[shown:] if m.type == types.MessageType.Error)
+    assert "TIERWISE_UNSET_TEST_KEY" in error.message
+    assert lp.requests() == []
+
+    await lp.use(s.loop_script(), budget={"per_task_usd": 0.0000001})
+    shown = len(lp.client.messages)
+    task_id, final = await lp.run("plan", {"task": TASK_TEXT})
+    assert final["state"] == "budget_stopped"
+    warning = next(m for m in lp.client.messages[shown:] if "budget" in m.message.lower())
+    assert warning.type in (types.MessageType.Warning, types.MessageType.Error)
+    everything = [m.message for m in lp.client.messages + lp.client.log_messages] + [
+        str(st) for st in lp.editor.status
+    ]
+    assert not any(TEST_KEY in text for text in everything)  # the key never reaches the user's screen

@@ -195,3 +195,26 @@ def test_code_action_filters_and_todo_comments():
     assert todo_comment(["x = 1", "    # TODO: handle empty input"]) == (1, "handle empty input")
     assert todo_comment(["// FIXME - overflow on 2^31 */"]) == (0, "overflow on 2^31")
     assert todo_comment(["todo_list = []"]) is None
+
+
+def test_edits_use_the_negotiated_position_encoding():
+    from tierwise.lsp.workspace_edit import text_edits
+
+    old, new = "s = 'é😀' + x\n", "s = 'é😀' + y\n"
+    columns = {
+        enc: text_edits(old, new, enc)[0].range.start.character for enc in ("utf-8", "utf-16", "utf-32")
+    }
+    assert columns == {"utf-8": 15, "utf-16": 12, "utf-32": 11}
+
+
+def test_the_start_path_imports_no_heavy_module():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, tierwise.cli.main, tierwise.cli.serve_cmd, tierwise.lsp.server as s; s.create_server(); "
+        "heavy = ('litellm', 'git', 'watchdog', 'rich', 'pydantic', 'tierwise.engine', 'tierwise.gateway.gateway'); "
+        "print(','.join(m for m in heavy if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == ""
