@@ -106,3 +106,16 @@ def test_markers_inside_search_content_other_equals_lines() -> None:
     reply = "doc.rst\n<<<<<<< SEARCH\nTitle\n=====\n=======\nTitle!\n=====\n>>>>>>> REPLACE\n"
     (block,) = parse_reply(reply)
     assert block.search == "Title\n=====\n"  # the divider is exactly seven "="
+
+
+def test_unified_diff_no_newline_marker_and_git_headers() -> None:
+    reply = (
+        "diff --git a/x.py b/x.py\nindex 1..2 100644\n--- a/x.py\n+++ b/x.py\n"
+        "@@ -1,2 +1,2 @@\n a = 1\n-b = 2\n\\ No newline at end of file\n+b = 3\n\\ No newline at end of file\n"
+    )
+    (block,) = parse_reply(reply)
+    assert (block.path, block.search, block.replace) == ("x.py", "a = 1\nb = 2\n", "a = 1\nb = 3\n")
+
+
+def test_deleting_a_file_by_diff_is_not_supported() -> None:
+    assert parse_reply("--- a/old.py\n+++ /dev/null\n@@ -1 +0,0 @@\n-x = 1\n") == []
