@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
+from rich import box
 from rich.console import Console
 from rich.syntax import Syntax
 from rich.table import Table
@@ -52,7 +53,7 @@ def cost_rows(records: Sequence[UsageRecord]) -> list[dict[str, object]]:
 
 def cost_table(records: Sequence[UsageRecord], frontier_tier: str = "frontier") -> Table:
     """Calls, tokens (in/out), cost, what the same tokens would cost on the frontier tier, and the saving."""
-    table = Table(title="Model calls by phase and tier", show_footer=True)
+    table = Table(title="Model calls by phase and tier", show_footer=True, box=box.SIMPLE_HEAVY, pad_edge=False, collapse_padding=True)
     totals: dict[str, float] = defaultdict(float)
     rows = cost_rows(records)
     for row in rows:
@@ -61,11 +62,11 @@ def cost_table(records: Sequence[UsageRecord], frontier_tier: str = "frontier") 
     pct = f" {100 * totals['saved_usd'] / totals['frontier_usd']:.0f}%" if totals["frontier_usd"] > 0 else ""
     table.add_column("Phase", footer="Total", no_wrap=True)
     table.add_column("Tier", no_wrap=True)
-    table.add_column("Calls", justify="right", footer=str(int(totals["calls"])))
-    table.add_column("Tokens in/out", justify="right", no_wrap=True,
+    table.add_column("Calls", justify="right", footer=str(int(totals["calls"])), no_wrap=True, min_width=5)
+    table.add_column("Tokens", justify="right", no_wrap=True,
                      footer=f"{int(totals['tokens_in']):,}/{int(totals['tokens_out']):,}")
     table.add_column("Cost", justify="right", footer=f"${totals['cost_usd']:.4f}", no_wrap=True)
-    table.add_column(f"On {frontier_tier}", justify="right", footer=f"${totals['frontier_usd']:.4f}", no_wrap=True)
+    table.add_column(f"If {frontier_tier}", justify="right", footer=f"${totals['frontier_usd']:.4f}", no_wrap=True)
     table.add_column("Saved", justify="right", footer=f"${totals['saved_usd']:.4f}{pct}", no_wrap=True)
     for row in rows:
         table.add_row(
