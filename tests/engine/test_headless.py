@@ -97,4 +97,4 @@ def test_cost_table_groups_by_phase_and_tier() -> None:
     console = Console(file=io.StringIO(), width=140)
     console.print(cost_table(records))
     text = console.file.getvalue()  # type: ignore[attr-defined]
-    assert "On frontier" in text and "$0.0220" in text and "$0.0420" in text and "48%" in text
+    assert "If frontier" in text and "$0.0220" in text and "$0.0420" in text and "48%" in text
