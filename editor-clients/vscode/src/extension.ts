@@ -8,7 +8,7 @@ import { INSTALL_COMMAND, UI } from './constants';
 import type { NotificationProgress } from './progress';
 import { type Lookup, missingServerMessage, resolveServerCommand, type ServerCommand } from './serverCommand';
 import { RESTART_KEYS, serverSettings } from './settings';
-import { isFinished, statusBarView, TaskStore } from './status';
+import { isFinished, outcome, statusBarView, TaskStore } from './status';
 
 /** Seams for tests: how the server is found and how the client is made. */
 export interface Deps {
@@ -72,9 +72,10 @@ export class TierwiseExtension {
       return;
     }
     this.refresh();
-    if (isFinished(status.state) && status.state !== 'done') {
-      const text = `tierwise: ${status.phase ?? 'task'} ${String(status.state).replace(/_/g, ' ')}${status.message ? `: ${status.message}` : ''}`;
-      if (status.state === 'failed') {
+    const result = outcome(status);
+    if (isFinished(status.state) && result !== 'done') {
+      const text = `tierwise: ${status.phase ?? 'task'} ${result.replace(/_/g, ' ')}${status.message ? `: ${status.message}` : ''}`;
+      if (result === 'failed') {
         void vscode.window.showErrorMessage(text);
       } else {
         void vscode.window.showWarningMessage(text);

@@ -17,6 +17,20 @@ export function isFinished(state: string | null | undefined): boolean {
   return state != null && FINISHED.has(state);
 }
 
+/**
+ * The outcome for people: a phase that ended well while the task has phases left comes from the server as
+ * `resumable` with no message, which reads as `done`; a cancelled task is `resumable` with a message.
+ */
+export function outcome(status: TaskStatus | undefined): string {
+  if (!status?.state) {
+    return 'running';
+  }
+  if (status.state === 'resumable' && !status.message) {
+    return 'done';
+  }
+  return status.state;
+}
+
 /** Dollars with enough digits that small model calls are not shown as $0.00. */
 export function money(usd: number | null | undefined): string {
   const value = typeof usd === 'number' && Number.isFinite(usd) ? usd : 0;
@@ -84,11 +98,11 @@ export function statusBarView(status: TaskStatus | undefined): StatusBarView {
   if (!status) {
     return { text: '$(circle-outline) tierwise', tooltip: 'tierwise: no task yet. Click for the cost table.' };
   }
-  const running = !isFinished(status.state);
-  const icon = running ? '$(sync~spin)' : status.state === 'done' ? '$(check)' : '$(warning)';
+  const result = outcome(status);
+  const icon = result === 'running' ? '$(sync~spin)' : result === 'done' ? '$(check)' : '$(warning)';
   const parts = [status.phase ?? 'task'];
-  if (!running && status.state && status.state !== 'done') {
-    parts[0] += ` ${status.state.replace(/_/g, ' ')}`;
+  if (result !== 'running') {
+    parts[0] += ` ${result.replace(/_/g, ' ')}`;
   }
   if (status.tier) {
     parts.push(status.tier);
@@ -100,7 +114,7 @@ export function statusBarView(status: TaskStatus | undefined): StatusBarView {
   parts.push(cost);
   const tooltip = [
     `tierwise task ${status.taskId}`,
-    `phase: ${status.phase ?? '?'} (${status.state ?? 'running'})`,
+    `phase: ${status.phase ?? '?'} (${outcome(status)})`,
     status.tier ? `tier: ${status.tier}${status.model ? ` — ${status.model}` : ''}` : undefined,
     `cost: ${money(status.costUsd)}, saved against the frontier tier: ${money(status.savedUsd)}`,
     status.message ? status.message : undefined,

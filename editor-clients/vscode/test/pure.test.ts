@@ -6,7 +6,7 @@ import { staleReason, touchedUris, urisToSave } from '../src/edits';
 import { costMarkdown, taskPickItem, tasksNewestFirst } from '../src/format';
 import { missingServerMessage, type Probe, resolveServerCommand, venvCandidates } from '../src/serverCommand';
 import { explicitValue, initializationOptions, serverSettings } from '../src/settings';
-import { isFinished, money, progressMessage, statusBarView, TaskStore } from '../src/status';
+import { isFinished, money, outcome, progressMessage, statusBarView, TaskStore } from '../src/status';
 
 describe('settings → initialization options', () => {
   it('sends only explicitly set values, under the keys of .tierwise.toml', () => {
@@ -82,7 +82,11 @@ describe('status', () => {
     assert.match(running.tooltip, /tier: mid — gpt-4\.1-mini/);
     assert.match(running.tooltip, /editing a\.py/);
     assert.equal(statusBarView({ taskId: 't', phase: 'fix', state: 'budget_stopped', costUsd: 2 }).text, '$(warning) fix budget stopped · $2.00');
-    assert.equal(statusBarView({ taskId: 't', phase: 'review', state: 'done', costUsd: 0 }).text, '$(check) review · $0.00');
+    assert.equal(statusBarView({ taskId: 't', phase: 'review', state: 'done', costUsd: 0 }).text, '$(check) review done · $0.00');
+    assert.equal(statusBarView({ taskId: 't', phase: 'plan', state: 'resumable', message: '', tier: 'frontier', costUsd: 0.0131 }).text, '$(check) plan done · frontier · $0.0131');
+    assert.equal(statusBarView({ taskId: 't', phase: 'plan', state: 'resumable', message: 'cancelled during plan' }).text, '$(warning) plan resumable · $0.00');
+    assert.equal(outcome({ taskId: 't', state: 'resumable', message: null }), 'done');
+    assert.equal(outcome(undefined), 'running');
     assert.equal(isFinished('resumable'), true);
     assert.equal(isFinished('running'), false);
     assert.equal(progressMessage({ taskId: 't', phase: 'fix', tier: 'light', model: 'nano', costUsd: 0.001, message: 'round 2' }), 'fix · light (nano) · $0.0010 — round 2');
