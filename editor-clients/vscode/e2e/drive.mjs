@@ -69,6 +69,15 @@ try {
   step('workbench');
   step('extension active', { status: await waitStatus(page, /tierwise/, 60000) });
 
+  // Open calc.py, so that tierwise edits it through workspace/applyEdit rather than on disk.
+  await palette(page, 'Go to File');
+  await page.keyboard.type('calc.py');
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'calc.py' }).first().waitFor({ timeout: 20000 });
+  await page.keyboard.press('Enter');
+  const calcTab = page.locator('.tabs-container .tab', { hasText: 'calc.py' }).first();
+  await calcTab.waitFor({ state: 'visible', timeout: 20000 });
+  step('calc.py open');
+
   await palette(page, 'Tierwise: Plan Task');
   const input = page.locator('.quick-input-widget .quick-input-box input');
   await page.locator('.quick-input-widget', { hasText: 'What should tierwise do?' }).waitFor({ timeout: 20000 });
@@ -84,7 +93,13 @@ try {
   step('plan', { groups, status: await waitStatus(page, /plan done/) });
 
   await palette(page, 'Tierwise: Implement Plan');
-  step('implement', { status: await waitStatus(page, /implement done/) });
+  const implemented = await waitStatus(page, /implement done/);
+  const calcEditor = page.locator('.editor-group-container', { has: page.locator('.tab.active', { hasText: 'calc.py' }) })
+    .locator('.view-lines').first();
+  await calcEditor.waitFor({ state: 'visible', timeout: 20000 });
+  const editorText = (await calcEditor.innerText()).replace(/\u00a0/g, ' ');
+  const dirty = await page.locator('.tabs-container .tab.dirty', { hasText: 'calc.py' }).count();
+  step('implement', { status: implemented, editorText, dirty });
 
   await palette(page, 'Tierwise: Run Tests and Fix');
   step('fix', { status: await waitStatus(page, /fix done/, 120000) });
