@@ -42,21 +42,24 @@ class EngineHost:
         self._engine: Engine | None = None
         self._engine_for: Config | None = None
         self._lock = asyncio.Lock()
+        self._load_lock = asyncio.Lock()
+        self.quick_fix_route: tuple[str, str | None] | None = None  # (tier, model) the gateway resolves
         self._warm: asyncio.Task[None] | None = None
 
     # -- configuration --------------------------------------------------------------------------------
     async def load(self, overrides: dict[str, Any]) -> bool:
         """(Re)load the configuration; on error keep the last good one and tell the user. True when loaded."""
-        started = time.time()
-        try:
-            config = await asyncio.to_thread(_load_config, self.root, overrides)
-        except Exception as err:  # ConfigError, or an unreadable file: the server stays up
-            self.config_error = str(err)
-            kept = " (keeping the previous configuration)" if self.config is not None else ""
-            self._report("error", f"tierwise configuration error{kept}:\n{err}")
-            return False
-        finally:
-            self._loaded.set()
+        async with self._load_lock:  # one load at a time: the newest settings win
+            started = time.time()
+            try:
+                config = await asyncio.to_thread(_load_config, self.root, overrides)
+            except Exception as err:  # ConfigError, or an unreadable file: the server stays up
+                self.config_error = str(err)
+                kept = " (keeping the previous configuration)" if self.config is not None else ""
+                self._report("error", f"tierwise configuration error{kept}:\n{err}")
+                return False
+            finally:
+                self._loaded.set()
         self.config, self.config_error = config, None
         self.generation += 1
         self.loaded_at = max(self.loaded_at, started)
@@ -115,7 +118,13 @@ class EngineHost:
 
         models = ModelGateway(config, self.root)
         models.warm_up()  # litellm imports in its own thread; the first model call waits for it
-        return build_engine(self.root, config, ui=self._ui, models=models, files=self._files)
+        engine = build_engine(self.root, config, ui=self._ui, models=models, files=self._files)
+        try:
+            tier = models.ladder("quickfix")[0]
+            self.quick_fix_route = (tier, models.model_for(tier))
+        except Exception:  # no usable tier: the label shows the configured one, the call will say why
+            self.quick_fix_route = None
+        return engine
 
 
 def _load_config(root: Path, overrides: dict[str, Any]) -> Config:

@@ -125,10 +125,12 @@ async def reload_config(ls: TierwiseServer, *, pull: bool) -> None:
             session.host.warm_up()
 
 
-def on_shutdown(ls: TierwiseServer, params: None) -> None:
+async def on_shutdown(ls: TierwiseServer, params: None) -> None:
+    """Cancel running tasks and give the engine a moment to save them as resumable."""
     ls.session.tasks.cancel_all("the editor is shutting down")
+    await ls.session.tasks.wait_all(timeout_s=5.0)
     if ls.session.watcher is not None:
-        ls.session.watcher.stop()
+        await asyncio.to_thread(ls.session.watcher.stop)
 
 
 # -- configuration and files ------------------------------------------------------------------------

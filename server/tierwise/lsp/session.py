@@ -99,18 +99,14 @@ class Session:
 
     # -- labels answered from memory ------------------------------------------------------------------
     def quick_fix_title(self) -> str:
-        config = self.host.config if self.host else None
+        host = self.host
+        config = host.config if host else None
         if config is None:
             return "Fix with tierwise"  # configuration still loading (a fraction of a second after start)
+        if host is not None and host.current_engine() is not None and host.quick_fix_route is not None:
+            return quick_fix_label(*host.quick_fix_route)  # as the gateway routes it (fallbacks applied)
         tier = config.route("quickfix").tier
-        engine = self.host.current_engine() if self.host else None
-        model = None
-        if engine is not None:
-            try:
-                model = engine.models.model_for(tier)  # type: ignore[attr-defined]
-            except Exception:
-                model = None
-        return quick_fix_label(tier, model or config.tiers[tier].model)
+        return quick_fix_label(tier, config.tiers[tier].model)
 
     # -- review diagnostics ---------------------------------------------------------------------------
     async def publish_findings(self, paths: set[str] | list[str]) -> None:
