@@ -12,8 +12,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from helpers import CLIENTS, SAMPLE_FILES, capabilities, execute, make_repo, start_client, write_config  # noqa: E402
-from loop_fixtures import lp, mini, minimal_server, server  # noqa: E402, F401 - long-lived servers
+from lsp_helpers import CLIENTS, SAMPLE_FILES, capabilities, execute, make_repo, start_client, write_config  # noqa: E402
+from lsp_loop import lp, mini, minimal_server, server  # noqa: E402, F401 - long-lived servers
 
 
 @pytest.fixture(params=CLIENTS)

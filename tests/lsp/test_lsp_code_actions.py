@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from helpers import capabilities, code_actions, execute, start_client, uri
+import pytest
+from lsp_helpers import capabilities, code_actions, execute, start_client, uri
 from lsprotocol import types
+
+pytestmark = pytest.mark.slow  # each test starts `tierwise serve`
 
 
 def _diag(line: int, message: str, source: str = "pyright") -> types.Diagnostic:
@@ -44,7 +47,7 @@ async def test_quick_fix_per_diagnostic_is_lazy_with_resolve_support(lsp):
 
 
 async def test_quick_fix_carries_a_command_without_resolve_support(workspace, client_name):
-    from helpers import write_config
+    from lsp_helpers import write_config
 
     from tierwise.replay.fixtures import replay_tier_config
 
@@ -93,7 +96,7 @@ async def test_source_actions_plan_from_selection_and_todo(lsp):
 
 
 async def test_code_action_label_follows_the_quickfix_route_from_init_options(workspace, client_name):
-    from helpers import write_config
+    from lsp_helpers import write_config
 
     from tierwise.replay.fixtures import replay_tier_config
 

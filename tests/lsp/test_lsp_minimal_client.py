@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
+import lsp_scripts as s
 import pytest
-import scripts as s
-from helpers import code_actions, execute, wait_for
-from loop_fixtures import Loop
+from lsp_helpers import code_actions, execute, wait_for
+from lsp_loop import Loop
 from lsprotocol import types
 
 pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]

@@ -8,10 +8,10 @@ import subprocess
 import sys
 import uuid
 
+import lsp_scripts as s
 import pytest
-import scripts as s
-from helpers import execute, wait_for
-from loop_fixtures import Loop
+from lsp_helpers import execute, wait_for
+from lsp_loop import Loop
 from lsprotocol import types
 
 pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]

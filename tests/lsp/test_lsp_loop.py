@@ -3,14 +3,14 @@ with versions, review diagnostics and their quick fix, cost and status, undo, ru
 
 from __future__ import annotations
 
+import lsp_scripts as s
 import pytest
-import scripts as s
-from helpers import (
+from lsp_helpers import (
     code_actions,
     execute,
     wait_for,
 )
-from loop_fixtures import Loop
+from lsp_loop import Loop
 from lsprotocol import types
 
 pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
@@ -117,7 +117,7 @@ async def test_run_stops_when_the_plan_is_not_approved(lp: Loop):
 
 
 async def test_a_missing_key_and_a_reached_budget_are_shown_to_the_user(lp: Loop):
-    from helpers import TEST_KEY
+    from lsp_helpers import TEST_KEY
 
     await lp.use(s.loop_script(), tiers={"frontier": {"api_key_env": "TIERWISE_UNSET_TEST_KEY"}})
     shown = len(lp.client.messages)

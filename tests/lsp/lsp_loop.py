@@ -13,7 +13,17 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from helpers import CLIENTS, EditorState, capabilities, execute, git, make_repo, start_client, uri, wait_for
+from lsp_helpers import (
+    CLIENTS,
+    EditorState,
+    capabilities,
+    execute,
+    git,
+    make_repo,
+    start_client,
+    uri,
+    wait_for,
+)
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
@@ -43,7 +53,7 @@ class Loop:
 
     async def use(self, script: dict[str, Any], **config: Any) -> None:
         """Reset the workspace, start a replay server with ``script`` and point the tiers at it."""
-        from helpers import write_config
+        from lsp_helpers import write_config
 
         self.editor.close_all()
         self.editor.reject_count, self.editor.reject_next, self.editor.before_apply = 0, None, None
@@ -109,7 +119,7 @@ def answer_questions(loop: Loop) -> None:
 
 
 async def _open_loop(tmp: pytest.TempPathFactory, name: str, caps: Any) -> Loop:
-    from helpers import SAMPLE_FILES, write_config
+    from lsp_helpers import SAMPLE_FILES, write_config
 
     root = make_repo(tmp.mktemp(f"loop-{name}") / "ws", SAMPLE_FILES)
     write_config(root, replay_tier_config("http://127.0.0.1:9/v1"))

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from helpers import execute, send_raw_notification, send_raw_request
+from lsp_helpers import execute, send_raw_notification, send_raw_request
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
+
+pytestmark = pytest.mark.slow  # each test starts `tierwise serve`
 
 COMMANDS = {
     "tierwise.plan",

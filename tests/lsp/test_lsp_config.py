@@ -3,10 +3,13 @@ disk, and a bad configuration (error shown, server up)."""
 
 from __future__ import annotations
 
-from helpers import capabilities, code_actions, execute, start_client, uri, wait_for, write_config
+import pytest
+from lsp_helpers import capabilities, code_actions, execute, start_client, uri, wait_for, write_config
 from lsprotocol import types
 
 from tierwise.replay.fixtures import replay_tier_config
+
+pytestmark = pytest.mark.slow  # each test starts `tierwise serve`
 
 NO_WARMUP = {"lsp": {"warmUp": False}}
 
