@@ -125,6 +125,42 @@ def code_actions(requests: int, root: str, caps: dict[str, Any]) -> dict[str, An
     } | {"requests": requests, "lines": LINES, "diagnostics": DIAGNOSTICS}
 
 
+def during_warmup(root: str, caps: dict[str, Any]) -> dict[str, Any]:
+    """Cursor codeAction latency while litellm imports on its thread (the first seconds after start)."""
+    client = RpcClient(TIERWISE, root, _env())
+    client.request("initialize", initialize_params(root, caps))
+    client.notify("initialized", {})
+    uri = "file://" + os.path.join(root, "big.py")
+    client.notify(
+        "textDocument/didOpen",
+        {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": _source()}},
+    )
+    samples: list[float] = []
+    status_every, ready = 10, False
+    while not ready:
+        for _ in range(status_every):
+            line = (len(samples) * 25) % LINES
+            rng = {"start": {"line": line, "character": 6}, "end": {"line": line, "character": 6}}
+            params = {
+                "textDocument": {"uri": uri},
+                "range": rng,
+                "context": {"diagnostics": [_diagnostic(line)]},
+            }
+            start = time.perf_counter()
+            client.request("textDocument/codeAction", params)
+            samples.append((time.perf_counter() - start) * 1000)
+            time.sleep(0.02)
+        status = client.request("workspace/executeCommand", {"command": "tierwise.status", "arguments": [{}]})
+        ready = bool(status.get("modelStackReady"))
+    client.close()
+    return {
+        "requests": len(samples),
+        "p50_ms": statistics.median(samples),
+        "p95_ms": _percentile(samples, 0.95),
+        "max_ms": max(samples),
+    }
+
+
 def _wait_ready(client: RpcClient, timeout_s: float = 120.0) -> float:
     start = time.perf_counter()
     while time.perf_counter() - start < timeout_s:
@@ -176,6 +212,7 @@ def main() -> None:
         "cpus": os.cpu_count(),
         "startup": startup(args.runs, root, caps),
         "code_action": code_actions(args.requests, root, caps),
+        "code_action_during_warmup": during_warmup(root, caps),
         "memory": memory(root, caps),
     }
     text = json.dumps(results, indent=2)
