@@ -129,7 +129,7 @@ async def run_check(task: TaskSpec, workspace: Path, config: Config | None) -> C
     """The task's check, after the loop, with the hidden files copied in; like the loop's own test runs,
     without the tiers' key variables in its environment."""
     from tierwise.headless.wiring import secret_env_names
-    from tierwise.runner.process import CommandNotRunnable, SubprocessRunner
+    from tierwise.runner import CommandNotRunnable, SubprocessRunner
 
     await asyncio.to_thread(copy_hidden, task, workspace)
     command = task.check_command()

@@ -137,9 +137,15 @@ class CommandResult:
         return self.exit_code == 0 and not self.timed_out
 
 
+class CommandNotRunnable(ValueError):
+    """The command could not be started (unparsable, empty, program missing, bad working directory)."""
+
+
 class CommandPort(Protocol):
     async def run(self, command: str, *, cwd: Path, timeout_s: float) -> CommandResult:
-        """Run a configured command (never one chosen by a model). Cancelling kills the process tree."""
+        """Run a configured command (never one chosen by a model). Cancelling kills the process tree.
+
+        Raises ``CommandNotRunnable`` when the command cannot be started at all."""
         ...
 
 

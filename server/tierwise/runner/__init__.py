@@ -1,9 +1,10 @@
 """Running the project's configured commands: subprocess runner, test-command detection, failure parsing
 and log trimming. Nothing here ever runs a command chosen by a model."""
 
+from tierwise.engine.ports import CommandNotRunnable  # re-exported: the CommandPort's error, raised here
 from tierwise.runner.detect import detect_test_command
 from tierwise.runner.failures import FailureReport, parse_failures, rerun_command
-from tierwise.runner.process import CommandNotRunnable, SubprocessRunner, build_env
+from tierwise.runner.process import SubprocessRunner, build_env
 from tierwise.runner.trim import trim_log
 
 __all__ = [

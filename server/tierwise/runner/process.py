@@ -20,10 +20,8 @@ import time
 from collections import deque
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # imported at run time inside run(): tierwise.engine imports this package
-    from tierwise.engine.ports import CommandResult
+from tierwise.engine.ports import CommandNotRunnable, CommandResult
 
 DEFAULT_MAX_OUTPUT_BYTES = 2 * 1024 * 1024
 DEFAULT_GRACE_S = 3.0
@@ -31,10 +29,6 @@ FIXED_ENV = {"CI": "1", "PYTHONDONTWRITEBYTECODE": "1", "NO_COLOR": "1"}
 SECRET_SUFFIXES = ("_API_KEY",)
 _CHUNK = 64 * 1024
 _POLL_S = 0.05
-
-
-class CommandNotRunnable(ValueError):
-    """The command could not be started (unparsable, empty, program missing, bad working directory)."""
 
 
 def is_secret_name(name: str, extra: Iterable[str] = ()) -> bool:
@@ -162,8 +156,6 @@ class SubprocessRunner:
     async def run(
         self, command: str, *, cwd: Path, timeout_s: float, env: Mapping[str, str] | None = None
     ) -> CommandResult:
-        from tierwise.engine.ports import CommandResult
-
         argv = split_command(command)
         if not Path(cwd).is_dir():
             raise CommandNotRunnable(f"working directory {cwd} does not exist")
