@@ -3,40 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
-from pathlib import Path
 
 import jsonschema
-import pytest
-from click.testing import CliRunner
+from cli_support import SECRET, TIERWISE, invoke, subprocess_env
 
-from tierwise.cli.main import cli
-
-SECRET = "sk-test-SECRET123456"
 ANTHROPIC_SECRET = "sk-ant-SECRETANTHROPIC987654"
-TIERWISE = Path(sys.executable).with_name("tierwise")
-PROVIDER_VARS = ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY", "OPENROUTER_API_KEY", "OPENAI_BASE_URL",
-                 "OPENAI_MODEL", "XDG_CONFIG_HOME")
-
-
-@pytest.fixture
-def clean_env(monkeypatch, tmp_path) -> Path:
-    """The process environment without provider or TIERWISE_* variables, HOME in tmp. Returns the workspace."""
-    for name in list(os.environ):
-        if name in PROVIDER_VARS or name.startswith("TIERWISE_"):
-            monkeypatch.delenv(name)
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    workspace = tmp_path / "ws"
-    workspace.mkdir()
-    return workspace
-
-
-def invoke(*args: str):
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 
 REPLAY_TOML = """
@@ -147,15 +119,9 @@ def test_schema_is_valid_json_schema_with_tiers_and_routes(clean_env):
     assert len(list(validator.iter_errors(bad))) == 3
 
 
-def _subprocess_env(home: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in PROVIDER_VARS and not k.startswith("TIERWISE_")}
-    env.update({"HOME": str(home), **extra})
-    return env
-
-
 def test_real_subprocess_show_and_schema(clean_env, tmp_path):
     (clean_env / ".tierwise.toml").write_text(REPLAY_TOML)
-    env = _subprocess_env(tmp_path / "home", TIERWISE_TEST_KEY=SECRET, ANTHROPIC_API_KEY=ANTHROPIC_SECRET)
+    env = subprocess_env(tmp_path / "home", TIERWISE_TEST_KEY=SECRET, ANTHROPIC_API_KEY=ANTHROPIC_SECRET)
     shown = subprocess.run([str(TIERWISE), "config", "show", "--json", "--workspace", str(clean_env)],
                            capture_output=True, text=True, env=env, timeout=60, check=False)
     assert shown.returncode == 0, shown.stderr
@@ -171,7 +137,7 @@ def test_real_subprocess_show_and_schema(clean_env, tmp_path):
 def test_real_subprocess_config_error(clean_env, tmp_path):
     (clean_env / ".tierwise.toml").write_text("[tiers.mid]\nmodle = 'x'\n")
     result = subprocess.run([str(TIERWISE), "config", "show", "-w", str(clean_env)], capture_output=True, text=True,
-                            env=_subprocess_env(tmp_path / "home"), timeout=60, check=False)
+                            env=subprocess_env(tmp_path / "home"), timeout=60, check=False)
     assert result.returncode == 2
     assert "tiers.mid.modle: unknown key 'modle' (did you mean 'model'?)" in result.stderr
     assert "Traceback" not in result.stderr

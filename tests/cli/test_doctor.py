@@ -3,20 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
-from pathlib import Path
 
-import pytest
-from click.testing import CliRunner
-
-from tierwise.cli.main import cli
-
-SECRET = "sk-test-SECRET123456"
-TIERWISE = Path(sys.executable).with_name("tierwise")
-PROVIDER_VARS = ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY", "OPENROUTER_API_KEY", "OPENAI_BASE_URL",
-                 "OPENAI_MODEL", "XDG_CONFIG_HOME")
+from cli_support import SECRET, TIERWISE, invoke, subprocess_env
 
 REPLAY_TOML = """
 [tiers.frontier]
@@ -42,23 +32,6 @@ model = "openai/replay-local"
 api_base = "http://127.0.0.1:9/v1"
 local = true
 """
-
-
-@pytest.fixture
-def clean_env(monkeypatch, tmp_path) -> Path:
-    for name in list(os.environ):
-        if name in PROVIDER_VARS or name.startswith("TIERWISE_"):
-            monkeypatch.delenv(name)
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    workspace = tmp_path / "ws"
-    workspace.mkdir()
-    return workspace
-
-
-def invoke(*args: str):
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 
 def test_nothing_configured_is_one_clear_message_and_exit_2(clean_env):
@@ -154,15 +127,9 @@ def test_routes_text_and_json(clean_env, monkeypatch):
                               "note": None}]
 
 
-def _subprocess_env(home: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in PROVIDER_VARS and not k.startswith("TIERWISE_")}
-    env.update({"HOME": str(home), **extra})
-    return env
-
-
 def test_real_subprocess_doctor_masks_and_does_not_import_litellm(clean_env, tmp_path):
     (clean_env / ".tierwise.toml").write_text(REPLAY_TOML)
-    env = _subprocess_env(tmp_path / "home", TIERWISE_TEST_KEY=SECRET, OPENAI_API_KEY="sk-proj-" + SECRET)
+    env = subprocess_env(tmp_path / "home", TIERWISE_TEST_KEY=SECRET, OPENAI_API_KEY="sk-proj-" + SECRET)
     result = subprocess.run([str(TIERWISE), "doctor", "--json", "-w", str(clean_env)], capture_output=True,
                             text=True, env=env, timeout=60, check=False)
     assert result.returncode == 0, result.stderr
@@ -184,7 +151,7 @@ def test_real_subprocess_doctor_masks_and_does_not_import_litellm(clean_env, tmp
 
 def test_real_subprocess_nothing_configured(clean_env, tmp_path):
     result = subprocess.run([str(TIERWISE), "doctor", "-w", str(clean_env)], capture_output=True, text=True,
-                            env=_subprocess_env(tmp_path / "home"), timeout=60, check=False)
+                            env=subprocess_env(tmp_path / "home"), timeout=60, check=False)
     assert result.returncode == 2
     assert "ANTHROPIC_API_KEY" in result.stderr and result.stdout == ""
 
