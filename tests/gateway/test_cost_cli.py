@@ -16,45 +16,28 @@ from tierwise.gateway.costs import summarize
 from tierwise.gateway.ledger import Ledger
 from tierwise.gateway.types import LedgerLine
 
+_SEED_CALLS = [  # task, action, tier, model, tokens in, tokens out, cost, what the frontier would have cost
+    ("t1", "plan", "frontier", "f", 1000, 100, 0.0225, 0.0225),
+    ("t1", "implement", "mid", "m", 2000, 1000, 0.021, 0.105),
+    ("t2", "fix", "light", "l", 4000, 400, 0.0015, 0.09),
+]
+
 
 def _seed(root: Path) -> None:
     ledger = Ledger(root)
-    ledger.append(
-        LedgerLine(
-            task_id="t1",
-            action="plan",
-            tier="frontier",
-            model="f",
-            tokens_in=1000,
-            tokens_out=100,
-            cost_usd=0.0225,
-            frontier_cost_usd=0.0225,
+    for task_id, action, tier, model, tokens_in, tokens_out, cost, frontier_cost in _SEED_CALLS:
+        ledger.append(
+            LedgerLine(
+                task_id=task_id,
+                action=action,
+                tier=tier,
+                model=model,
+                tokens_in=tokens_in,
+                tokens_out=tokens_out,
+                cost_usd=cost,
+                frontier_cost_usd=frontier_cost,
+            )
         )
-    )
-    ledger.append(
-        LedgerLine(
-            task_id="t1",
-            action="implement",
-            tier="mid",
-            model="m",
-            tokens_in=2000,
-            tokens_out=1000,
-            cost_usd=0.021,
-            frontier_cost_usd=0.105,
-        )
-    )
-    ledger.append(
-        LedgerLine(
-            task_id="t2",
-            action="fix",
-            tier="light",
-            model="l",
-            tokens_in=4000,
-            tokens_out=400,
-            cost_usd=0.0015,
-            frontier_cost_usd=0.09,
-        )
-    )
     ledger.append(
         LedgerLine(task_id="t2", action="plan", tier="frontier", model="f", outcome="budget_refused")
     )
