@@ -131,47 +131,44 @@ def test_a_secret_in_a_wrong_type_is_masked(ws, env, put):
     assert "SECRET123456" not in message and "sk-…3456" in message
 
 
-def test_bad_env_value_names_the_variable(ws, env):
-    env["TIERWISE_BUDGET__PER_TASK_USD"] = "abc"
+@pytest.mark.parametrize(
+    ("name", "value", "fragments"),
+    [
+        pytest.param(
+            "TIERWISE_BUDGET__PER_TASK_USD", "abc",
+            ["environment variable TIERWISE_BUDGET__PER_TASK_USD: budget.per_task_usd: expected a number",
+             "fix: set TIERWISE_BUDGET__PER_TASK_USD to a number"],
+            id="bad-value-names-the-variable",
+        ),
+        pytest.param(
+            "TIERWISE_BUDGET__PER_DAY_USD", "-3",
+            ["environment variable TIERWISE_BUDGET__PER_DAY_USD: budget.per_day_usd: must not be negative"],
+            id="negative-budget-names-the-variable",
+        ),
+        pytest.param(
+            "TIERWISE_BUGDET__PER_TASK_USD", "1",
+            ["environment variable TIERWISE_BUGDET__PER_TASK_USD", "unknown key 'bugdet' (did you mean 'budget'?)",
+             "rename it to TIERWISE_BUDGET__PER_TASK_USD"],
+            id="unknown-path-suggests-the-right-name",
+        ),
+        pytest.param("TIERWISE_TIERS__MID__MODLE", "x", ["rename it to TIERWISE_TIERS__MID__MODEL"],
+                     id="unknown-tier-key"),
+        pytest.param(
+            "TIERWISE_ROUTES__FIX", "light,nope",
+            ["environment variable TIERWISE_ROUTES__FIX: routes.fix.tiers: unknown tier 'nope'"],
+            id="unknown-tier-in-route",
+        ),
+        pytest.param("TIERWISE_TIER_ORDER", '["frontier", ',
+                     ["environment variable TIERWISE_TIER_ORDER", "not valid JSON"], id="invalid-json"),
+        pytest.param("TIERWISE_BUDGET____PER_TASK_USD", "1", ["environment variable TIERWISE_BUDGET____PER_TASK_USD"],
+                     id="empty-part-in-name"),
+    ],
+)
+def test_bad_env_variable(ws, env, name, value, fragments):
+    env[name] = value
     message = _error(ws, env)
-    assert "environment variable TIERWISE_BUDGET__PER_TASK_USD: budget.per_task_usd: expected a number" in message
-    assert "fix: set TIERWISE_BUDGET__PER_TASK_USD to a number" in message
-
-
-def test_negative_budget_from_env_names_the_variable(ws, env):
-    env["TIERWISE_BUDGET__PER_DAY_USD"] = "-3"
-    message = _error(ws, env)
-    assert "environment variable TIERWISE_BUDGET__PER_DAY_USD: budget.per_day_usd: must not be negative" in message
-
-
-def test_unknown_env_variable_path_suggests_the_right_name(ws, env):
-    env["TIERWISE_BUGDET__PER_TASK_USD"] = "1"
-    message = _error(ws, env)
-    assert "environment variable TIERWISE_BUGDET__PER_TASK_USD" in message
-    assert "unknown key 'bugdet' (did you mean 'budget'?)" in message
-    assert "rename it to TIERWISE_BUDGET__PER_TASK_USD" in message
-
-
-def test_unknown_tier_key_from_env(ws, env):
-    env["TIERWISE_TIERS__MID__MODLE"] = "x"
-    assert "rename it to TIERWISE_TIERS__MID__MODEL" in _error(ws, env)
-
-
-def test_unknown_tier_in_env_route(ws, env):
-    env["TIERWISE_ROUTES__FIX"] = "light,nope"
-    message = _error(ws, env)
-    assert "environment variable TIERWISE_ROUTES__FIX: routes.fix.tiers: unknown tier 'nope'" in message
-
-
-def test_invalid_json_in_env(ws, env):
-    env["TIERWISE_TIER_ORDER"] = '["frontier", '
-    message = _error(ws, env)
-    assert "environment variable TIERWISE_TIER_ORDER" in message and "not valid JSON" in message
-
-
-def test_empty_part_in_env_name(ws, env):
-    env["TIERWISE_BUDGET____PER_TASK_USD"] = "1"
-    assert "environment variable TIERWISE_BUDGET____PER_TASK_USD" in _error(ws, env)
+    for fragment in fragments:
+        assert fragment in message
 
 
 def test_bad_flag_value_names_the_flag(ws, env):
