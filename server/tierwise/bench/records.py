@@ -6,13 +6,13 @@ redraws the table and chart. ``report_json_schema()`` is its JSON schema (docume
 
 from __future__ import annotations
 
-import os
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from tierwise.atomic import new_file_perms, write_bytes_atomic
 
 SCHEMA_VERSION = 1
 
@@ -141,21 +141,8 @@ def report_json_schema() -> dict[str, Any]:
 
 
 def write_public_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically (temporary file, then rename), readable like a normal file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write ``data`` to ``path`` atomically, creating folders, readable like a normal file (umask bits)."""
+    write_bytes_atomic(path, data, perms=new_file_perms(), make_parents=True)
 
 
 def save_report(report: BenchReport, path: Path) -> Path:

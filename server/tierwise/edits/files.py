@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import codecs
-import contextlib
-import os
-import stat
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from tierwise.atomic import write_bytes_atomic
 from tierwise.edits.errors import BinaryFileError, FileTooLargeError
 from tierwise.edits.text import dominant_newline
 
@@ -88,24 +85,4 @@ def can_encode(text: str, encoding: str) -> bool:
 
 def write_text_atomic(path: Path, text: str, *, encoding: str = "utf-8", bom: bool = False) -> None:
     """Write via a temporary file in the same folder and ``os.replace``; keeps an existing file's mode."""
-    data = encode_text(text, encoding, bom)
-    try:
-        mode: int | None = stat.S_IMODE(path.stat().st_mode)
-    except FileNotFoundError:
-        mode = None
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tierwise-tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if mode is None:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
-        os.chmod(tmp_name, mode)
-        os.replace(tmp_name, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp_name)
-        raise
+    write_bytes_atomic(path, encode_text(text, encoding, bom))

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import posixpath
 import re
-import tempfile
 from pathlib import Path
 
+from tierwise import atomic
 from tierwise.vcs.errors import InvalidPath
 
 _TASK_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
@@ -58,23 +57,14 @@ def file_mode(path: Path) -> int:
 
 
 def write_bytes_atomic(path: Path, data: bytes, mode: int | None = None) -> None:
-    """Write through a temporary file in the same folder and ``os.replace`` it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tierwise-tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        perms = 0o755 if mode == 0o100755 else 0o644
-        if mode is None and path.exists():
-            perms = os.stat(path).st_mode & 0o7777
-        os.chmod(tmp, perms)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    """Write through a temporary file in the same folder and ``os.replace`` it into place, creating parent
+    folders. ``mode`` is a git file mode (``0o100755`` gives an executable file, any other ``0o644``); without
+    one an existing file keeps its permission bits and a new one gets ``0o644``."""
+    if mode is not None:
+        perms: int | None = 0o755 if mode == 0o100755 else 0o644
+    else:
+        perms = None if path.exists() else 0o644
+    atomic.write_bytes_atomic(path, data, perms=perms, make_parents=True)
 
 
 def missing_dirs(root: Path, rel: str) -> list[str]:
