@@ -21,8 +21,8 @@ from tierwise.cli.config_cmd import EXIT_CONFIG, resolve_or_exit, workspace_opti
 from tierwise.config.defaults import COMPATIBLE_SERVER_VARS, PROVIDER_KEY_VARS
 from tierwise.config.loader import Resolution
 from tierwise.config.model import Config
-from tierwise.config.report import key_variable_names, mask_value, secret_values
-from tierwise.config.secrets import mask
+from tierwise.config.report import key_variable_names, mask_value
+from tierwise.config.secrets import mask, secret_values
 
 NOTHING_CONFIGURED = (
     "No model tier is usable: no model is configured, or the variables holding its keys are not set.\n"

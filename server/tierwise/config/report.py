@@ -8,17 +8,14 @@ say) is masked as ``sk-…abcd``.
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from tierwise.config.defaults import COMPATIBLE_SERVER_VARS, PROVIDER_KEY_VARS
 from tierwise.config.keys import KNOWN_ACTIONS
 from tierwise.config.loader import Resolution
 from tierwise.config.model import Config
-from tierwise.config.secrets import mask_secrets_in_text
-
-_SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|CREDENTIAL", re.IGNORECASE)
+from tierwise.config.secrets import mask_secrets_in_text, secret_values
 
 
 def key_variable_names(config: Config) -> list[str]:
@@ -31,14 +28,7 @@ def key_variable_names(config: Config) -> list[str]:
     return names
 
 
-def secret_values(env: Mapping[str, str], names: list[str]) -> tuple[str, ...]:
-    """Values that must never be printed: the key variables' and every secret-looking variable's."""
-    chosen = set(names) | {name for name in env if _SECRET_NAME.search(name)}
-    values = {env[name] for name in chosen if len(env.get(name, "") or "") >= 6}
-    return tuple(sorted(values, key=len, reverse=True))
-
-
-def mask_value(value: Any, secrets: tuple[str, ...]) -> Any:
+def mask_value(value: Any, secrets: Sequence[str]) -> Any:
     """``value`` (nested JSON data) with every string's secrets masked."""
     if isinstance(value, str):
         return mask_secrets_in_text(value, secrets)

@@ -7,6 +7,7 @@ for everything that shows values anyway: ``config show``, ``doctor`` and error m
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping, Sequence
 
 # Well-known key prefixes, longest first so that "sk-ant-" wins over "sk-".
 _PREFIXES: tuple[str, ...] = (
@@ -24,8 +25,20 @@ _PREFIXES: tuple[str, ...] = (
     "r8_",
 )
 
+SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|CREDENTIAL", re.IGNORECASE)
+"""Environment variable names whose values are treated as secrets even when no tier names them."""
+MIN_SECRET_LEN = 6  # shorter values ("1", "true") would mask ordinary words
+
 _TOKEN = re.compile(r"[A-Za-z0-9_\-\.~+/]{16,}={0,2}")
 _NAME_LIKE = re.compile(r"^[A-Z][A-Z0-9_]*$")
+
+
+def secret_values(env: Mapping[str, str], key_env_names: Iterable[str] = ()) -> list[str]:
+    """Values that must never be shown: those of the named key variables and of every secret-looking variable
+    (``*KEY*``, ``*TOKEN*``, ``*SECRET*``, ``*PASSWORD*``, ``*CREDENTIAL*``), longest first."""
+    names = set(key_env_names) | {name for name in env if SECRET_NAME.search(name)}
+    values = {env[name] for name in names if name in env and len(env[name] or "") >= MIN_SECRET_LEN}
+    return sorted(values, key=len, reverse=True)
 
 
 def looks_like_secret(value: str) -> bool:
@@ -56,7 +69,7 @@ def mask(value: str) -> str:
     return f"{prefix}…{tail}"
 
 
-def mask_secrets_in_text(text: str, known: tuple[str, ...] = ()) -> str:
+def mask_secrets_in_text(text: str, known: Sequence[str] = ()) -> str:
     """Replace every key-like token (and every value in ``known``) inside free text by its mask."""
     for secret in known:
         if secret and len(secret) >= 4:

@@ -3,15 +3,22 @@
 ``mask`` replaces (1) the literal values of the key variables the config names and of any environment
 variable whose name looks secret (``*KEY*``, ``*TOKEN*``, ``*SECRET*``, ``*PASSWORD*``), and (2) anything
 shaped like a provider key (``sk-...``, ``Bearer ...``, ``AIza...``, ``key=...``) with ``***``.
+
+Which values are secret is decided in one place, ``tierwise.config.secrets.secret_values`` (re-exported here),
+shared with ``config show`` and ``doctor``. The masks differ on purpose: logs and errors get ``***`` here,
+while ``config show``/``doctor`` show a recognisable ``sk-…abcd`` (``tierwise.config.secrets.mask``).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
+
+from tierwise.config.secrets import secret_values
+
+__all__ = ["MASK", "mask", "secret_values"]
 
 MASK = "***"
-_SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|CREDENTIAL", re.IGNORECASE)
 _KEY_SHAPES = re.compile(
     r"""
     \bsk-[A-Za-z0-9_\-]{6,}            # OpenAI / Anthropic style
@@ -22,14 +29,6 @@ _KEY_SHAPES = re.compile(
     """,
     re.VERBOSE,
 )
-MIN_SECRET_LEN = 6  # shorter values ("1", "true") would mask ordinary words
-
-
-def secret_values(env: Mapping[str, str], key_env_names: Iterable[str] = ()) -> list[str]:
-    """Values to mask: those of the named key variables and of secret-looking variables, longest first."""
-    names = set(key_env_names) | {name for name in env if _SECRET_NAME.search(name)}
-    values = {env[name] for name in names if name in env and len(env[name] or "") >= MIN_SECRET_LEN}
-    return sorted(values, key=len, reverse=True)
 
 
 def mask(text: str, secrets: Iterable[str] = ()) -> str:
