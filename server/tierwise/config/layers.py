@@ -10,7 +10,7 @@ Ollama ``api_base`` from the environment defaults.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,10 +34,10 @@ class Layer:
     line_of: Callable[[str, str], int | None] | None = None
 
     def label_for(self, key: str) -> str:
-        return _longest_prefix(self.key_labels, key) or self.label
+        return nearest_ancestor(self.key_labels, key) or self.label
 
     def where_for(self, key: str) -> str:
-        found = _longest_prefix(self.key_where, key)
+        found = nearest_ancestor(self.key_where, key)
         if found:
             return found
         if self.text is not None and self.line_of is not None:
@@ -47,7 +47,9 @@ class Layer:
         return self.where
 
 
-def _longest_prefix(table: dict[str, str], key: str) -> str | None:
+def nearest_ancestor(table: Mapping[str, str], key: str) -> str | None:
+    """The entry for ``key`` itself or, failing that, for its nearest ancestor (``a.b[0].c`` → ``a.b[0]`` →
+    ``a.b`` → ``a``); None when neither the key nor any ancestor is in ``table``."""
     probe = key
     while probe:
         if probe in table:

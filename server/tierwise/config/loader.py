@@ -29,7 +29,7 @@ from tierwise.config.envvars import env_layer
 from tierwise.config.errors import ConfigError, ConfigProblem, did_you_mean
 from tierwise.config.files import display_path, find_key_line, read_toml, read_workspace, user_config_path
 from tierwise.config.keys import dotted, find_unknown_keys
-from tierwise.config.layers import Layer, expand_dotted, leaves, merge_layers, normalize
+from tierwise.config.layers import Layer, expand_dotted, leaves, merge_layers, nearest_ancestor, normalize
 from tierwise.config.model import Config
 
 __all__ = [
@@ -147,7 +147,7 @@ def _unknown_key_problems(layer: Layer) -> list[ConfigProblem]:
 
 def _source_of(key: str, sources: Mapping[str, str]) -> str | None:
     """The source of ``key``: its own, its nearest ancestor's, or else its first descendant's."""
-    found = _source_of_exact_or_ancestor(key, sources)
+    found = nearest_ancestor(sources, key)
     if found:
         return found
     for known, label in sources.items():
@@ -174,18 +174,8 @@ def _where_finder(layers: list[Layer], sources: Mapping[str, str]) -> Callable[[
 def _fill_defaults(config: Config, sources: dict[str, str]) -> dict[str, str]:
     resolved: dict[str, str] = {}
     for key in leaves(config.model_dump(mode="json"), ""):
-        resolved[key] = _source_of_exact_or_ancestor(key, sources) or DEFAULT_LABEL
+        resolved[key] = nearest_ancestor(sources, key) or DEFAULT_LABEL
     return resolved
-
-
-def _source_of_exact_or_ancestor(key: str, sources: Mapping[str, str]) -> str | None:
-    probe = key
-    while probe:
-        if probe in sources:
-            return sources[probe]
-        cut = max(probe.rfind("."), probe.rfind("["))
-        probe = probe[:cut] if cut > 0 else ""
-    return None
 
 
 def _infinite_budget_is_none(data: dict[str, Any]) -> None:

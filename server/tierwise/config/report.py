@@ -13,7 +13,8 @@ from typing import Any
 
 from tierwise.config.defaults import COMPATIBLE_SERVER_VARS, PROVIDER_KEY_VARS
 from tierwise.config.keys import KNOWN_ACTIONS
-from tierwise.config.loader import Resolution
+from tierwise.config.layers import nearest_ancestor
+from tierwise.config.loader import DEFAULT_LABEL, Resolution
 from tierwise.config.model import Config
 from tierwise.config.secrets import mask_secrets_in_text, secret_values
 
@@ -55,13 +56,7 @@ def flatten(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
 
 
 def source_for(key: str, sources: Mapping[str, str]) -> str:
-    probe = key
-    while probe:
-        if probe in sources:
-            return sources[probe]
-        cut = max(probe.rfind("."), probe.rfind("["))
-        probe = probe[:cut] if cut > 0 else ""
-    return "default"
+    return nearest_ancestor(sources, key) or DEFAULT_LABEL
 
 
 def key_variables(config: Config, env: Mapping[str, str]) -> dict[str, dict[str, Any]]:
