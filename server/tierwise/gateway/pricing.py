@@ -1,8 +1,8 @@
 """Prices and context windows for deployments, without importing litellm.
 
 litellm ships its price map as ``litellm/model_prices_and_context_window_backup.json``; the package is
-pinned, so the map is pinned too. We locate the file with ``importlib.util.find_spec`` (which does not run
-litellm's heavy ``__init__``) and read it once.
+pinned, so the map is pinned too. We locate the file without importing litellm
+(``tierwise.gateway.litellm_files``) and read it once.
 
 Precedence: a ``price`` / ``context_window`` written in the tier config is an explicit user choice and
 wins; otherwise the pinned litellm map is used; otherwise the value is unknown (``None``).
@@ -10,13 +10,13 @@ wins; otherwise the pinned litellm map is used; otherwise the value is unknown (
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
 from tierwise.config.model import Deployment, Price
+from tierwise.gateway.litellm_files import litellm_path
 
 PRICE_FILE = "model_prices_and_context_window_backup.json"
 
@@ -26,17 +26,7 @@ PriceSource = Literal["config", "litellm"]
 @lru_cache(maxsize=1)
 def litellm_price_map_path() -> Path | None:
     """Where the pinned litellm price map lives, or None when litellm is not installed."""
-    try:
-        spec = importlib.util.find_spec("litellm")
-    except (ImportError, ValueError):
-        return None
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    for location in spec.submodule_search_locations:
-        candidate = Path(location) / PRICE_FILE
-        if candidate.is_file():
-            return candidate
-    return None
+    return litellm_path(PRICE_FILE)
 
 
 @lru_cache(maxsize=1)

@@ -11,14 +11,14 @@ add a safety margin on top (see ``tierwise.gateway.budget``).
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import math
 import os
 import threading
 from collections.abc import Iterable
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
+
+from tierwise.gateway.litellm_files import litellm_path
 
 CL100K_URL = "https://openaipublic.blob.core.windows.net/encodings/cl100k_base.tiktoken"
 TOKENS_PER_MESSAGE = 3  # OpenAI chat framing: <|start|>role\n ... <|end|>
@@ -27,24 +27,10 @@ TOKENS_PER_REPLY = 3  # every reply is primed with <|start|>assistant<|message|>
 _load_lock = threading.Lock()
 
 
-def _litellm_tokenizer_dir() -> Path | None:
-    try:
-        spec = importlib.util.find_spec("litellm")
-    except (ImportError, ValueError):
-        return None
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    for location in spec.submodule_search_locations:
-        folder = Path(location) / "litellm_core_utils" / "tokenizers"
-        if folder.is_dir():
-            return folder
-    return None
-
-
 @lru_cache(maxsize=1)
 def _encoding() -> Any | None:
     """The cl100k encoding loaded from litellm's bundled copy, or None when that is not possible."""
-    folder = _litellm_tokenizer_dir()
+    folder = litellm_path("litellm_core_utils", "tokenizers", folder=True)
     if folder is None:
         return None
     cache_key = hashlib.sha1(CL100K_URL.encode()).hexdigest()
