@@ -77,7 +77,8 @@ def test_source_revision_is_exported_without_touching_the_source_repository(tmp_
     assert git(source, "worktree", "list").count("\n") == 0
 
 
-def test_bad_revision_is_a_clear_error_and_leaves_nothing(tmp_path: Path) -> None:
+def _task_with_a_bad_revision(tmp_path: Path) -> Path:
+    """A task folder whose source is a one-commit git project and whose revision does not exist there."""
     source = tmp_path / "project"
     source.mkdir()
     git(source, "init", "-q")
@@ -87,6 +88,11 @@ def test_bad_revision_is_a_clear_error_and_leaves_nothing(tmp_path: Path) -> Non
     task_dir = tmp_path / "t"
     task_dir.mkdir()
     (task_dir / "task.toml").write_text('description = "x"\ncheck = "true"\nsource = "../project"\nrevision = "nope"\n')
+    return task_dir
+
+
+def test_bad_revision_is_a_clear_error_and_leaves_nothing(tmp_path: Path) -> None:
+    task_dir = _task_with_a_bad_revision(tmp_path)
     parent = tmp_path / "runs"
     parent.mkdir()
     with pytest.raises(WorkspaceError, match="git archive"):
@@ -116,15 +122,7 @@ def test_a_run_whose_copy_cannot_be_made_is_recorded_not_fatal(tmp_path: Path) -
     from tierwise.bench.configs import parse_configs
     from tierwise.bench.runner import BenchOptions, run_bench
 
-    source = tmp_path / "project"
-    source.mkdir()
-    git(source, "init", "-q")
-    (source / "a.txt").write_text("a\n")
-    git(source, "add", "-A")
-    git(source, "commit", "-q", "-m", "a")
-    task_dir = tmp_path / "t"
-    task_dir.mkdir()
-    (task_dir / "task.toml").write_text('description = "x"\ncheck = "true"\nsource = "../project"\nrevision = "nope"\n')
+    task_dir = _task_with_a_bad_revision(tmp_path)
     config_set = parse_configs({"configs": {"a": {}, "b": {}}})
     report = asyncio.run(run_bench([load_task(task_dir)], config_set, config_set.configs, BenchOptions(jobs=2)))
     assert [r.config for r in report.records] == ["a", "b"]
