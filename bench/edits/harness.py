@@ -7,8 +7,6 @@ outcome as correct / refused / misapplied, and count output tokens.
 
 from __future__ import annotations
 
-import importlib.util
-import os
 import random
 import time
 from collections.abc import Callable
@@ -37,15 +35,15 @@ KINDS = (
 
 # ----------------------------------------------------------------------------------------- tokens
 def token_counter() -> Callable[[str], int]:
-    """cl100k_base token counter, from litellm's bundled tokenizer files (never the network)."""
-    spec = importlib.util.find_spec("litellm")
-    if spec is not None and spec.submodule_search_locations:
-        folder = Path(next(iter(spec.submodule_search_locations))) / "litellm_core_utils" / "tokenizers"
-        os.environ["TIKTOKEN_CACHE_DIR"] = str(folder)
-    import tiktoken  # noqa: PLC0415 - must come after TIKTOKEN_CACHE_DIR is set
+    """cl100k_base token counter: the gateway's, from litellm's bundled tokenizer files (never the network).
 
-    encoding = tiktoken.get_encoding("cl100k_base")
-    return lambda text: len(encoding.encode(text, disallowed_special=()))
+    Raises RuntimeError when those files cannot be loaded: the benchmark reports real token counts, never
+    the gateway's characters/4 estimate."""
+    from tierwise.gateway.tokens import count_tokens, tokenizer_name  # noqa: PLC0415 - only when counting
+
+    if tokenizer_name() != "cl100k_base":
+        raise RuntimeError("the cl100k_base tokenizer could not be loaded from litellm's bundled files")
+    return count_tokens
 
 
 # ------------------------------------------------------------------------------------ perturbations
