@@ -51,6 +51,9 @@ async def test_cancel_during_a_model_call_leaves_a_resumable_task(lp: Loop, rout
     final = await lp.finished(task_id, timeout=15, since=mark)
     assert asyncio.get_running_loop().time() - started < 10  # not the 60 s the model would take
     assert final["state"] == "resumable"
+    reason = {"command": "cancelled with tierwise.cancel", "progress": "progress cancelled by the user",
+              "request": f"request {request_id} cancelled by the client"}
+    assert final["message"] == reason[route]  # this route cancelled it, nothing else
     ((_token, reports),) = lp.progress_of(task_id)
     assert reports[-1].kind == "end" and reports[-1].message.startswith("resumable")
     status = await execute(lp.client, "tierwise.status", {"taskId": task_id})

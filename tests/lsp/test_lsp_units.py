@@ -218,3 +218,23 @@ def test_the_start_path_imports_no_heavy_module():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == ""
+
+
+async def test_a_call_cancelled_while_litellm_imports_leaves_the_import_usable(monkeypatch: pytest.MonkeyPatch):
+    """Cancelling the first model call (the user cancels a task seconds after start-up) must not cancel the
+    shared import: every later call of the server would fail at once as "cancelled"."""
+    import asyncio
+    import concurrent.futures
+
+    from tierwise.gateway import provider
+
+    pending: concurrent.futures.Future[Any] = concurrent.futures.Future()  # the import, still running
+    monkeypatch.setattr(provider, "_import_future", pending)
+    first = asyncio.create_task(provider.load_litellm())
+    await asyncio.sleep(0.01)
+    first.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    assert not pending.cancelled()
+    pending.set_result("the litellm module")  # the import thread finishes
+    assert await asyncio.wait_for(provider.load_litellm(), 5) == "the litellm module"

@@ -65,7 +65,8 @@ def warm_up() -> concurrent.futures.Future[Any]:
 async def load_litellm() -> Any:
     """The litellm module, imported off the event loop."""
     try:
-        return await asyncio.wrap_future(warm_up())
+        # shield: a cancelled caller must not cancel the import every later call shares
+        return await asyncio.shield(asyncio.wrap_future(warm_up()))
     except ImportError as err:
         raise GatewayError(f"cannot import litellm ({err}); reinstall tierwise's dependencies") from None
 
