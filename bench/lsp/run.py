@@ -88,8 +88,8 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
-def code_actions(requests: int, root: str, caps: dict[str, Any]) -> dict[str, Any]:
-    """codeAction latency with the model stack warmed up: a cursor on one diagnostic, and the whole file."""
+def _open_big_file(root: str, caps: dict[str, Any]) -> tuple[RpcClient, str]:
+    """A started, initialized tierwise server with ``big.py`` open; returns the client and the file's URI."""
     client = RpcClient(TIERWISE, root, _env())
     client.request("initialize", initialize_params(root, caps))
     client.notify("initialized", {})
@@ -98,6 +98,12 @@ def code_actions(requests: int, root: str, caps: dict[str, Any]) -> dict[str, An
         "textDocument/didOpen",
         {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": _source()}},
     )
+    return client, uri
+
+
+def code_actions(requests: int, root: str, caps: dict[str, Any]) -> dict[str, Any]:
+    """codeAction latency with the model stack warmed up: a cursor on one diagnostic, and the whole file."""
+    client, uri = _open_big_file(root, caps)
     _wait_ready(client)
     lines = [int(i * LINES / DIAGNOSTICS) for i in range(DIAGNOSTICS)]
     all_diags = [_diagnostic(line) for line in lines]
@@ -127,14 +133,7 @@ def code_actions(requests: int, root: str, caps: dict[str, Any]) -> dict[str, An
 
 def during_warmup(root: str, caps: dict[str, Any]) -> dict[str, Any]:
     """Cursor codeAction latency while litellm imports on its thread (the first seconds after start)."""
-    client = RpcClient(TIERWISE, root, _env())
-    client.request("initialize", initialize_params(root, caps))
-    client.notify("initialized", {})
-    uri = "file://" + os.path.join(root, "big.py")
-    client.notify(
-        "textDocument/didOpen",
-        {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": _source()}},
-    )
+    client, uri = _open_big_file(root, caps)
     samples: list[float] = []
     status_every, ready = 10, False
     while not ready:
