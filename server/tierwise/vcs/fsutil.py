@@ -77,8 +77,8 @@ def missing_dirs(root: Path, rel: str) -> list[str]:
     return missing
 
 
-def task_dir(root: Path, task_id: str) -> Path:
-    """``.tierwise/tasks/<id>``; creates ``.tierwise/.gitignore`` (``*``) so git never lists tierwise files."""
+def state_dir(root: Path) -> Path:
+    """``root/.tierwise``, created with a ``.gitignore`` (``*``) so that git never lists tierwise files."""
     base = root / ".tierwise"
     base.mkdir(exist_ok=True)
     ignore = base / ".gitignore"
@@ -86,6 +86,11 @@ def task_dir(root: Path, task_id: str) -> Path:
         write_bytes_atomic(
             ignore, b"# tierwise artifacts (tasks, checkpoints, worktrees) stay out of git\n*\n"
         )
-    folder = base / "tasks" / check_task_id(task_id)
+    return base
+
+
+def task_dir(root: Path, task_id: str) -> Path:
+    """``.tierwise/tasks/<id>`` (created), inside :func:`state_dir`."""
+    folder = state_dir(root) / "tasks" / check_task_id(task_id)
     folder.mkdir(parents=True, exist_ok=True)
     return folder

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tierwise.vcs.errors import NothingToCommit, VcsError
-from tierwise.vcs.fsutil import check_task_id, write_bytes_atomic
+from tierwise.vcs.fsutil import check_task_id, state_dir
 from tierwise.vcs.git import git, git_text, identity_env, is_git_repo
 
 BRANCH_PREFIX = "tierwise/"
@@ -24,16 +24,6 @@ def repo_top(root: Path) -> Path:
 
 def worktree_path(root: Path, task_id: str) -> Path:
     return repo_top(root) / ".tierwise" / "worktrees" / check_task_id(task_id)
-
-
-def _ensure_ignored(top: Path) -> None:
-    folder = top / ".tierwise"
-    folder.mkdir(exist_ok=True)
-    ignore = folder / ".gitignore"
-    if not ignore.exists():
-        write_bytes_atomic(
-            ignore, b"# tierwise artifacts (tasks, checkpoints, worktrees) stay out of git\n*\n"
-        )
 
 
 def create_worktree(root: Path, task_id: str) -> Path:
@@ -56,7 +46,7 @@ def create_worktree(root: Path, task_id: str) -> Path:
         pass
     else:
         raise VcsError(f"branch {branch} already exists; delete it or use another task id")
-    _ensure_ignored(top)
+    state_dir(top)
     path.parent.mkdir(parents=True, exist_ok=True)
     git(top, ["worktree", "add", "--quiet", "-b", branch, str(path), "HEAD"])
     return path
