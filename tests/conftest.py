@@ -3,7 +3,7 @@
 ``replay_server(script)`` starts a server (script: dict, TOML text, Script or path) in a background
 thread and returns a handle: ``.url``, ``.log_path``, ``.requests()`` (the logged requests). Servers stop
 when the test ends. ``tier_config(url, **overrides)`` gives a Config dict with the four replay tiers and
-sets ``$TIERWISE_TEST_KEY`` (to ``TEST_KEY``) for the test.
+sets ``$TIERWISE_TEST_KEY`` (to ``TEST_KEY``) for the test. ``ws`` is an empty workspace folder.
 """
 
 from __future__ import annotations
@@ -64,3 +64,11 @@ def replay_server(tmp_path: Path) -> Iterator[Callable[..., ReplayHandle]]:
 def tier_config(monkeypatch: pytest.MonkeyPatch) -> Callable[..., dict[str, Any]]:
     monkeypatch.setenv(TEST_KEY_ENV, TEST_KEY)
     return replay_tier_config
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Path:
+    """An empty workspace folder, ``tmp_path/ws``."""
+    folder = tmp_path / "ws"
+    folder.mkdir()
+    return folder

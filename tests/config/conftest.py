@@ -1,4 +1,4 @@
-"""Fixtures for configuration tests: an isolated environment mapping and workspace/home folders."""
+"""Fixtures for configuration tests: an isolated environment mapping and a home folder (``ws``: tests/conftest)."""
 
 from __future__ import annotations
 
@@ -13,13 +13,6 @@ Writer = Callable[[Path, str], Path]
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
     folder = tmp_path / "home"
-    folder.mkdir()
-    return folder
-
-
-@pytest.fixture
-def ws(tmp_path: Path) -> Path:
-    folder = tmp_path / "ws"
     folder.mkdir()
     return folder
 
