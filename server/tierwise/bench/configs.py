@@ -24,13 +24,13 @@ from __future__ import annotations
 
 import copy
 import re
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from tierwise.bench.tomlio import read_toml, validation_summary
 from tierwise.config.model import Config
 from tierwise.engine.state import LOOP_PHASES
 
@@ -166,7 +166,7 @@ def deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, An
 
 
 def _errors(err: ValidationError) -> str:
-    return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or '(top)'}: {e['msg']}" for e in err.errors())
+    return validation_summary(err, "(top)")
 
 
 def parse_configs(data: Mapping[str, Any], *, file: Path | None = None) -> ConfigSet:
@@ -222,10 +222,5 @@ def _parse_one(where: str, name: str, body: Any, base: Mapping[str, Any]) -> Ben
 
 def load_configs(file: Path) -> ConfigSet:
     """Read and validate a configurations file."""
-    try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigsError(f"{file}: no such configurations file; see bench/configs/ for examples") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise ConfigsError(f"{file}: not valid TOML ({err})") from None
+    data = read_toml(file, ConfigsError, missing="no such configurations file; see bench/configs/ for examples")
     return parse_configs(data, file=file)

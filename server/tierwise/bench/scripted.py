@@ -31,12 +31,12 @@ the real loop — not from a table of results.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from tierwise.bench.configs import ScriptedSettings, replay_model
+from tierwise.bench.tomlio import read_toml
 
 SHARED = "shared"
 SCRIPTED_KEY_ENV = "TIERWISE_BENCH_REPLAY_KEY"
@@ -66,12 +66,7 @@ class ScriptedError(ValueError):
 
 def load_behaviours(file: Path) -> dict[str, list[dict[str, Any]]]:
     """Read a task's ``replay.toml``: behaviour name -> list of rule tables."""
-    try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ScriptedError(f"{file}: missing; --scripted needs a replay.toml beside each task") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise ScriptedError(f"{file}: not valid TOML ({err})") from None
+    data = read_toml(file, ScriptedError, missing="missing; --scripted needs a replay.toml beside each task")
     behaviours: dict[str, list[dict[str, Any]]] = {}
     for name, rules in data.items():
         if not isinstance(rules, list) or not all(isinstance(rule, Mapping) for rule in rules):

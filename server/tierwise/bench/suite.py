@@ -16,11 +16,12 @@ from __future__ import annotations
 import re
 import shlex
 import sys
-import tomllib
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from tierwise.bench.tomlio import read_toml, validation_summary
 
 TASK_FILE = "task.toml"
 REPLAY_FILE = "replay.toml"
@@ -110,28 +111,17 @@ def expand_command(command: str) -> str:
     return command.replace("{python}", shlex.quote(sys.executable))
 
 
-def _format_errors(err: ValidationError) -> str:
-    parts = []
-    for item in err.errors():
-        where = ".".join(str(p) for p in item["loc"]) or "(file)"
-        parts.append(f"{where}: {item['msg']}")
-    return "; ".join(parts)
-
-
 def load_task(folder: Path) -> TaskSpec:
     """Read ``folder/task.toml``; raise ``SuiteError`` naming the file and the bad key."""
     file = folder / TASK_FILE
-    try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SuiteError(f"{file}: missing; every task folder needs a task.toml") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise SuiteError(f"{file}: not valid TOML ({err}); fix the syntax") from None
+    data = read_toml(
+        file, SuiteError, missing="missing; every task folder needs a task.toml", invalid_hint="; fix the syntax"
+    )
     data.setdefault("name", folder.name)
     try:
         spec = TaskSpec.model_validate({**data, "folder": folder})
     except ValidationError as err:
-        raise SuiteError(f"{file}: {_format_errors(err)}") from None
+        raise SuiteError(f"{file}: {validation_summary(err, '(file)')}") from None
     _check_layout(spec, file)
     return spec
 
