@@ -33,6 +33,16 @@ def env_name(dotted_key: str) -> str:
     return PREFIX + "__".join(part.upper() for part in dotted_key.split("."))
 
 
+def _where(name: str) -> str:
+    """How messages name the place a value came from: ``environment variable TIERWISE_…``."""
+    return f"environment variable {name}"
+
+
+def _variable_error(name: str, key: str, problem: str, fix: str) -> ConfigError:
+    """One problem with the variable ``name`` (setting ``key``), as the error to raise."""
+    return ConfigError([ConfigProblem(_where(name), key, problem, fix)])
+
+
 def _parse_value(name: str, raw: str, path: tuple[str, ...]) -> Any:
     annotation = annotation_at(path)
     text = raw.strip()
@@ -40,22 +50,16 @@ def _parse_value(name: str, raw: str, path: tuple[str, ...]) -> Any:
         if annotation is not None and is_optional(annotation):
             return None
         if text == "" and annotation is not None and not is_list_field(annotation):
-            raise ConfigError(
-                [ConfigProblem(f"environment variable {name}", ".".join(path), "is empty", f"give it a value or unset {name}")]
-            )
+            raise _variable_error(name, ".".join(path), "is empty", f"give it a value or unset {name}")
     if text[:1] in ("[", "{"):
         try:
             return json.loads(text)
         except json.JSONDecodeError as err:
-            raise ConfigError(
-                [
-                    ConfigProblem(
-                        f"environment variable {name}",
-                        ".".join(path),
-                        f"value {safe_repr(text)} starts like JSON but is not valid JSON ({err.msg})",
-                        "write valid JSON, or a plain comma-separated list",
-                    )
-                ]
+            raise _variable_error(
+                name,
+                ".".join(path),
+                f"value {safe_repr(text)} starts like JSON but is not valid JSON ({err.msg})",
+                "write valid JSON, or a plain comma-separated list",
             ) from None
     if annotation is not None and (is_list_field(annotation) or is_route(annotation)):
         return [item.strip() for item in text.split(",") if item.strip()]
@@ -75,15 +79,11 @@ def _check_path(name: str, path: tuple[str, ...]) -> None:
             if better:
                 fixed = (*path[:depth], better, *path[depth + 1 :])
                 fix_name = f"rename it to {env_name('.'.join(fixed))}, or "
-            raise ConfigError(
-                [
-                    ConfigProblem(
-                        f"environment variable {name}",
-                        ".".join(path),
-                        f"unknown key {part!r}{suggestion}",
-                        f"{fix_name}unset {name} (the mapping is documented in docs/configuration.md)",
-                    )
-                ]
+            raise _variable_error(
+                name,
+                ".".join(path),
+                f"unknown key {part!r}{suggestion}",
+                f"{fix_name}unset {name} (the mapping is documented in docs/configuration.md)",
             )
         annotation = child
 
@@ -102,9 +102,7 @@ def env_layer(env: Mapping[str, str]) -> Layer:
             continue
         path = tuple(part.lower() for part in rest.split("__"))
         if any(not part for part in path):
-            raise ConfigError(
-                [ConfigProblem(f"environment variable {name}", "", "has an empty part between '__'", f"rename or unset {name}")]
-            )
+            raise _variable_error(name, "", "has an empty part between '__'", f"rename or unset {name}")
         _check_path(name, path)
         value = _parse_value(name, env[name], path)
         node = data
@@ -117,5 +115,5 @@ def env_layer(env: Mapping[str, str]) -> Layer:
         key = ".".join(path)
         for leaf in [key, *leaves(value, key)]:
             labels[leaf] = f"env {name}"
-            where[leaf] = f"environment variable {name}"
+            where[leaf] = _where(name)
     return Layer(label="env", data=data, where="environment", key_labels=labels, key_where=where)
