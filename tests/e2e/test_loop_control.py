@@ -39,7 +39,7 @@ async def test_invalid_plan_is_sent_back_once(tmp_path: Path, replay_server, tie
         {"model": "replay-frontier", "match": "planning engineer", "reply": demo_reply("plan")},
     ]})
     state = await engine(root, config(tier_config, server.url)).plan(DEMO_TASK)
-    assert state.status == "resumable" and state.is_complete("plan"), state.message
+    assert state.status == "ready" and state.is_complete("plan"), state.message
     log = server.requests()
     assert calls(log) == [("replay-frontier", "plan"), ("replay-frontier", "plan")]
     resend = log[1]["messages"]

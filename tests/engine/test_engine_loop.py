@@ -98,7 +98,7 @@ async def test_invalid_plan_is_sent_back_once_with_the_errors(workspace: Path) -
     models = ScriptedModels({"plan": ["# Plan\n## Goal and user requirements\nx\n", PLAN]})
     engine = make_engine(workspace, models, config=config())
     state = await engine.plan("Fix add()")
-    assert state.status == "resumable" and state.is_complete("plan")
+    assert state.status == "ready" and state.is_complete("plan")
     assert len(models.calls) == 2
     resend = models.calls[1].messages[-1].content
     assert "missing section '## Constraints'" in resend and "missing section '## Files'" in resend
@@ -266,7 +266,37 @@ async def test_cancelling_marks_the_task_resumable(workspace: Path) -> None:
         await job
     state = engine.tasks()[0]
     assert state.status == "resumable" and state.phase == "implement" and state.is_complete("plan")
+    assert state.message == f"cancelled during implement; resume with: tierwise run --resume {state.id}"
     assert (workspace / "calc.py").read_text() == BUGGY
+
+
+async def test_a_clean_stop_between_phases_is_ready_and_names_the_next_phase(workspace: Path) -> None:
+    setup(workspace)
+    models = ScriptedModels({"plan": [PLAN], "refine": [PLAN]}, config=config())
+    engine = make_engine(workspace, models)
+    state = await engine.plan("Fix add()")
+    assert (state.status, state.message, state.next_phase()) == ("ready", "plan finished; next: refine", "refine")
+    state = await engine.refine(state.id)
+    assert (state.status, state.message) == ("ready", "refine finished; next: implement")
+    assert engine.status(state.id).status == "ready"  # type: ignore[union-attr]
+    # only the requested phases count: a run of plan alone is done after it
+    only = await make_engine(workspace, ScriptedModels({"plan": [PLAN]}, config=config())).run(
+        "Plan only", phases=["plan"], approve=False
+    )
+    assert (only.status, only.message) == ("done", None)
+
+
+def test_a_task_saved_before_ready_existed_reads_as_ready() -> None:
+    from tierwise.engine.state import TaskState
+
+    old = TaskState.model_validate(
+        {"id": "t", "task": "x", "phase": "plan", "status": "resumable", "completed_phases": ["plan"]}
+    )
+    assert (old.status, old.message) == ("ready", "plan finished; next: refine")
+    cancelled = TaskState.model_validate(
+        {"id": "t", "task": "x", "status": "resumable", "message": "cancelled during plan; resume with: …"}
+    )
+    assert cancelled.status == "resumable"
 
 
 async def test_declined_plan_is_not_implemented(workspace: Path) -> None:

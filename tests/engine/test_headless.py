@@ -75,6 +75,8 @@ def _state(**kw: object) -> TaskState:
         ({"status": "failed", "error_type": "NoTestCommand"}, 2),
         ({"status": "budget_stopped", "error_type": "BudgetExceeded"}, 3),
         ({"status": "resumable", "error_type": "CancelledError"}, 4),
+        ({"status": "ready", "completed_phases": ["plan"]}, 0),
+        ({"status": "ready", "completed_phases": ["plan", "implement"], "refused_files": ["a.py"]}, 1),
         ({"status": "cancelled"}, 4),
     ],
 )
@@ -98,3 +100,12 @@ def test_cost_table_groups_by_phase_and_tier() -> None:
     console.print(cost_table(records))
     text = console.file.getvalue()  # type: ignore[attr-defined]
     assert "If frontier" in text and "$0.0220" in text and "$0.0420" in text and "48%" in text
+
+
+def test_a_ready_task_names_the_command_of_its_next_phase() -> None:
+    from tierwise.headless.report import next_step_hint
+
+    ready = _state(status="ready", phase="plan", completed_phases=["plan"])
+    assert next_step_hint(ready) == "Next: tierwise refine t1  (or the remaining phases: tierwise run --resume t1)"
+    assert next_step_hint(_state(status="resumable", message="cancelled during plan")) is None
+    assert next_step_hint(_state(status="done")) is None

@@ -30,7 +30,7 @@ from pytest_lsp import LanguageClient
 from tierwise.replay.fixtures import replay_tier_config
 from tierwise.replay.server import run_in_thread
 
-FINAL = ("done", "failed", "resumable", "cancelled", "budget_stopped")
+FINAL = ("done", "ready", "failed", "resumable", "cancelled", "budget_stopped")
 
 
 @dataclass

@@ -66,7 +66,7 @@ async def test_cancel_during_a_test_run_kills_the_test_process(lp: Loop):
     sleeper = f'{sys.executable} -c "import time; time.sleep(120)" {marker}'
     await lp.use(s.loop_script(), loop={"test_command": sleeper})
     task_id, final = await lp.run("plan", {"task": TASK})
-    assert final["state"] == "resumable"
+    assert final["state"] == "ready", final
 
     def sleeping() -> bool:
         return subprocess.run(["pgrep", "-f", marker], capture_output=True).returncode == 0

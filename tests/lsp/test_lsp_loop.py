@@ -27,7 +27,8 @@ async def test_each_phase_command_with_progress_edits_and_review_diagnostics(lp:
     lp.editor.open(calc, _calc(lp))
 
     task_id, final = await lp.run("plan", {"task": "Fix add() in calc.py: it subtracts", "uris": [calc]})
-    assert final["state"] == "resumable" and final["phase"] == "plan"
+    assert (final["state"], final["phase"], final["nextPhase"]) == ("ready", "plan", "refine")
+    assert final["message"] == "plan finished; next: refine"
     plan_uri = lp.uri(f".tierwise/tasks/{task_id}/PLAN.md")
     shown = await wait_for(lambda: [d for d in lp.client.shown_documents if d.uri == plan_uri])
     assert shown[0].take_focus is True
@@ -42,10 +43,12 @@ async def test_each_phase_command_with_progress_edits_and_review_diagnostics(lp:
     assert any(st["tier"] == "frontier" and st["model"] == "openai/replay-frontier" for st in running)
 
     _, final = await lp.run("refine", {"taskId": task_id})
-    assert final["state"] == "resumable" and final["phase"] == "refine"
+    assert (final["state"], final["phase"], final["nextPhase"]) == ("ready", "refine", "implement")
+    ((_token, reports),) = [p for p in lp.progress_of(task_id) if "/refine/" in p[0]]
+    assert reports[-1].message == "ready: refine finished; next: implement"
 
     _, final = await lp.run("implement", {"taskId": task_id})
-    assert final["state"] == "resumable", final
+    assert final["state"] == "ready" and final["nextPhase"] == "fix", final
     assert "return a + b" in lp.editor.text(calc)  # the editor's buffer took the edit
     assert "return a + b" in _calc(lp)  # ... and it was written through for the test run
     (edit,) = [e for e in lp.editor.edits if e.label == "tierwise: edit calc.py"]
@@ -54,10 +57,12 @@ async def test_each_phase_command_with_progress_edits_and_review_diagnostics(lp:
     assert [e.new_text for e in doc_edit.edits] == ["+"]  # minimal edit: one character
 
     _, final = await lp.run("testFix", {"taskId": task_id})
-    assert final["state"] == "resumable" and final["phase"] == "fix"
+    assert (final["state"], final["phase"], final["nextPhase"]) == ("ready", "fix", "review")
+    listed = (await execute(lp.client, "tierwise.status"))["tasks"]
+    assert [(t["status"], t["next_phase"]) for t in listed if t["id"] == task_id] == [("ready", "review")]
 
     _, final = await lp.run("review", {})  # latest task
-    assert final["state"] == "done" and final["phase"] == "review"
+    assert final["state"] == "done" and final["phase"] == "review" and final["nextPhase"] is None
     diagnostics = await wait_for(lambda: lp.client.diagnostics.get(calc))
     (diag,) = diagnostics
     assert diag.source == "tierwise" and diag.message == "add() has no docstring."

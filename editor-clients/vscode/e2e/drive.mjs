@@ -90,10 +90,10 @@ try {
   const planTab = page.locator('.tabs-container .tab', { hasText: 'PLAN.md' }).first();
   await planTab.waitFor({ state: 'visible', timeout: 90000 });
   const groups = await page.locator('.editor-group-container').count();
-  step('plan', { groups, status: await waitStatus(page, /plan done/) });
+  step('plan', { groups, status: await waitStatus(page, /plan finished, next: refine/) });
 
   await palette(page, 'Tierwise: Implement Plan');
-  const implemented = await waitStatus(page, /implement done/);
+  const implemented = await waitStatus(page, /implement finished, next: fix/);
   const calcEditor = page.locator('.editor-group-container', { has: page.locator('.tab.active', { hasText: 'calc.py' }) })
     .locator('.view-lines').first();
   await calcEditor.waitFor({ state: 'visible', timeout: 20000 });
@@ -102,7 +102,7 @@ try {
   step('implement', { status: implemented, editorText, dirty });
 
   await palette(page, 'Tierwise: Run Tests and Fix');
-  step('fix', { status: await waitStatus(page, /fix done/, 120000) });
+  step('fix', { status: await waitStatus(page, /fix finished, next: review/, 120000) });
 
   await palette(page, 'Tierwise: Show Cost');
   const cost = page.locator('.editor-group-container .view-lines', { hasText: 'tierwise cost' }).first();

@@ -46,6 +46,14 @@ export const TITLES: Record<UiCommand, string> = {
   [UI.restartServer]: 'Restart Server',
 };
 
+/** The palette command that runs each phase (offered when a task stops `ready` before it). */
+export const PHASE_COMMANDS: Readonly<Record<string, UiCommand>> = {
+  refine: UI.refinePlan,
+  implement: UI.implementPlan,
+  fix: UI.testAndFix,
+  review: UI.reviewChanges,
+};
+
 /** Commands that run the project's configured test or lint commands: disabled in Restricted Mode. */
 export const NEEDS_TRUST: ReadonlySet<UiCommand> = new Set<UiCommand>([UI.testAndFix, UI.runLoop]);
 

@@ -4,11 +4,11 @@ import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { createClient, installProgress } from './client';
 import { Commands } from './commands';
-import { INSTALL_COMMAND, UI } from './constants';
+import { INSTALL_COMMAND, PHASE_COMMANDS, TITLES, UI } from './constants';
 import type { NotificationProgress } from './progress';
 import { type Lookup, missingServerMessage, resolveServerCommand, type ServerCommand } from './serverCommand';
 import { RESTART_KEYS, serverSettings } from './settings';
-import { isFinished, outcome, statusBarView, TaskStore } from './status';
+import { describe, isFinished, outcome, statusBarView, type TaskStatus, TaskStore } from './status';
 
 /** Seams for tests: how the server is found and how the client is made. */
 export interface Deps {
@@ -73,13 +73,30 @@ export class TierwiseExtension {
     }
     this.refresh();
     const result = outcome(status);
-    if (isFinished(status.state) && result !== 'done') {
-      const text = `tierwise: ${status.phase ?? 'task'} ${result.replace(/_/g, ' ')}${status.message ? `: ${status.message}` : ''}`;
-      if (result === 'failed') {
-        void vscode.window.showErrorMessage(text);
-      } else {
-        void vscode.window.showWarningMessage(text);
-      }
+    if (!isFinished(status.state) || result === 'done') {
+      return;
+    }
+    if (result === 'ready') {
+      void this.offerNext(status);
+      return;
+    }
+    const text = `tierwise: ${describe(status)}${status.message ? `: ${status.message}` : ''}`;
+    if (result === 'failed') {
+      void vscode.window.showErrorMessage(text);
+    } else {
+      void vscode.window.showWarningMessage(text);
+    }
+  }
+
+  /** A phase finished and others remain: say so, with a button for the next phase's command. */
+  private async offerNext(status: TaskStatus): Promise<void> {
+    const next = status.nextPhase ? PHASE_COMMANDS[status.nextPhase] : undefined;
+    const text = `tierwise: ${status.message || describe(status)}`;
+    const choice = next
+      ? await vscode.window.showInformationMessage(text, TITLES[next])
+      : await vscode.window.showInformationMessage(text);
+    if (next && choice === TITLES[next]) {
+      await vscode.commands.executeCommand(next);
     }
   }
 

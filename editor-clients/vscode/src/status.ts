@@ -5,30 +5,44 @@ export interface TaskStatus {
   phase?: string | null;
   tier?: string | null;
   model?: string | null;
+  /** running | ready | done | failed | budget_stopped | cancelled | resumable */
   state?: string | null;
   costUsd?: number | null;
   savedUsd?: number | null;
   message?: string | null;
+  /** With state `ready`: the phase to run next. */
+  nextPhase?: string | null;
 }
 
-const FINISHED = new Set(['done', 'failed', 'budget_stopped', 'cancelled', 'resumable']);
+const FINISHED = new Set(['ready', 'done', 'failed', 'budget_stopped', 'cancelled', 'resumable']);
 
 export function isFinished(state: string | null | undefined): boolean {
   return state != null && FINISHED.has(state);
 }
 
 /**
- * The outcome for people: a phase that ended well while the task has phases left comes from the server as
- * `resumable` with no message, which reads as `done`; a cancelled task is `resumable` with a message.
+ * The state as the server reports it (`running` until it says otherwise): `ready` — the phase finished cleanly
+ * and the task has phases left (`nextPhase`); `resumable` — interrupted, the message says how to resume;
+ * `done` — every requested phase finished.
  */
 export function outcome(status: TaskStatus | undefined): string {
-  if (!status?.state) {
-    return 'running';
+  return status?.state ? status.state : 'running';
+}
+
+/** The phase and its outcome in words: `implement`, `plan finished, next: refine`, `fix interrupted`, `review done`. */
+export function describe(status: TaskStatus): string {
+  const phase = status.phase ?? 'task';
+  const result = outcome(status);
+  if (result === 'running') {
+    return phase;
   }
-  if (status.state === 'resumable' && !status.message) {
-    return 'done';
+  if (result === 'ready') {
+    return status.nextPhase ? `${phase} finished, next: ${status.nextPhase}` : `${phase} finished`;
   }
-  return status.state;
+  if (result === 'resumable') {
+    return `${phase} interrupted`;
+  }
+  return `${phase} ${result.replace(/_/g, ' ')}`;
 }
 
 /** Dollars with enough digits that small model calls are not shown as $0.00. */
@@ -46,26 +60,37 @@ function isStatus(value: unknown): value is TaskStatus {
   );
 }
 
+/** Fields a `null` leaves as they were within one phase (progress events without a model call carry none). */
+const STICKY = new Set(['tier', 'model', 'costUsd', 'savedUsd']);
+
 /** Task id → last status; the current task is the last one started here or reporting. */
 export class TaskStore {
   private readonly tasks = new Map<string, TaskStatus>();
   current: string | undefined;
 
-  /** Merge a notification (absent or null fields keep their value); returns the merged status. */
+  /**
+   * Merge a notification; returns the merged status. A status of another phase starts afresh; within a phase,
+   * absent fields keep their value, and so does a null tier, model or cost (a null state, message or nextPhase
+   * clears it).
+   */
   update(params: unknown): TaskStatus | undefined {
     if (!isStatus(params)) {
       return undefined;
     }
     const previous = this.tasks.get(params.taskId) ?? { taskId: params.taskId };
-    const merged: TaskStatus = { ...previous };
+    const samePhase = params.phase == null || params.phase === previous.phase;
+    const merged: Record<string, unknown> = samePhase ? { ...previous } : { taskId: params.taskId };
     for (const [key, value] of Object.entries(params)) {
       if (value !== null && value !== undefined) {
-        (merged as unknown as Record<string, unknown>)[key] = value;
+        merged[key] = value;
+      } else if (value === null && !STICKY.has(key)) {
+        delete merged[key];
       }
     }
-    this.tasks.set(params.taskId, merged);
+    const status = merged as unknown as TaskStatus;
+    this.tasks.set(params.taskId, status);
     this.current = params.taskId;
-    return merged;
+    return status;
   }
 
   started(taskId: string, phase?: string): void {
@@ -99,11 +124,9 @@ export function statusBarView(status: TaskStatus | undefined): StatusBarView {
     return { text: '$(circle-outline) tierwise', tooltip: 'tierwise: no task yet. Click for the cost table.' };
   }
   const result = outcome(status);
-  const icon = result === 'running' ? '$(sync~spin)' : result === 'done' ? '$(check)' : '$(warning)';
-  const parts = [status.phase ?? 'task'];
-  if (result !== 'running') {
-    parts[0] += ` ${result.replace(/_/g, ' ')}`;
-  }
+  const icons: Record<string, string> = { running: '$(sync~spin)', done: '$(check)', ready: '$(arrow-right)' };
+  const icon = icons[result] ?? '$(warning)';
+  const parts = [describe(status)];
   if (status.tier) {
     parts.push(status.tier);
   }
@@ -114,7 +137,7 @@ export function statusBarView(status: TaskStatus | undefined): StatusBarView {
   parts.push(cost);
   const tooltip = [
     `tierwise task ${status.taskId}`,
-    `phase: ${status.phase ?? '?'} (${outcome(status)})`,
+    `phase: ${status.phase ?? '?'} (${outcome(status)}${status.nextPhase ? `; next: ${status.nextPhase}` : ''})`,
     status.tier ? `tier: ${status.tier}${status.model ? ` — ${status.model}` : ''}` : undefined,
     `cost: ${money(status.costUsd)}, saved against the frontier tier: ${money(status.savedUsd)}`,
     status.message ? status.message : undefined,

@@ -230,7 +230,18 @@ describe('palette commands', () => {
     assert.deepEqual(client().requests, [{ command: 'tierwise.cancel', args: { taskId: 't1' } }]);
     client().hooks.onStatus({ taskId: 't1', phase: 'implement', state: 'resumable', message: 'cancelled' });
     assert.equal(ext.store.running().length, 0);
-    assert.deepEqual(stub.recorded.messages.at(-1), { level: 'warning', text: 'tierwise: implement resumable: cancelled', items: [] });
+    assert.deepEqual(stub.recorded.messages.at(-1), { level: 'warning', text: 'tierwise: implement interrupted: cancelled', items: [] });
+  });
+
+  it('a phase that finished with phases left offers the next one', async () => {
+    const { client } = await start({});
+    stub.answers.message.push('Implement Plan');
+    client().hooks.onStatus({
+      taskId: 't1', phase: 'refine', tier: 'light', state: 'ready', message: 'refine finished; next: implement', nextPhase: 'implement',
+    });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.deepEqual(stub.recorded.messages.at(-1), { level: 'info', text: 'tierwise: refine finished; next: implement', items: ['Implement Plan'] });
+    assert.deepEqual(stub.recorded.executed.at(-1), { command: 'tierwise.ui.implementPlan', args: [] });
   });
 
   it('Undo asks first, and offers to force when the user changed a file since', async () => {

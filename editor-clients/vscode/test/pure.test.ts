@@ -59,13 +59,17 @@ describe('status', () => {
     assert.equal(money(undefined), '$0.00');
   });
 
-  it('merges notifications, ignoring nulls, and tracks the current task', () => {
+  it('merges notifications of one phase, starts afresh on a new phase, and tracks the current task', () => {
     const store = new TaskStore();
     assert.equal(store.update({ taskId: '' }), undefined);
     assert.equal(store.update('nonsense'), undefined);
     store.update({ taskId: 't1', phase: 'implement', tier: 'mid', model: 'gpt', state: 'running', costUsd: 0.01, savedUsd: 0.04 });
-    const merged = store.update({ taskId: 't1', phase: 'fix', tier: null, state: 'running', costUsd: 0.02 });
-    assert.deepEqual(merged, { taskId: 't1', phase: 'fix', tier: 'mid', model: 'gpt', state: 'running', costUsd: 0.02, savedUsd: 0.04 });
+    let merged = store.update({ taskId: 't1', phase: 'implement', tier: null, state: 'running', costUsd: 0.02, message: 'editing' });
+    assert.deepEqual(merged, { taskId: 't1', phase: 'implement', tier: 'mid', model: 'gpt', state: 'running', costUsd: 0.02, savedUsd: 0.04, message: 'editing' });
+    merged = store.update({ taskId: 't1', phase: 'implement', state: 'ready', message: 'implement finished; next: fix', nextPhase: 'fix' });
+    assert.equal(merged?.nextPhase, 'fix');
+    merged = store.update({ taskId: 't1', phase: 'fix', tier: null, state: 'running', costUsd: 0.03, message: null, nextPhase: null });
+    assert.deepEqual(merged, { taskId: 't1', phase: 'fix', state: 'running', costUsd: 0.03 });
     assert.equal(store.current, 't1');
     assert.deepEqual(store.running().map((s) => s.taskId), ['t1']);
     store.update({ taskId: 't1', state: 'done' });
@@ -83,11 +87,15 @@ describe('status', () => {
     assert.match(running.tooltip, /editing a\.py/);
     assert.equal(statusBarView({ taskId: 't', phase: 'fix', state: 'budget_stopped', costUsd: 2 }).text, '$(warning) fix budget stopped · $2.00');
     assert.equal(statusBarView({ taskId: 't', phase: 'review', state: 'done', costUsd: 0 }).text, '$(check) review done · $0.00');
-    assert.equal(statusBarView({ taskId: 't', phase: 'plan', state: 'resumable', message: '', tier: 'frontier', costUsd: 0.0131 }).text, '$(check) plan done · frontier · $0.0131');
-    assert.equal(statusBarView({ taskId: 't', phase: 'plan', state: 'resumable', message: 'cancelled during plan' }).text, '$(warning) plan resumable · $0.00');
-    assert.equal(outcome({ taskId: 't', state: 'resumable', message: null }), 'done');
+    const ready = statusBarView({ taskId: 't', phase: 'plan', state: 'ready', message: 'plan finished; next: refine', nextPhase: 'refine', tier: 'frontier', costUsd: 0.0131 });
+    assert.equal(ready.text, '$(arrow-right) plan finished, next: refine · frontier · $0.0131');
+    assert.match(ready.tooltip, /phase: plan \(ready; next: refine\)/);
+    assert.equal(statusBarView({ taskId: 't', phase: 'plan', state: 'resumable', message: 'cancelled during plan' }).text, '$(warning) plan interrupted · $0.00');
+    assert.equal(outcome({ taskId: 't', state: 'resumable', message: null }), 'resumable');
+    assert.equal(outcome({ taskId: 't', state: 'ready' }), 'ready');
     assert.equal(outcome(undefined), 'running');
     assert.equal(isFinished('resumable'), true);
+    assert.equal(isFinished('ready'), true);
     assert.equal(isFinished('running'), false);
     assert.equal(progressMessage({ taskId: 't', phase: 'fix', tier: 'light', model: 'nano', costUsd: 0.001, message: 'round 2' }), 'fix · light (nano) · $0.0010 — round 2');
   });

@@ -191,8 +191,6 @@ def plan_command(session: Session, task: str, files: tuple[str, ...]) -> None:
     state = session.drive(lambda engine: engine.plan(task, paths=list(files)))
     if state.plan_path and state.status != "failed":
         session.drive(lambda engine: engine.ctx.ui.show_document(state.plan_path))
-        session.console.print(f"Next: tierwise refine {state.id}  (or tierwise run --resume {state.id})",
-                              markup=False)
     session.finish(state)
 
 

@@ -18,7 +18,14 @@ from tierwise.engine.quickfix import QuickFixFailed, run_quick_fix
 from tierwise.engine.refine import run_refine
 from tierwise.engine.review import apply_findings, run_review
 from tierwise.engine.session import PhaseContext
-from tierwise.engine.state import LOOP_PHASES, DiagnosticInfo, PhaseName, TaskState, UsageRecord
+from tierwise.engine.state import (
+    LOOP_PHASES,
+    DiagnosticInfo,
+    PhaseName,
+    TaskState,
+    UsageRecord,
+    ready_message,
+)
 from tierwise.engine.testfix import NoTestCommand, run_testfix
 from tierwise.engine.undo import run_undo
 from tierwise.gateway.types import BudgetExceeded, ModelCallFailed, NoModelConfigured
@@ -146,7 +153,8 @@ class Engine:
             state = await self._phase(state, phase)
             if state.status in STOPPED:
                 return state
-        state.status = "done"
+        if state.status != "done":  # resumed with every requested phase already finished
+            state.status, state.message = "done", None
         self.store.save(state)
         return state
 
@@ -201,7 +209,11 @@ class Engine:
             self._stop(state, "failed", f"internal error in {phase}: {type(err).__name__}: {err}", err, quiet=True)
             raise
         state.complete(phase)
-        state.status = "done" if all(state.is_complete(p) for p in state.phases) else "resumable"
+        nxt = state.next_phase()
+        if nxt is None:
+            state.status = "done"  # the phase's own message (e.g. tests still failing) stays
+        else:
+            state.status, state.message = "ready", ready_message(phase, nxt, state.message)
         self.store.save(state)
         self.ctx.progress(state, phase, f"{phase} finished", kind="end")
         return state

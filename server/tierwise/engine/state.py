@@ -9,9 +9,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
-TaskStatus = Literal["running", "done", "failed", "budget_stopped", "cancelled", "resumable"]
+TaskStatus = Literal["running", "ready", "done", "failed", "budget_stopped", "cancelled", "resumable"]
+"""``running``: a phase is in progress (or the process died in it). ``ready``: a phase finished cleanly and
+requested phases remain (``message`` names the next). ``done``: every requested phase finished.
+``resumable``: interrupted (cancelled, Ctrl-C, shutdown) — ``message`` says where and how to resume.
+``failed``, ``budget_stopped``, ``cancelled`` (plan not approved): stopped, ``message`` says why."""
 PhaseName = Literal["plan", "refine", "implement", "fix", "review"]
 Severity = Literal["error", "warning", "info", "hint"]
 
@@ -90,6 +94,21 @@ class TaskState(BaseModel):
     created: datetime = Field(default_factory=utc_now)
     updated: datetime = Field(default_factory=utc_now)
 
+    @model_validator(mode="after")
+    def _clean_stop_is_ready(self) -> TaskState:
+        """Tasks saved before ``ready`` existed marked a clean stop between phases as ``resumable`` without a
+        message; read them as ``ready`` (an interruption always carries a message)."""
+        if self.status == "resumable" and not self.message and not self.error_type:
+            nxt = self.next_phase()
+            if nxt is not None:
+                self.status = "ready"
+                self.message = ready_message(self.phase, nxt)
+        return self
+
+    def next_phase(self) -> PhaseName | None:
+        """The first requested phase, in loop order, that has not finished (None: all finished)."""
+        return next((p for p in LOOP_PHASES if p in self.phases and p not in self.completed_phases), None)
+
     def record_usage(self, tier: str, model: str, tokens_in: int, tokens_out: int, cost: float, saved: float) -> None:
         self.calls += 1
         self.tokens_in += tokens_in
@@ -123,6 +142,12 @@ class TaskState(BaseModel):
         if phase == "fix":
             self.fix = FixProgress()
             self.tests_passed = None
+
+
+def ready_message(phase: str, next_phase: str, detail: str | None = None) -> str:
+    """The message of a task stopped cleanly between phases (``detail``: what the phase itself reported)."""
+    done = f"{phase} finished ({detail})" if detail else f"{phase} finished"
+    return f"{done}; next: {next_phase}"
 
 
 class UsageRecord(BaseModel):

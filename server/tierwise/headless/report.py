@@ -111,6 +111,14 @@ def print_diff(console: Console, diff: str) -> None:
         console.print(Syntax(diff, "diff", theme="ansi_dark", word_wrap=True))
 
 
+def next_step_hint(state: TaskState) -> str | None:
+    """For a task stopped cleanly between phases: the command that runs the next one."""
+    nxt = state.next_phase() if state.status == "ready" else None
+    if nxt is None:
+        return None
+    return f"Next: tierwise {nxt} {state.id}  (or the remaining phases: tierwise run --resume {state.id})"
+
+
 def print_summary(console: Console, engine: Engine, state: TaskState) -> None:
     """The end of every headless run: status line, checks, findings and the cost table."""
     records = engine.usage(state.id)
@@ -121,4 +129,7 @@ def print_summary(console: Console, engine: Engine, state: TaskState) -> None:
                   f"cost ${state.cost_usd:.4f}, saved ${state.saved_usd:.4f} against the frontier tier.")
     if state.message:
         console.print(state.message, markup=False)
+    hint = next_step_hint(state)
+    if hint:
+        console.print(hint, markup=False)
     console.print(f"Artifacts: .tierwise/tasks/{state.id}/", markup=False)

@@ -130,6 +130,7 @@ def _final_status(
             if final == "running":
                 final = "cancelled"
     tiers, models = getattr(state, "tiers_used", []) or [], getattr(state, "models_used", []) or []
+    next_phase = state.next_phase() if final == "ready" and hasattr(state, "next_phase") else None
     return status_payload(
         task_id,
         str(getattr(state, "phase", phase) or phase),
@@ -139,6 +140,7 @@ def _final_status(
         model=models[-1] if models else None,
         cost_usd=float(getattr(state, "cost_usd", 0.0) or 0.0),
         saved_usd=float(getattr(state, "saved_usd", 0.0) or 0.0),
+        next_phase=next_phase,
     )
 
 

@@ -53,13 +53,20 @@ def _store(root: Path) -> Any:
     return TaskStore(root)
 
 
+def _dump(state: Any, exclude: set[str] | None = None) -> dict[str, Any]:
+    """A TaskState as JSON, plus ``next_phase`` (the first requested phase not finished yet, or None)."""
+    data: dict[str, Any] = state.model_dump(mode="json", exclude=exclude)
+    data["next_phase"] = state.next_phase()
+    return data
+
+
 def _load(root: Path, task_id: str) -> dict[str, Any]:
-    return _store(root).load(task_id).model_dump(mode="json")
+    return _dump(_store(root).load(task_id))
 
 
 def _list(root: Path) -> list[dict[str, Any]]:
     states = _store(root).list()
-    return [s.model_dump(mode="json", exclude={"findings", "written"}) for s in states[-MAX_TASKS:]]
+    return [_dump(s, {"findings", "written"}) for s in states[-MAX_TASKS:]]
 
 
 def _latest(root: Path) -> str | None:

@@ -45,8 +45,9 @@ def status_payload(
     model: str | None = None,
     cost_usd: float = 0.0,
     saved_usd: float = 0.0,
+    next_phase: str | None = None,
 ) -> dict[str, Any]:
-    """The ``tierwise/status`` notification's params."""
+    """The ``tierwise/status`` notification's params (``nextPhase``: set when ``state`` is ``ready``)."""
     return {
         "taskId": task_id,
         "phase": phase,
@@ -56,6 +57,7 @@ def status_payload(
         "costUsd": round(cost_usd, 6),
         "savedUsd": round(saved_usd, 6),
         "message": message,
+        "nextPhase": next_phase,
     }
 
 

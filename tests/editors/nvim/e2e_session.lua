@@ -89,7 +89,8 @@ case('plan: asks for the task, PLAN.md opens in a split', function()
   H.eq('tierwise plan: ', prompt, 'asked for the task')
   H.results.ids.plan = id
   local st = wait_finished(id, 'plan')
-  H.eq('done', state.outcome(st), 'plan outcome (' .. tostring(st.message) .. ')')
+  H.eq('ready', state.outcome(st), 'plan outcome (' .. tostring(st.message) .. ')')
+  H.eq('refine', st.nextPhase, 'the next phase')
   local plan_win = H.wait(10000, function()
     for _, win in ipairs(vim.api.nvim_tabpage_list_wins(0)) do
       if vim.api.nvim_buf_get_name(vim.api.nvim_win_get_buf(win)):match('PLAN%.md$') then
@@ -112,7 +113,7 @@ case('refine: a cheap pass over the plan', function()
     local st = state.tasks[H.results.ids.plan]
     return st and st.phase == 'refine' and state.is_finished(st.state)
   end, 'refine to finish')
-  H.eq('done', state.outcome(state.tasks[H.results.ids.plan]), 'refine outcome')
+  H.eq('ready', state.outcome(state.tasks[H.results.ids.plan]), 'refine outcome')
 end)
 
 case('implement: the buffer changes through LSP edits and `u` undoes them', function()
@@ -123,7 +124,7 @@ case('implement: the buffer changes through LSP edits and `u` undoes them', func
     local st = state.tasks[H.results.ids.plan]
     return st and st.phase == 'implement' and state.is_finished(st.state)
   end, 'implement to finish')
-  H.eq('done', state.outcome(state.tasks[H.results.ids.plan]), 'implement outcome: ' .. tostring(state.tasks[H.results.ids.plan].message))
+  H.eq('ready', state.outcome(state.tasks[H.results.ids.plan]), 'implement outcome: ' .. tostring(state.tasks[H.results.ids.plan].message))
   local implemented = H.buf_text(calc_buf())
   H.truthy(implemented:find('return a + b', 1, true), 'add() fixed in the buffer:\n' .. implemented)
   H.eq(implemented, H.read_file(calc), 'the edit is on disk (saved, buffer had no unsaved text)')
@@ -144,7 +145,8 @@ case('fix: tests run and fail, the light tier fixes them until they pass', funct
     return st and st.phase == 'fix' and state.is_finished(st.state)
   end, 'fix to finish')
   local st = state.tasks[H.results.ids.plan]
-  H.eq('done', state.outcome(st), 'fix outcome: ' .. tostring(st.message))
+  H.eq('ready', state.outcome(st), 'fix outcome: ' .. tostring(st.message))
+  H.eq('fix finished; next: review', st.message, 'fix message')
   vim.cmd('silent checktime')
   local text = H.buf_text(calc_buf())
   H.truthy(text:find('return a * b', 1, true), 'mul() fixed in the buffer:\n' .. text)
@@ -191,7 +193,7 @@ case('the user edits the buffer while a task runs; nothing typed is lost', funct
   focus_calc()
   local id = start('Tierwise plan Add sub(a, b) to calc.py', H.results.ids.plan)
   H.results.ids.sub = id
-  H.eq('done', state.outcome(wait_finished(id, 'plan')), 'plan of task 2')
+  H.eq('ready', state.outcome(wait_finished(id, 'plan')), 'plan of task 2')
   focus_calc()
   vim.cmd('Tierwise implement')
   -- The mid tier answers after a delay; meanwhile the user types at the top of calc.py (not saved).
@@ -206,7 +208,7 @@ case('the user edits the buffer while a task runs; nothing typed is lost', funct
     local st = state.tasks[id]
     return st and st.phase == 'implement' and state.is_finished(st.state)
   end, 'implement of task 2 to finish')
-  H.eq('done', state.outcome(state.tasks[id]), 'implement outcome: ' .. tostring(state.tasks[id].message))
+  H.eq('ready', state.outcome(state.tasks[id]), 'implement outcome: ' .. tostring(state.tasks[id].message))
   local text = H.buf_text(calc_buf())
   H.truthy(text:find('^# typed while tierwise works\n'), 'the typed line is still there:\n' .. text)
   H.truthy(text:find('def sub(a, b):', 1, true), "tierwise's edit is there too:\n" .. text)
@@ -242,7 +244,7 @@ case('the statusline shows phase, tier and cost', function()
   for _, label in ipairs({ 'after plan', 'after implement', 'after fix' }) do
     H.truthy((H.results.statuslines[label] or ''):find('%$%d+%.%d+'), label .. ': ' .. tostring(H.results.statuslines[label]))
   end
-  H.truthy(H.results.statuslines['after plan']:find('plan', 1, true), 'plan phase shown')
+  H.truthy(H.results.statuslines['after plan']:find('plan finished, next: refine', 1, true), 'plan phase and the next one shown')
   H.truthy(H.results.statuslines['after plan']:find('frontier', 1, true), 'frontier tier shown')
   H.truthy(H.results.statuslines['after implement']:find('mid', 1, true), 'mid tier shown')
   H.results.final_statusline = vim.api.nvim_eval_statusline(vim.o.statusline, { maxwidth = 300 }).str

@@ -64,17 +64,36 @@ case('statusline formats phase, tier, model, cost and saving', function()
   })
   H.wait(1000, function() return state.current == 't1' end, 'status notification')
   H.eq('tierwise · implement · mid · $0.0123 saved $0.0500', tierwise.statusline(), 'statusline')
+  F.notify_client('tierwise/status', { taskId = 't1', phase = 'implement', tier = vim.NIL, state = 'running', costUsd = 0.02, savedUsd = 0.05 })
+  H.wait(1000, function() return state.tasks.t1.costUsd == 0.02 end, 'status without a tier')
+  H.eq('tierwise · implement · mid · $0.0200 saved $0.0500', tierwise.statusline(), 'a null tier keeps the phase\'s tier')
   F.notify_client('tierwise/status', { taskId = 't1', phase = 'fix', state = 'budget_stopped', costUsd = 2.5 })
   H.wait(1000, function() return state.tasks.t1.phase == 'fix' end, 'second status')
-  H.eq('tierwise · fix budget stopped · mid · $2.50 saved $0.0500', tierwise.statusline(), 'merged status')
-  F.notify_client('tierwise/status', { taskId = 't1', phase = 'refine', state = 'resumable', message = '' })
+  H.eq('tierwise · fix budget stopped · $2.50', tierwise.statusline(), 'a new phase does not show the old tier')
+  F.notify_client('tierwise/status', {
+    taskId = 't1', phase = 'refine', tier = 'light', state = 'ready', costUsd = 2.5, savedUsd = 0.05,
+    message = 'refine finished; next: implement', nextPhase = 'implement',
+  })
   H.wait(1000, function() return state.tasks.t1.phase == 'refine' end, 'third status')
-  H.eq('tierwise · refine done · mid · $2.50 saved $0.0500', tierwise.statusline(), 'a phase that ended well')
-  local warned = false
+  H.eq('tierwise · refine finished, next: implement · light · $2.50 saved $0.0500', tierwise.statusline(),
+    'a phase that ended well, with the next one')
+  F.notify_client('tierwise/status', {
+    taskId = 't1', phase = 'implement', state = 'resumable', costUsd = 2.5, nextPhase = vim.NIL,
+    message = 'cancelled during implement; resume with: tierwise run --resume t1',
+  })
+  H.wait(1000, function() return state.tasks.t1.phase == 'implement' end, 'fourth status')
+  H.eq('tierwise · implement interrupted · $2.50', tierwise.statusline(), 'an interrupted phase')
+  local warned, ready, interrupted = false, false, false
   for _, n in ipairs(H.results.notifications) do
     warned = warned or (n.msg:find('fix budget stopped', 1, true) and n.level == vim.log.levels.WARN)
+    ready = ready or (n.msg:find('refine finished; next: implement (:Tierwise implement)', 1, true)
+      and n.level == vim.log.levels.INFO)
+    interrupted = interrupted or (n.msg:find('implement interrupted: cancelled during implement; resume with', 1, true)
+      and n.level == vim.log.levels.WARN)
   end
   H.truthy(warned, 'a stopped task is notified as a warning')
+  H.truthy(ready, 'a clean stop names the next phase and its command')
+  H.truthy(interrupted, 'an interruption says how to resume')
   H.eq('100%% done', state.statusline_escape('100% done'), 'percent escaped')
 end)
 

@@ -262,8 +262,26 @@ local LEVELS = {
   budget_stopped = vim.log.levels.WARN,
   cancelled = vim.log.levels.WARN,
   resumable = vim.log.levels.WARN,
+  ready = vim.log.levels.INFO,
   done = vim.log.levels.INFO,
 }
+
+--- The notification for a status that ended a phase: what happened and, when the task has phases left,
+--- the command that runs the next one.
+--- @param status tierwise.Status
+--- @return string
+function M.outcome_text(status)
+  local text = state.describe(status)
+  if state.outcome(status) == 'ready' then
+    text = status.message and status.message ~= '' and status.message or text
+    if type(status.nextPhase) == 'string' then
+      text = ('%s (:Tierwise %s)'):format(text, status.nextPhase)
+    end
+  elseif status.message and status.message ~= '' then
+    text = text .. ': ' .. status.message
+  end
+  return text
+end
 
 --- `tierwise/status` notification: remember it, refresh statuslines, tell the user when a task stops.
 --- @param params table
@@ -277,14 +295,9 @@ function M.status(_, params)
   vim.cmd('redrawstatus!')
   pcall(vim.api.nvim_exec_autocmds, 'User', { pattern = 'TierwiseStatus', data = status, modeline = false })
   if state.is_finished(status.state) and (status.state ~= was or status.phase ~= (previous and previous.phase)) then
-    local outcome = state.outcome(status)
-    local level = LEVELS[outcome] or vim.log.levels.INFO
+    local level = LEVELS[state.outcome(status)] or vim.log.levels.INFO
     if level > vim.log.levels.INFO or config.get().notify_progress then
-      local text = ('%s %s'):format(status.phase or 'task', outcome:gsub('_', ' '))
-      if status.message and status.message ~= '' then
-        text = text .. ': ' .. status.message
-      end
-      notify(text, level)
+      notify(M.outcome_text(status), level)
     end
   end
 end

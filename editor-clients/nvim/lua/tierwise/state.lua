@@ -7,17 +7,18 @@ local M = {}
 --- @field phase string?
 --- @field tier string?
 --- @field model string?
---- @field state string?  running | done | failed | budget_stopped | cancelled | resumable
+--- @field state string?  running | ready | done | failed | budget_stopped | cancelled | resumable
 --- @field costUsd number?
 --- @field savedUsd number?
 --- @field message string?
+--- @field nextPhase string?  with state `ready`: the phase to run next
 
 --- @type table<string, tierwise.Status>
 M.tasks = {}
 --- @type string?
 M.current = nil
 
-local FINISHED = { done = true, failed = true, budget_stopped = true, cancelled = true, resumable = true }
+local FINISHED = { ready = true, done = true, failed = true, budget_stopped = true, cancelled = true, resumable = true }
 
 --- @param state string?
 --- @return boolean
@@ -25,22 +26,41 @@ function M.is_finished(state)
   return state ~= nil and FINISHED[state] == true
 end
 
---- The outcome of a status, for people: a phase that ended well while the task has phases left is reported
---- by the server as `resumable` with no message; that reads as `done` here. A cancelled task is `resumable`
---- with a message saying so.
+--- The state of a status (`running` until the server says otherwise). `ready`: the phase finished cleanly
+--- and the task has phases left (`nextPhase`); `resumable`: it was interrupted (the message says how to
+--- resume); `done`: every requested phase finished.
 --- @param status tierwise.Status?
---- @return string running | done | failed | budget_stopped | cancelled | resumable
+--- @return string
 function M.outcome(status)
   if not status or not status.state then
     return 'running'
   end
-  if status.state == 'resumable' and (status.message == nil or status.message == '') then
-    return 'done'
-  end
   return status.state
 end
 
---- Records a status notification; fields absent from `status` keep their previous value.
+--- The phase and its outcome, in words: `implement`, `plan finished, next: refine`, `fix interrupted`,
+--- `review done`, `fix budget stopped`.
+--- @param status tierwise.Status
+--- @return string
+function M.describe(status)
+  local phase = status.phase or 'task'
+  local outcome = M.outcome(status)
+  if outcome == 'running' then
+    return phase
+  elseif outcome == 'ready' then
+    local nxt = type(status.nextPhase) == 'string' and status.nextPhase or nil
+    return nxt and ('%s finished, next: %s'):format(phase, nxt) or (phase .. ' finished')
+  elseif outcome == 'resumable' then
+    return phase .. ' interrupted'
+  end
+  return phase .. ' ' .. outcome:gsub('_', ' ')
+end
+
+--- Fields a `null` leaves as they were within one phase (progress events without a model call carry none).
+local STICKY = { tier = true, model = true, costUsd = true, savedUsd = true }
+
+--- Records a status notification. A status of another phase starts afresh; within a phase, absent fields
+--- keep their value, and so does a null tier, model or cost (a null state, message or nextPhase clears it).
 --- @param status table
 --- @return tierwise.Status?
 function M.update(status)
@@ -48,9 +68,12 @@ function M.update(status)
     return nil
   end
   local prev = M.tasks[status.taskId] or { taskId = status.taskId }
-  local merged = vim.tbl_extend('force', prev, status)
-  for key, value in pairs(merged) do
-    if value == vim.NIL then
+  local same_phase = status.phase == nil or status.phase == vim.NIL or status.phase == prev.phase
+  local merged = same_phase and vim.deepcopy(prev) or { taskId = status.taskId }
+  for key, value in pairs(status) do
+    if value ~= vim.NIL then
+      merged[key] = value
+    elseif not STICKY[key] then
       merged[key] = nil
     end
   end
@@ -120,12 +143,7 @@ function M.format(status, opts)
   if opts.prefix and opts.prefix ~= '' then
     parts[#parts + 1] = opts.prefix
   end
-  local phase = status.phase or 'task'
-  local outcome = M.outcome(status)
-  if outcome ~= 'running' then
-    phase = phase .. ' ' .. outcome:gsub('_', ' ')
-  end
-  parts[#parts + 1] = phase
+  parts[#parts + 1] = M.describe(status)
   if status.tier then
     parts[#parts + 1] = status.tier
   end
