@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 import click
 from rich.console import Console
 
+from tierwise.cli.options import cli_overrides
+
 if TYPE_CHECKING:
     from tierwise.bench.configs import BenchConfig, ConfigSet
     from tierwise.bench.records import BenchReport
@@ -52,7 +54,7 @@ def _base_config(project: Path, scripted: bool) -> dict[str, Any]:
     from tierwise.config.loader import ConfigError, load_config
 
     try:
-        config = load_config(project)
+        config = load_config(project, overrides=cli_overrides())
     except ConfigError as err:
         _fail(str(err))
     return config.model_dump(mode="json")

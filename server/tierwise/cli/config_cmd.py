@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from tierwise.cli.options import cli_overrides
 from tierwise.config.loader import ConfigError, Resolution, resolve_config
 
 EXIT_CONFIG = 2
@@ -28,7 +29,7 @@ def resolve_or_exit(workspace: Path) -> Resolution:
         click.echo(f"tierwise: workspace {str(workspace)!r} is not a directory", err=True)
         raise SystemExit(EXIT_CONFIG)
     try:
-        return resolve_config(workspace, env=os.environ)
+        return resolve_config(workspace, env=os.environ, overrides=cli_overrides())
     except ConfigError as err:
         click.echo(str(err), err=True)
         raise SystemExit(EXIT_CONFIG) from None

@@ -65,8 +65,28 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", "-V", prog_name="tierwise")
-def cli() -> None:
+@click.option(
+    "--set",
+    "settings",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Set a configuration key for this command, above every other source "
+    "(e.g. --set budget.per_task_usd=1 --set routes.fix=light,mid). Repeatable.",
+)
+@click.pass_context
+def cli(ctx: click.Context, settings: tuple[str, ...]) -> None:
     """tierwise: plan with a frontier model, implement with a mid tier, fix with a light one — in your editor."""
+    ctx.obj = {"overrides": {}}
+    if not settings:
+        return  # keep start-up light: `tierwise serve` must not import pydantic before `initialize`
+    from tierwise.cli.options import parse_set_flags
+    from tierwise.config.errors import ConfigError
+
+    try:
+        ctx.obj["overrides"] = parse_set_flags(settings)
+    except ConfigError as err:
+        click.echo(str(err), err=True)
+        ctx.exit(2)
 
 
 def main() -> None:

@@ -38,19 +38,29 @@ def _where(name: str) -> str:
     return f"environment variable {name}"
 
 
-def _variable_error(name: str, key: str, problem: str, fix: str) -> ConfigError:
+def _variable_error(name: str, key: str, problem: str, fix: str, where: str | None = None) -> ConfigError:
     """One problem with the variable ``name`` (setting ``key``), as the error to raise."""
-    return ConfigError([ConfigProblem(_where(name), key, problem, fix)])
+    return ConfigError([ConfigProblem(where or _where(name), key, problem, fix)])
 
 
-def _parse_value(name: str, raw: str, path: tuple[str, ...]) -> Any:
+def parse_setting(key: str, raw: str) -> Any:
+    """The value of a ``--set KEY=VALUE`` flag, read like the matching ``TIERWISE_*`` variable: JSON when it
+    starts with ``[``/``{``, comma-separated items for lists and routes, ``none`` to unset an optional key.
+    Unknown keys are left for the loader, which names them."""
+    path = tuple(part for part in key.split(".") if part)
+    return _parse_value(f"--set {key}", raw, path, where=f"command-line flag --set {key}")
+
+
+def _parse_value(name: str, raw: str, path: tuple[str, ...], where: str | None = None) -> Any:
     annotation = annotation_at(path)
     text = raw.strip()
     if text.lower() in ("", "none", "null"):
         if annotation is not None and is_optional(annotation):
             return None
         if text == "" and annotation is not None and not is_list_field(annotation):
-            raise _variable_error(name, ".".join(path), "is empty", f"give it a value or unset {name}")
+            raise _variable_error(
+                name, ".".join(path), "is empty", f"give it a value or unset {name}", where=where
+            )
     if text[:1] in ("[", "{"):
         try:
             return json.loads(text)
@@ -60,6 +70,7 @@ def _parse_value(name: str, raw: str, path: tuple[str, ...]) -> Any:
                 ".".join(path),
                 f"value {safe_repr(text)} starts like JSON but is not valid JSON ({err.msg})",
                 "write valid JSON, or a plain comma-separated list",
+                where=where,
             ) from None
     if annotation is not None and (is_list_field(annotation) or is_route(annotation)):
         return [item.strip() for item in text.split(",") if item.strip()]
