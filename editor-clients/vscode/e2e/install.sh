@@ -15,6 +15,8 @@ if ! command -v chromium >/dev/null 2>&1 || ! dpkg -s libkrb5-dev >/dev/null 2>&
     say "needs Debian's chromium and libkrb5-dev: run as root with apt-get, or install them first"
     exit 1
   fi
+  # A new machine may have no package lists yet: update once, then install.
+  DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium libkrb5-dev >/dev/null
 fi
 
