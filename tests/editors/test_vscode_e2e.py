@@ -159,6 +159,7 @@ def test_palette_plan_implement_fix_in_code_server(tmp_path: Path, replay_server
     assert steps["progress notification"]["cancel"], explain
     assert steps["plan"]["groups"] >= 2, "PLAN.md opened beside the editor"
     assert "implement finished, next: fix" in steps["implement"]["status"] and "$" in steps["implement"]["status"]
+    assert "fix finished, next: review · light" in steps["fix"]["status"], steps["fix"]  # the tier the fix ran on
     # calc.py was open: the edit came through workspace/applyEdit, shows in the editor, and was saved.
     assert "return a + b" in steps["implement"]["editorText"], steps["implement"]
     assert steps["implement"]["dirty"] == 0, "the edited document was saved"

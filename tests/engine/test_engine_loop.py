@@ -286,6 +286,21 @@ async def test_a_clean_stop_between_phases_is_ready_and_names_the_next_phase(wor
     assert (only.status, only.message) == ("done", None)
 
 
+async def test_the_state_names_the_tier_of_the_phase_s_last_model_call(workspace: Path) -> None:
+    """tiers_used lists each tier once, in first-use order; drivers show the tier the phase actually ran on."""
+    setup(workspace)
+    multiply = GOOD_EDIT.replace("return a + b", "return a * b")  # still wrong: the fix phase has work
+    models = ScriptedModels({"plan": [PLAN], "refine": [PLAN], "implement": [multiply], "fix": [RIGHT_FIX]},
+                            config=_fix_config())
+    engine = make_engine(workspace, models, commands=CheckCommands(calc_check))
+    state = await engine.run("Fix add()", phases=["plan", "refine", "implement"], approve=False)
+    assert state.tiers_used == ["frontier", "light", "mid"] and (state.last_tier, state.last_model) == ("mid", "fake-mid")
+    state = await engine.test_fix(state.id)
+    assert state.tests_passed is True and (state.last_tier, state.last_model) == ("light", "fake-light")
+    state = await engine.test_fix(state.id)  # the tests pass at once: no model call in this run
+    assert state.tests_passed is True and (state.last_tier, state.last_model) == (None, None)
+
+
 def test_a_task_saved_before_ready_existed_reads_as_ready() -> None:
     from tierwise.engine.state import TaskState
 

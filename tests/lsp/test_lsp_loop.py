@@ -44,11 +44,13 @@ async def test_each_phase_command_with_progress_edits_and_review_diagnostics(lp:
 
     _, final = await lp.run("refine", {"taskId": task_id})
     assert (final["state"], final["phase"], final["nextPhase"]) == ("ready", "refine", "implement")
+    assert (final["tier"], final["model"]) == ("light", "openai/replay-light")
     ((_token, reports),) = [p for p in lp.progress_of(task_id) if "/refine/" in p[0]]
     assert reports[-1].message == "ready: refine finished; next: implement"
 
     _, final = await lp.run("implement", {"taskId": task_id})
     assert final["state"] == "ready" and final["nextPhase"] == "fix", final
+    assert (final["tier"], final["model"]) == ("mid", "openai/replay-mid")
     assert "return a + b" in lp.editor.text(calc)  # the editor's buffer took the edit
     assert "return a + b" in _calc(lp)  # ... and it was written through for the test run
     (edit,) = [e for e in lp.editor.edits if e.label == "tierwise: edit calc.py"]
@@ -58,11 +60,13 @@ async def test_each_phase_command_with_progress_edits_and_review_diagnostics(lp:
 
     _, final = await lp.run("testFix", {"taskId": task_id})
     assert (final["state"], final["phase"], final["nextPhase"]) == ("ready", "fix", "review")
+    assert (final["tier"], final["model"]) == (None, None)  # the tests passed: no model call in this phase
     listed = (await execute(lp.client, "tierwise.status"))["tasks"]
     assert [(t["status"], t["next_phase"]) for t in listed if t["id"] == task_id] == [("ready", "review")]
 
     _, final = await lp.run("review", {})  # latest task
     assert final["state"] == "done" and final["phase"] == "review" and final["nextPhase"] is None
+    assert (final["tier"], final["model"]) == ("frontier", "openai/replay-frontier")  # not the last new tier
     diagnostics = await wait_for(lambda: lp.client.diagnostics.get(calc))
     (diag,) = diagnostics
     assert diag.source == "tierwise" and diag.message == "add() has no docstring."

@@ -189,6 +189,7 @@ class Engine:
         state.status = "running"
         state.message = None
         state.error_type = None
+        state.last_tier = state.last_model = None  # set by this phase's model calls
         self.store.save(state)
         self.ctx.progress(state, phase, f"{phase} started", kind="begin")
         try:

@@ -100,6 +100,7 @@ class PhaseContext:
         if stored is not None:
             text, meta = stored
             reply = Reply(text, str(meta.get("tier", "")), str(meta.get("model", "")), cached=True)
+            state.last_tier, state.last_model = reply.tier or None, reply.model or None
             self.progress(state, phase, f"reusing the stored reply of step {step}", tier=reply.tier,
                           model=reply.model, round=round)
             return reply

@@ -69,6 +69,8 @@ class TaskState(BaseModel):
     paths: list[str] = Field(default_factory=list, description="Files the user named or had open.")
     tiers_used: list[str] = Field(default_factory=list)
     models_used: list[str] = Field(default_factory=list)
+    last_tier: str | None = Field(default=None, description="Tier of the current phase's last model call.")
+    last_model: str | None = Field(default=None, description="Model of the current phase's last model call.")
     calls: int = 0
     tokens_in: int = 0
     tokens_out: int = 0
@@ -119,6 +121,7 @@ class TaskState(BaseModel):
             self.tiers_used.append(tier)
         if model not in self.models_used:
             self.models_used.append(model)
+        self.last_tier, self.last_model = tier, model
 
     def complete(self, phase: PhaseName) -> None:
         if phase not in self.completed_phases:

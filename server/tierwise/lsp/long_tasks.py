@@ -129,15 +129,14 @@ def _final_status(
             final = str(getattr(state, "status", final))
             if final == "running":
                 final = "cancelled"
-    tiers, models = getattr(state, "tiers_used", []) or [], getattr(state, "models_used", []) or []
     next_phase = state.next_phase() if final == "ready" and hasattr(state, "next_phase") else None
     return status_payload(
         task_id,
         str(getattr(state, "phase", phase) or phase),
         state=final,
         message=message,
-        tier=tiers[-1] if tiers else None,
-        model=models[-1] if models else None,
+        tier=getattr(state, "last_tier", None),  # the phase's last model call (None: it made none)
+        model=getattr(state, "last_model", None),
         cost_usd=float(getattr(state, "cost_usd", 0.0) or 0.0),
         saved_usd=float(getattr(state, "saved_usd", 0.0) or 0.0),
         next_phase=next_phase,

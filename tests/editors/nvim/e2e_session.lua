@@ -247,6 +247,8 @@ case('the statusline shows phase, tier and cost', function()
   H.truthy(H.results.statuslines['after plan']:find('plan finished, next: refine', 1, true), 'plan phase and the next one shown')
   H.truthy(H.results.statuslines['after plan']:find('frontier', 1, true), 'frontier tier shown')
   H.truthy(H.results.statuslines['after implement']:find('mid', 1, true), 'mid tier shown')
+  H.truthy(H.results.statuslines['after fix']:find('fix finished, next: review · light', 1, true),
+    'the fix ran on light: ' .. H.results.statuslines['after fix'])
   H.results.final_statusline = vim.api.nvim_eval_statusline(vim.o.statusline, { maxwidth = 300 }).str
 end)
 
