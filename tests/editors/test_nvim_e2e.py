@@ -70,6 +70,8 @@ def test_whole_session_in_neovim(tmp_path: Path, replay_server, tier_config) -> 
     plan_path = Path(result["plan_path"])
     assert plan_path.name == "PLAN.md" and plan_path.is_relative_to(project / ".tierwise" / "tasks")
     assert result["cancelled_state"] in ("cancelled", "resumable")
+    # the user typed while edits arrived: every applied edit's (debounced) didChange still ended the wait
+    assert "did not echo an applied edit" not in server_log.read_text(), "a read waited for a didChange"
     assert result["cancel_ms"] < 15000
     titles = result["code_actions"]
     assert any(title.startswith("Fix with tierwise (light: ") for title in titles), titles

@@ -238,3 +238,31 @@ async def test_a_call_cancelled_while_litellm_imports_leaves_the_import_usable(m
     assert not pending.cancelled()
     pending.set_result("the litellm module")  # the import thread finishes
     assert await asyncio.wait_for(provider.load_litellm(), 5) == "the litellm module"
+
+
+async def test_an_echo_that_also_carries_the_user_s_typing_ends_the_wait(root: Path, monkeypatch, caplog):
+    """Neovim debounces didChange: the applied edit comes back later, merged with what the user typed meanwhile.
+    A read waits for that echo (never a stale buffer) and ends when it arrives, though the text differs from
+    what tierwise sent."""
+    import asyncio
+
+    from tierwise.lsp import files as files_mod
+
+    monkeypatch.setattr(files_mod, "SYNC_WAIT_S", 30.0)
+    server = FakeServer(root)
+    uri = uri_for(root, "a.py")
+    server.open(uri, "x = 1\ny = 2\n", version=1)
+    files = _files(root, FULL, server)
+    outcome = await files.apply([FileChange("a.py", await files.read("a.py"), "x = 1\ny = 3\n")])
+    assert outcome.applied == ["a.py"]  # the client said applied; its didChange has not arrived yet
+    reader = asyncio.create_task(files.read("a.py"))
+    await asyncio.sleep(0.2)
+    assert not reader.done()  # no stale read of version 1
+    server.workspace.update_text_document(  # one didChange: tierwise's edit plus a line the user typed
+        types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+        types.TextDocumentContentChangeWholeDocument(text="# typed\nx = 1\ny = 3\n"),
+    )
+    files.buffer_changed("a.py")
+    doc = await asyncio.wait_for(reader, 5)
+    assert (doc.text, doc.version) == ("# typed\nx = 1\ny = 3\n", 2)
+    assert "did not echo" not in caplog.text

@@ -69,6 +69,20 @@ def _norm(text: str | None) -> str | None:
 
 
 @dataclass(frozen=True)
+class Echo:
+    """An edit the client applied whose ``didChange`` has not arrived yet (Neovim debounces it)."""
+
+    text: str  # the text tierwise sent
+    version: int | None  # the buffer version the edit was made for
+
+    def seen_in(self, doc: TextDocument) -> bool:
+        """The buffer reflects the edit: a later version (the client applied the edit on ``version``, so every
+        change it sends afterwards includes it, with whatever the user typed since), or the very text."""
+        later = self.version is not None and doc.version is not None and doc.version > self.version
+        return later or _norm(doc.source) == _norm(self.text)
+
+
+@dataclass(frozen=True)
 class Current:
     text: str | None
     version: int | None
@@ -92,7 +106,7 @@ class EditorFiles:
         self._support = support
         self._write_through = write_through
         self._apply_timeout_s = apply_timeout_s
-        self._expected: dict[str, str] = {}  # path -> text the client applied but has not echoed yet
+        self._expected: dict[str, Echo] = {}  # path -> an applied edit the client has not echoed yet
         self._changed = asyncio.Event()
 
     # -- buffers ------------------------------------------------------------------------------------
@@ -109,7 +123,7 @@ class EditorFiles:
         """Called on didOpen/didChange/didClose: wakes readers waiting for an applied edit to arrive."""
         doc = self.open_document(path)
         expected = self._expected.get(path)
-        if expected is not None and (doc is None or _norm(doc.source) == _norm(expected)):
+        if expected is not None and (doc is None or expected.seen_in(doc)):
             del self._expected[path]
         self._changed.set()
         self._changed = asyncio.Event()
@@ -219,8 +233,9 @@ class EditorFiles:
         refused = await self._send(edit, f"tierwise: edit {change.path}")
         if not refused:
             doc = self.open_document(change.path)
-            if doc is not None and _norm(doc.source) != _norm(change.new_text):
-                self._expected[change.path] = change.new_text  # the client's didChange is still on its way
+            echo = Echo(change.new_text, current.version)
+            if doc is not None and not echo.seen_in(doc):
+                self._expected[change.path] = echo  # the client's didChange is still on its way
             await self._sync_disk(change.path, change.base.text, change.new_text)
         return refused
 
