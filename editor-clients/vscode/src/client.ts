@@ -23,6 +23,8 @@ import { initializationOptions } from './settings';
 
 export interface ClientHooks {
   settings(): Record<string, unknown>;
+  /** `vscode.workspace.isTrusted`, sent as `initializationOptions.trusted`. */
+  trusted(): boolean;
   onStatus(params: unknown): void;
   planBeside(): boolean;
 }
@@ -106,7 +108,7 @@ export function createClient(server: ServerCommand, cwd: string | undefined, hoo
   };
   const clientOptions: LanguageClientOptions = {
     documentSelector: [{ scheme: 'file' }],
-    initializationOptions: initializationOptions(hooks.settings()),
+    initializationOptions: initializationOptions(hooks.settings(), hooks.trusted()),
     outputChannelName: 'tierwise',
     middleware: {
       workspace: {

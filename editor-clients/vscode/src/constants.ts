@@ -58,4 +58,6 @@ export const PHASE_COMMANDS: Readonly<Record<string, UiCommand>> = {
 export const NEEDS_TRUST: ReadonlySet<UiCommand> = new Set<UiCommand>([UI.testAndFix, UI.runLoop]);
 
 export const STATUS_NOTIFICATION = 'tierwise/status';
+/** Client → server `{trusted: boolean}`: the user granted workspace trust. */
+export const TRUST_NOTIFICATION = 'tierwise/trust';
 export const INSTALL_COMMAND = 'pip install tierwise';

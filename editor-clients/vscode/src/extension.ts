@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { createClient, installProgress } from './client';
 import { Commands } from './commands';
-import { INSTALL_COMMAND, PHASE_COMMANDS, TITLES, UI } from './constants';
+import { INSTALL_COMMAND, PHASE_COMMANDS, TITLES, TRUST_NOTIFICATION, UI } from './constants';
 import type { NotificationProgress } from './progress';
 import { type Lookup, missingServerMessage, resolveServerCommand, type ServerCommand } from './serverCommand';
 import { RESTART_KEYS, serverSettings } from './settings';
@@ -136,6 +136,7 @@ export class TierwiseExtension {
     }
     const client = this.deps.createClient(server, folders[0].uri.fsPath, {
       settings: () => this.settings(),
+      trusted: () => vscode.workspace.isTrusted,
       onStatus: (params) => this.onStatus(params),
       planBeside: () => vscode.workspace.getConfiguration('tierwise').get<boolean>('planBeside') ?? true,
     });
@@ -167,6 +168,19 @@ export class TierwiseExtension {
     await this.start();
   }
 
+  /**
+   * The user trusted the workspace: tell the running server (it then reads the workspace's `.tierwise.toml`
+   * and runs test commands), with the settings that Restricted Mode held back; start it if it is not running.
+   */
+  async onTrustGranted(): Promise<void> {
+    if (!this.client) {
+      await this.start();
+      return;
+    }
+    await this.client.sendNotification(TRUST_NOTIFICATION, { trusted: true });
+    await this.client.sendNotification('workspace/didChangeConfiguration', { settings: { tierwise: this.settings() } });
+  }
+
   async onConfigurationChanged(event: vscode.ConfigurationChangeEvent): Promise<void> {
     if (!event.affectsConfiguration('tierwise')) {
       return;
@@ -193,7 +207,7 @@ export async function activate(context: vscode.ExtensionContext, deps: Deps = de
   }).register(context);
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((event) => void ext.onConfigurationChanged(event)),
-    vscode.workspace.onDidGrantWorkspaceTrust(() => void ext.restart()),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => void ext.onTrustGranted()),
     { dispose: () => void ext.stop() },
   );
   if ((vscode.workspace.workspaceFolders ?? []).length > 0) {

@@ -85,9 +85,15 @@ export function serverSettings(
   return result;
 }
 
-/** `initializationOptions`: the settings under the `tierwise` section the server reads. */
-export function initializationOptions(settings: Record<string, unknown>): { tierwise: Record<string, unknown> } {
-  return { tierwise: settings };
+/**
+ * `initializationOptions`: the settings under the `tierwise` section the server reads, and the workspace's
+ * trust (an untrusted workspace's `.tierwise.toml` is ignored and its test commands are not run).
+ */
+export function initializationOptions(
+  settings: Record<string, unknown>,
+  trusted: boolean,
+): { tierwise: Record<string, unknown>; trusted: boolean } {
+  return { tierwise: settings, trusted };
 }
 
 /** Settings whose change needs a server restart rather than `workspace/didChangeConfiguration`. */

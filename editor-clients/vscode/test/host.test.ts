@@ -211,6 +211,24 @@ describe('palette commands', () => {
     assert.deepEqual(client().requests, [{ command: 'tierwise.testFix', args: {} }]);
   });
 
+  it('granting trust tells the running server, with the settings Restricted Mode held back', async () => {
+    stub.workspace.isTrusted = false;
+    stub.setConfiguration('tierwise.loop.testCommand', { workspaceValue: 'pytest -q' });
+    const { client } = await start({});
+    assert.equal(client().hooks.trusted(), false);
+    assert.deepEqual(client().hooks.settings(), {});
+    const first = client();
+    stub.grantTrust();
+    await flush();
+    assert.equal(client(), first, 'no restart: running tasks go on');
+    assert.equal(first.stopped, 0);
+    assert.equal(client().hooks.trusted(), true);
+    assert.deepEqual(first.notifications, [
+      { method: 'tierwise/trust', params: { trusted: true } },
+      { method: 'workspace/didChangeConfiguration', params: { settings: { tierwise: { loop: { test_command: 'pytest -q' } } } } },
+    ]);
+  });
+
   it('server errors become one message naming the command', async () => {
     await start({
       'tierwise.review': () => {

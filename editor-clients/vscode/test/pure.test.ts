@@ -27,7 +27,7 @@ describe('settings → initialization options', () => {
       lsp: { writeThrough: false },
       escalate_after: 3,
     });
-    assert.deepEqual(initializationOptions(settings), { tierwise: settings });
+    assert.deepEqual(initializationOptions(settings, false), { tierwise: settings, trusted: false });
   });
 
   it('ignores workspace values of commands and tiers in an untrusted workspace', () => {

@@ -47,12 +47,16 @@ class Session:
         self.yes = yes
         self.quiet = quiet
         self._engine: Any = None
-        from tierwise.config.loader import ConfigError, load_config
+        from tierwise.cli.options import cli_overrides
+        from tierwise.config.loader import ConfigError, key_destination_warnings, resolve_config
 
         try:
-            self.config = load_config(self.root)
+            resolution = resolve_config(self.root, overrides=cli_overrides() or None)
         except ConfigError as err:
             _fail(self.console, str(err))
+        self.config = resolution.config
+        for warning in key_destination_warnings(resolution):  # a cloned repository's file sends a key away
+            self.console.print(Text("warning: ", style="bold yellow") + Text(warning))
 
     def rebase(self, root: Path) -> None:
         """Work in another folder (a task worktree) with the same configuration."""

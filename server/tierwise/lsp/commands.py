@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 
-from tierwise.lsp import long_tasks
+from tierwise.lsp import long_tasks, trust
 from tierwise.lsp.engine_host import EngineUnavailable
 from tierwise.lsp.paths import OutsideWorkspace
 
@@ -215,6 +215,8 @@ def _command(name: str, model_name: str, handler: Handler) -> Callable[..., Awai
         except payloads.BadArguments as err:
             raise JsonRpcInvalidParams(str(err)) from None
         session: Session = ls.session
+        if not session.trusted and trust.runs_project_commands(name, getattr(args, "phases", None)):
+            raise RequestFailed(trust.refusal(name))
         try:
             session.require_root()
             return await handler(session, args)

@@ -28,12 +28,20 @@ class EngineUnavailable(RuntimeError):
 
 class EngineHost:
     def __init__(
-        self, root: Path, files: FilesPort, ui: UserPort, report: Callable[[str, str], None]
+        self,
+        root: Path,
+        files: FilesPort,
+        ui: UserPort,
+        report: Callable[[str, str], None],
+        *,
+        trusted: Callable[[], bool] = lambda: True,
     ) -> None:
         self.root = root
         self._files = files
         self._ui = ui
         self._report = report  # (level, message): log / show to the user
+        self._trusted = trusted  # untrusted: the workspace's file is ignored and no command runs
+        self._warned: set[str] = set()  # key-destination warnings already shown this session
         self.config: Config | None = None
         self.config_error: str | None = None
         self.generation = 0  # successful (re)loads so far
@@ -52,7 +60,7 @@ class EngineHost:
         async with self._load_lock:  # one load at a time: the newest settings win
             started = time.time()
             try:
-                config = await asyncio.to_thread(_load_config, self.root, overrides)
+                config, warnings = await asyncio.to_thread(_load_config, self.root, overrides, self._trusted())
             except Exception as err:  # ConfigError, or an unreadable file: the server stays up
                 self.config_error = str(err)
                 kept = " (keeping the previous configuration)" if self.config is not None else ""
@@ -63,6 +71,10 @@ class EngineHost:
         self.config, self.config_error = config, None
         self.generation += 1
         self.loaded_at = max(self.loaded_at, started)
+        for warning in warnings:
+            if warning not in self._warned:  # shown once per session
+                self._warned.add(warning)
+                self._report("warning", f"tierwise: {warning}")
         return True
 
     async def wait_loaded(self, timeout_s: float = 60.0) -> None:
@@ -118,7 +130,12 @@ class EngineHost:
 
         models = ModelGateway(config, self.root)
         models.warm_up()  # litellm imports in its own thread; the first model call waits for it
-        engine = build_engine(self.root, config, ui=self._ui, models=models, files=self._files)
+        commands = None
+        if not self._trusted():
+            from tierwise.lsp.trust import RefusingCommands
+
+            commands = RefusingCommands()
+        engine = build_engine(self.root, config, ui=self._ui, models=models, files=self._files, commands=commands)
         try:
             tier = models.ladder("quickfix")[0]
             self.quick_fix_route = (tier, models.model_for(tier))
@@ -127,7 +144,11 @@ class EngineHost:
         return engine
 
 
-def _load_config(root: Path, overrides: dict[str, Any]) -> Config:
-    from tierwise.config.loader import load_config
+def _load_config(root: Path, overrides: dict[str, Any], trusted: bool) -> tuple[Config, list[str]]:
+    """The configuration and the warnings about where the workspace's file sends keys."""
+    from tierwise.config.loader import key_destination_warnings, resolve_config
 
-    return load_config(root, overrides=overrides or None)
+    resolution = resolve_config(
+        root, overrides=overrides or None, overrides_label="editor settings", workspace_file=trusted
+    )
+    return resolution.config, key_destination_warnings(resolution)

@@ -8,6 +8,8 @@ import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tierwise.lsp.trust import NOTE
+
 if TYPE_CHECKING:
     from tierwise.lsp.session import Session
 
@@ -29,6 +31,8 @@ async def status(session: Session, task_id: str | None) -> dict[str, Any]:
         "configLoadedAt": host.loaded_at if host else 0.0,
         "modelStackReady": bool(host and host.model_stack_ready()),
         "watching": session.watcher is not None,
+        "trusted": session.trusted,
+        "trustNote": None if session.trusted else NOTE,
     }
     if task_id is not None:
         state = await asyncio.to_thread(_load, root, task_id)

@@ -19,6 +19,7 @@ from pygls.uris import to_fs_path
 
 from tierwise import __version__
 from tierwise.lsp import code_actions as ca
+from tierwise.lsp import trust
 from tierwise.lsp.paths import OutsideWorkspace
 from tierwise.lsp.protocol import RawJson, TierwiseProtocol
 from tierwise.lsp.session import Session
@@ -143,6 +144,20 @@ def on_did_change_configuration(ls: TierwiseServer, params: types.DidChangeConfi
     ls.schedule_config_reload(pull=True)
 
 
+def on_trust(ls: TierwiseServer, params: Any) -> None:
+    """``tierwise/trust {trusted: bool}``: the user granted (or withdrew) workspace trust in the editor."""
+    value = getattr(params, "trusted", None) if not isinstance(params, dict) else params.get("trusted")
+    session = ls.session
+    if not isinstance(value, bool):
+        session.log("warning", f"tierwise/trust needs {{trusted: true|false}}, got {params!r}; ignored")
+        return
+    if value == session.trusted or session.root is None:
+        return
+    session.trusted = value
+    session.log("info", "workspace trusted: reading its configuration" if value else trust.NOTE)
+    ls.schedule_config_reload(pull=False)
+
+
 def on_disk_change(ls: TierwiseServer, path: str, kind: str) -> None:
     if path in CONFIG_FILES:
         ls.session.log("info", f"{path} {kind}: reloading the tierwise configuration")
@@ -242,6 +257,7 @@ def create_server() -> TierwiseServer:
         (types.TEXT_DOCUMENT_CODE_ACTION, on_code_action, CODE_ACTION_OPTIONS),
         (types.CODE_ACTION_RESOLVE, on_code_action_resolve, None),
         (types.WINDOW_WORK_DONE_PROGRESS_CANCEL, on_progress_cancel, None),
+        (trust.TRUST_NOTIFICATION, on_trust, None),
     ]
     for method, handler, options in features:
         server.feature(method, options)(handler)

@@ -43,18 +43,23 @@ class Session:
         self.host: EngineHost | None = None
         self.watcher: WorkspaceWatcher | None = None
         self.background: set[asyncio.Task[Any]] = set()
+        self.trusted = True  # the editor's workspace trust (tierwise.lsp.trust)
 
     # -- lifecycle ------------------------------------------------------------------------------------
     def start(self, root: Path, init_options: Any) -> None:
         from tierwise.lsp.settings import section_of
+        from tierwise.lsp.trust import from_init_options
 
         self.root = root
+        self.trusted, init_options, trust_problem = from_init_options(init_options)
         self.settings.init_options = section_of(init_options)
         self.ui = EditorUser(self.server, root, self.tasks)
         self.files = EditorFiles(
             self.server, root, self.edit_support, write_through=lambda: self.options.write_through
         )
-        self.host = EngineHost(root, self.files, self.ui, self.report)
+        self.host = EngineHost(root, self.files, self.ui, self.report, trusted=lambda: self.trusted)
+        if trust_problem:
+            self.report("warning", f"tierwise: {trust_problem}")
 
     def spawn(self, coro: Any, name: str) -> asyncio.Task[Any]:
         """A background task kept alive until done; its failure is logged, never raised into the loop."""

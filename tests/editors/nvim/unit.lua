@@ -292,6 +292,9 @@ case('cost shows the server table in a scratch buffer', function()
     configured = false, configError = 'tiers.mid: bad', running = { { taskId = 't9', phase = 'fix' } },
     tasks = { { id = 't9', phase = 'fix', status = 'running', cost_usd = 0.5, task = 'make\n it faster' } },
   }), 'status lines')
+  H.eq({ 'untrusted workspace: its .tierwise.toml is ignored', 'no tasks yet: start one with :Tierwise plan' },
+    format.status_lines({ trusted = false, trustNote = 'untrusted workspace: its .tierwise.toml is ignored',
+      configured = true, running = {}, tasks = {} }), 'an untrusted workspace is said first')
 end)
 
 case('health check runs and reports a missing executable', function()

@@ -59,6 +59,9 @@ function M.status_lines(answer)
     return { 'no status' }
   end
   local lines = {}
+  if answer.trusted == false then
+    lines[#lines + 1] = type(answer.trustNote) == 'string' and answer.trustNote or 'untrusted workspace'
+  end
   if type(answer.configError) == 'string' and answer.configError ~= '' then
     lines[#lines + 1] = 'configuration error: ' .. answer.configError
   elseif answer.configured == false then
