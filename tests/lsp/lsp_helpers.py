@@ -270,12 +270,13 @@ async def start_client(
     *,
     init_options: Any = None,
     env: dict[str, str] | None = None,
+    server_args: list[str] | None = None,
 ) -> tuple[LanguageClient, EditorState, types.InitializeResult]:
-    """Start ``tierwise serve`` over stdio and initialize it for ``root``."""
+    """Start ``tierwise serve`` over stdio (``server_args`` replace ``--log-level warning``) and initialize it
+    for ``root``."""
     server_env = {**os.environ, TEST_KEY_ENV: TEST_KEY, "LITELLM_LOCAL_MODEL_COST_MAP": "True", **(env or {})}
-    config = ClientServerConfig(
-        server_command=SERVER_COMMAND, client_factory=make_test_lsp_client, server_env=server_env
-    )
+    command = SERVER_COMMAND if server_args is None else [*SERVER_COMMAND[:4], *server_args]
+    config = ClientServerConfig(server_command=command, client_factory=make_test_lsp_client, server_env=server_env)
     client: LanguageClient = await config.start()  # type: ignore[assignment]
     encoding = "utf-16"
     general = caps.general

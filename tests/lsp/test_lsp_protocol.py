@@ -89,6 +89,36 @@ async def test_unknown_command_and_garbage_params_get_errors(lsp):
     assert (await execute(client, "tierwise.cancel", {"taskId": "nope"}))["cancelled"] is False
 
 
+async def test_user_errors_are_logged_in_one_line_without_a_traceback(workspace, tmp_path):
+    from lsp_helpers import capabilities, start_client, write_config
+
+    from tierwise.replay.fixtures import replay_tier_config
+
+    write_config(workspace, replay_tier_config("http://127.0.0.1:9/v1"))
+    log = tmp_path / "server.log"
+    client, _, _ = await start_client(
+        workspace, capabilities("neovim"), init_options={"tierwise": {"lsp": {"warmUp": False}}},
+        server_args=["--log-file", str(log), "--log-level", "info"],
+    )
+    try:
+        for command, args in (
+            ("tierwise.plan", {"bogus": 1}),  # payload validation: InvalidParams
+            ("tierwise.bogus", {}),  # unknown command: InvalidParams
+            ("tierwise.status", {"taskId": "no-such-task"}),  # a task that is not there: RequestFailed
+        ):
+            with pytest.raises(JsonRpcException):
+                await execute(client, command, args)
+    finally:
+        await client.shutdown_session()
+    text = log.read_text()
+    assert "Traceback" not in text, text[-3000:]
+    errors = [line for line in text.splitlines() if "answered with error" in line]
+    assert len(errors) == 3, errors
+    assert "workspace/executeCommand request" in errors[0] and "-32602" in errors[0] and "bogus: unknown field" in errors[0]
+    assert "'tierwise.bogus' is not defined" in errors[1]
+    assert "-32803" in errors[2] and "no-such-task" in errors[2]
+
+
 async def test_a_file_outside_the_workspace_gets_no_actions(lsp, tmp_path):
     client, _ = lsp
     outside = (tmp_path / "elsewhere.py").as_uri()

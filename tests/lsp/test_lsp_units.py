@@ -266,3 +266,34 @@ async def test_an_echo_that_also_carries_the_user_s_typing_ends_the_wait(root: P
     doc = await asyncio.wait_for(reader, 5)
     assert (doc.text, doc.version) == ("# typed\nx = 1\ny = 3\n", 2)
     assert "did not echo" not in caplog.text
+
+
+def test_expected_request_errors_log_one_line_unexpected_ones_their_traceback(caplog: pytest.LogCaptureFixture):
+    """pygls logs every error response with a traceback; a bad argument or an unknown command is the client's
+    mistake and gets one line. An unexpected exception keeps its traceback."""
+    import concurrent.futures
+    import logging
+
+    from pygls.exceptions import JsonRpcInvalidParams
+
+    from tierwise.lsp.server import create_server
+
+    protocol = create_server().protocol
+    sent: list[tuple[Any, Any, Any]] = []
+    protocol._send_response = lambda msg_id, result=None, error=None: sent.append((msg_id, result, error))  # type: ignore[method-assign]
+    caplog.set_level(logging.INFO)
+
+    bad: concurrent.futures.Future[Any] = concurrent.futures.Future()
+    bad.set_exception(JsonRpcInvalidParams("tierwise.plan {task, uris?}: task: Field required"))
+    protocol._send_handler_result(bad, msg_id=7)
+    assert sent[-1][0] == 7 and sent[-1][2].code == -32602
+    (line,) = [r for r in caplog.records if "7" in r.getMessage()]
+    assert line.exc_info is None and "\n" not in line.getMessage()
+    assert "-32602" in line.getMessage() and "task: Field required" in line.getMessage()
+
+    caplog.clear()
+    broken: concurrent.futures.Future[Any] = concurrent.futures.Future()
+    broken.set_exception(RuntimeError("a bug"))
+    protocol._send_handler_result(broken, msg_id=8)
+    assert sent[-1][0] == 8 and sent[-1][2].code == -32603
+    assert any(r.exc_info and r.exc_info[0] is RuntimeError for r in caplog.records)

@@ -227,7 +227,11 @@ def _command(name: str, model_name: str, handler: Handler) -> Callable[..., Awai
         except EngineUnavailable as err:
             raise RequestFailed(f"{name}: {err}") from None
         except Exception as err:
-            log.exception("%s failed", name)
+            from tierwise.engine.artifacts import InvalidTaskId, TaskNotFound
+
+            if isinstance(err, TaskNotFound | InvalidTaskId):  # the user named a task that is not there
+                raise RequestFailed(f"{name}: {err}") from None
+            log.exception("%s failed", name)  # unexpected: keep the traceback in the log
             raise RequestFailed(f"{name} failed: {err}") from None
 
     execute.__name__ = f"command_{name.replace('.', '_')}"
