@@ -297,3 +297,20 @@ def test_expected_request_errors_log_one_line_unexpected_ones_their_traceback(ca
     protocol._send_handler_result(broken, msg_id=8)
     assert sent[-1][0] == 8 and sent[-1][2].code == -32603
     assert any(r.exc_info and r.exc_info[0] is RuntimeError for r in caplog.records)
+
+
+def test_the_switch_interval_is_lowered_only_while_the_model_stack_imports():
+    import sys
+
+    from tierwise.lsp.engine_host import WARM_UP_SWITCH_INTERVAL_S, responsive_imports
+
+    before = sys.getswitchinterval()
+    outer = responsive_imports()
+    outer.__enter__()
+    assert sys.getswitchinterval() == WARM_UP_SWITCH_INTERVAL_S < before
+    inner = responsive_imports()
+    inner.__enter__()
+    outer.__exit__(None, None, None)  # warm-ups may end in any order: lowered until the last one ends
+    assert sys.getswitchinterval() == WARM_UP_SWITCH_INTERVAL_S
+    inner.__exit__(None, None, None)
+    assert sys.getswitchinterval() == before

@@ -8,9 +8,11 @@ import. The first command awaits whatever is still loading.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -96,10 +98,15 @@ class EngineHost:
             self._warm = asyncio.create_task(self._warm_up())
 
     async def _warm_up(self) -> None:
-        try:
-            await self.engine()
-        except Exception as err:  # reported again, with context, by the first command that needs it
-            log.warning("warm-up failed: %s", err)
+        with responsive_imports():
+            try:
+                await self.engine()
+                from tierwise.gateway import provider
+
+                await asyncio.shield(asyncio.wrap_future(provider.warm_up()))  # litellm, on its own thread
+                await self.engine()  # the configuration changed during the import: build for the newest
+            except Exception as err:  # reported again, with context, by the first command that needs it
+                log.warning("warm-up failed: %s", err)
 
     async def engine(self) -> Engine:
         """The engine for the current configuration, built (in a thread) on first use after a change."""
@@ -142,6 +149,35 @@ class EngineHost:
         except Exception:  # no usable tier: the label shows the configured one, the call will say why
             self.quick_fix_route = None
         return engine
+
+
+WARM_UP_SWITCH_INTERVAL_S = 0.0005
+"""The interpreter's thread switch interval while the model stack imports (default 5 ms)."""
+_lowered = 0  # warm-ups under way
+_saved: float | None = None  # the interval before the first of them lowered it
+
+
+@contextlib.contextmanager
+def responsive_imports(interval_s: float = WARM_UP_SWITCH_INTERVAL_S) -> Iterator[None]:
+    """Lower ``sys.setswitchinterval`` while the model stack imports on worker threads, then restore it.
+
+    The imports (engine, gateway, pydantic models, then litellm's ~10 s) run Python code that holds the GIL;
+    a thread waiting for it (the event loop answering ``codeAction``) gets it only when the holder is asked
+    to drop it, every switch interval. A shorter interval lets the event loop in sooner; it is restored as
+    soon as the last warm-up ends, so normal work pays nothing."""
+    global _lowered, _saved
+    if _lowered == 0 and sys.getswitchinterval() > interval_s:
+        _saved = sys.getswitchinterval()
+        sys.setswitchinterval(interval_s)
+    _lowered += 1
+    try:
+        yield
+    finally:
+        _lowered -= 1
+        if _lowered == 0 and _saved is not None:
+            if sys.getswitchinterval() == interval_s:  # nobody else changed it meanwhile
+                sys.setswitchinterval(_saved)
+            _saved = None
 
 
 def _load_config(root: Path, overrides: dict[str, Any], trusted: bool) -> tuple[Config, list[str]]:
