@@ -279,6 +279,11 @@ async def test_a_clean_stop_between_phases_is_ready_and_names_the_next_phase(wor
     state = await engine.refine(state.id)
     assert (state.status, state.message) == ("ready", "refine finished; next: implement")
     assert engine.status(state.id).status == "ready"  # type: ignore[union-attr]
+    # a skipped phase is not suggested again: plan then implement goes on with fix
+    skipping = make_engine(workspace, ScriptedModels({"plan": [PLAN], "implement": [GOOD_EDIT]}, config=config()))
+    state = await skipping.plan("Fix add() quickly")
+    state = await skipping.implement(state.id)
+    assert (state.status, state.message) == ("ready", "implement finished; next: fix")
     # only the requested phases count: a run of plan alone is done after it
     only = await make_engine(workspace, ScriptedModels({"plan": [PLAN]}, config=config())).run(
         "Plan only", phases=["plan"], approve=False

@@ -108,8 +108,14 @@ class TaskState(BaseModel):
         return self
 
     def next_phase(self) -> PhaseName | None:
-        """The first requested phase, in loop order, that has not finished (None: all finished)."""
-        return next((p for p in LOOP_PHASES if p in self.phases and p not in self.completed_phases), None)
+        """The phase to run next: the first unfinished requested phase after the current one in loop order
+        (a phase the user skipped, e.g. refine, is not suggested again), else the first unfinished one;
+        None when every requested phase finished."""
+        pending = [p for p in LOOP_PHASES if p in self.phases and p not in self.completed_phases]
+        later = [p for p in pending if LOOP_PHASES.index(p) > LOOP_PHASES.index(self.phase)]
+        if later:
+            return later[0]
+        return pending[0] if pending else None
 
     def record_usage(self, tier: str, model: str, tokens_in: int, tokens_out: int, cost: float, saved: float) -> None:
         self.calls += 1
