@@ -10,7 +10,8 @@ import click
 
 from tierwise.config.model import DEFAULT_TIER_NAMES
 from tierwise.gateway.costs import NO_TASK, CostReport, CostRow, summarize
-from tierwise.gateway.ledger import LEDGER_FILE, STATE_DIR, Ledger
+from tierwise.gateway.ledger import LEDGER_FILE, Ledger
+from tierwise.statedir import STATE_DIR
 
 
 def find_workspace(start: Path) -> Path:

@@ -9,15 +9,15 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import ValidationError
 
+from tierwise.atomic import write_bytes_atomic
 from tierwise.engine.state import TaskState, UsageRecord, utc_now
+from tierwise.statedir import STATE_DIR, ensure_state_dir
 
-TIERWISE_DIR = ".tierwise"
 TASK_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
 _STEP_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,120}$")
 
@@ -31,18 +31,8 @@ class InvalidTaskId(ValueError):
 
 
 def atomic_write_text(path: Path, text: str) -> None:
-    """Write UTF-8 text to ``path`` atomically, creating parent folders."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write UTF-8 text to ``path`` atomically, creating parent folders (artifacts are private: 0o600)."""
+    write_bytes_atomic(path, text.encode("utf-8"), perms=0o600, make_parents=True)
 
 
 def slugify(text: str, max_len: int = 32) -> str:
@@ -75,16 +65,14 @@ class TaskStore:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self.base = root / TIERWISE_DIR
+        self.base = root / STATE_DIR
         self.tasks_dir = self.base / "tasks"
 
     # -- folders -------------------------------------------------------------------------------------
     def ensure(self) -> None:
         """Create ``.tierwise/`` with a ``.gitignore`` of ``*`` so git never sees task artifacts."""
+        ensure_state_dir(self.root)
         self.tasks_dir.mkdir(parents=True, exist_ok=True)
-        ignore = self.base / ".gitignore"
-        if not ignore.exists():
-            atomic_write_text(ignore, "*\n")
 
     def task_dir(self, task_id: str) -> Path:
         return self.tasks_dir / check_task_id(task_id)

@@ -17,23 +17,9 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from tierwise.gateway.types import LedgerLine
+from tierwise.statedir import STATE_DIR, ensure_state_dir
 
-STATE_DIR = ".tierwise"
 LEDGER_FILE = "ledger.jsonl"
-
-
-def ensure_state_dir(root: Path) -> Path:
-    """``<root>/.tierwise``, created with a ``.gitignore`` of ``*`` so nothing in it is ever committed."""
-    folder = root / STATE_DIR
-    folder.mkdir(parents=True, exist_ok=True)
-    ignore = folder / ".gitignore"
-    if not ignore.exists():
-        try:
-            with ignore.open("x", encoding="utf-8") as handle:
-                handle.write("*\n")
-        except FileExistsError:
-            pass
-    return folder
 
 
 def utc_day_start(now: datetime | None = None) -> datetime:

@@ -16,13 +16,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from tierwise.atomic import TEMP_SUFFIX
 from tierwise.lsp.files import is_ignored_dir
 
 log = logging.getLogger(__name__)
 
 OnChange = Callable[[str, str], None]  # (workspace-relative path, event kind)
 RELEVANT = frozenset({"created", "deleted", "modified", "moved"})
-TEMP_SUFFIXES = (".tierwise-tmp", "~", ".swp", ".swx")
+TEMP_SUFFIXES = (TEMP_SUFFIX, "~", ".swp", ".swx")
 
 
 class WorkspaceWatcher:

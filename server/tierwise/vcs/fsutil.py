@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 from tierwise import atomic
+from tierwise.statedir import ensure_state_dir
 from tierwise.vcs.errors import InvalidPath
 
 _TASK_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
@@ -78,15 +79,8 @@ def missing_dirs(root: Path, rel: str) -> list[str]:
 
 
 def state_dir(root: Path) -> Path:
-    """``root/.tierwise``, created with a ``.gitignore`` (``*``) so that git never lists tierwise files."""
-    base = root / ".tierwise"
-    base.mkdir(exist_ok=True)
-    ignore = base / ".gitignore"
-    if not ignore.exists():
-        write_bytes_atomic(
-            ignore, b"# tierwise artifacts (tasks, checkpoints, worktrees) stay out of git\n*\n"
-        )
-    return base
+    """``root/.tierwise`` (created, with its ``.gitignore``): see :func:`tierwise.statedir.ensure_state_dir`."""
+    return ensure_state_dir(root)
 
 
 def task_dir(root: Path, task_id: str) -> Path:
