@@ -13,10 +13,11 @@ from pygls.workspace import Workspace
 from tierwise.engine.ports import Document, FileChange
 from tierwise.lsp import findings as fnd
 from tierwise.lsp.code_actions import todo_comment, wanted
-from tierwise.lsp.files import EditorFiles, list_workspace_files
+from tierwise.lsp.files import EditorFiles
 from tierwise.lsp.paths import OutsideWorkspace, relpath_for, uri_for
 from tierwise.lsp.settings import LspOptions, SettingsSources, deep_merge, section_of
 from tierwise.lsp.workspace_edit import ClientEditSupport, pair_renames
+from tierwise.workspace_files import list_workspace_files
 
 
 class FakeServer:

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import difflib
-import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -15,10 +14,9 @@ from tierwise.edits.files import DEFAULT_MAX_BYTES, can_encode, read_text_file
 from tierwise.edits.model import BlockOutcome, EditBlock, EditResult, FileResult
 from tierwise.edits.paths import workspace_relpath
 from tierwise.edits.text import content_lines
+from tierwise.workspace_files import walk_files
 
 Reader = Callable[[str], "str | None"]
-_SKIP_DIRS = frozenset({".git", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".mypy_cache", "build", "dist"})
-_MAX_LISTED = 20_000
 
 
 @dataclass
@@ -27,20 +25,9 @@ class _FileJob:
     blocks: list[EditBlock] = field(default_factory=list)
 
 
-def _iter_files(root: Path) -> Iterator[str]:
-    count = 0
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
-        for name in sorted(files):
-            count += 1
-            if count > _MAX_LISTED:
-                return
-            yield Path(folder, name).relative_to(root).as_posix()
-
-
 def similar_paths(root: Path, relpath: str, limit: int = 3) -> list[str]:
     """Existing workspace files whose path (or name) is close to ``relpath``."""
-    files = list(_iter_files(root))
+    files = walk_files(root)
     by_path = difflib.get_close_matches(relpath, files, n=limit, cutoff=0.6)
     name = relpath.rsplit("/", 1)[-1]
     same_name = [f for f in files if f.rsplit("/", 1)[-1] == name]

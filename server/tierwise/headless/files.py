@@ -8,8 +8,6 @@ workspace.
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -23,41 +21,7 @@ from tierwise.edits import (
 )
 from tierwise.edits.paths import workspace_relpath
 from tierwise.engine.ports import ApplyOutcome, Document, FileChange
-
-SKIP_DIRS = frozenset(
-    {".git", ".hg", ".svn", ".tierwise", ".venv", "venv", "env", "node_modules", "__pycache__", ".mypy_cache",
-     ".pytest_cache", ".ruff_cache", ".tox", ".nox", "dist", "build", ".idea", ".vscode", "target", ".cache"}
-)
-MAX_LISTED = 20_000
-
-
-def walk_files(root: Path) -> list[str]:
-    found: list[str] = []
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.endswith(".egg-info"))
-        for name in sorted(files):
-            found.append(Path(folder, name).relative_to(root).as_posix())
-            if len(found) >= MAX_LISTED:
-                return found
-    return found
-
-
-def git_files(root: Path) -> list[str] | None:
-    """Tracked and untracked-but-not-ignored files, or None outside git."""
-    if not (root / ".git").exists():
-        return None
-    try:
-        proc = subprocess.run(
-            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-            cwd=root, capture_output=True, timeout=30, check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    if proc.returncode != 0:
-        return None
-    names = [n for n in proc.stdout.decode("utf-8", "replace").split("\0") if n]
-    kept = [n for n in names if not (set(Path(n).parts) & SKIP_DIRS) and (root / n).is_file()]
-    return sorted(set(kept))[:MAX_LISTED]
+from tierwise.workspace_files import list_workspace_files
 
 
 class DiskFiles:
@@ -110,10 +74,7 @@ class DiskFiles:
         write_text_atomic(full, change.new_text, encoding=encoding, bom=bom)
 
     async def list_files(self) -> list[str]:
-        listed = await asyncio.to_thread(git_files, self.root)
-        if listed is None:
-            listed = await asyncio.to_thread(walk_files, self.root)
-        return listed
+        return await asyncio.to_thread(list_workspace_files, self.root)
 
 
 class _Rejected(Exception):

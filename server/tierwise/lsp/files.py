@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +26,7 @@ from lsprotocol import types
 
 from tierwise.lsp import workspace_edit as wse
 from tierwise.lsp.paths import OutsideWorkspace, absolute, relpath_for, uri_for
+from tierwise.workspace_files import list_workspace_files
 
 if TYPE_CHECKING:
     from pygls.lsp.server import LanguageServer
@@ -36,32 +36,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SKIP_DIRS = frozenset(
-    {
-        ".git",
-        ".hg",
-        ".svn",
-        ".tierwise",
-        "node_modules",
-        "__pycache__",
-        ".venv",
-        "venv",
-        ".tox",
-        ".nox",
-        ".mypy_cache",
-        ".pytest_cache",
-        ".ruff_cache",
-        "dist",
-        "build",
-        ".eggs",
-    }
-)
 SYNC_WAIT_S = 2.0  # how long a read waits for the client's didChange after an applied edit
-
-
-def is_ignored_dir(path: Path) -> bool:
-    """VCS, tierwise state, dependency folders and virtual environments."""
-    return path.name in SKIP_DIRS or path.name.endswith(".egg-info") or (path / "pyvenv.cfg").exists()
 
 
 def _norm(text: str | None) -> str | None:
@@ -306,13 +281,3 @@ def delete_disk(root: Path, path: str) -> None:
     target = absolute(root, path)
     if target.is_file() or target.is_symlink():
         target.unlink()
-
-
-def list_workspace_files(root: Path) -> list[str]:
-    """Workspace files as sorted relative posix paths, skipping ignored folders."""
-    found: list[str] = []
-    for folder, dirs, names in os.walk(root):
-        here = Path(folder)
-        dirs[:] = sorted(d for d in dirs if not is_ignored_dir(here / d))
-        found.extend((here / name).relative_to(root).as_posix() for name in names)
-    return sorted(found)

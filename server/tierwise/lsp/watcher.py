@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from tierwise.atomic import TEMP_SUFFIX
-from tierwise.lsp.files import is_ignored_dir
+from tierwise.workspace_files import is_ignored_dir
 
 log = logging.getLogger(__name__)
 

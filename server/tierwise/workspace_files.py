@@ -1,0 +1,66 @@
+"""Which files make up a workspace: one listing for the editor and headless file ports and the edit engine.
+
+Inside git: tracked files plus untracked ones git does not ignore (``git ls-files``); elsewhere a walk of the
+folder. Both skip VCS folders, tierwise's own state, dependency and build folders, caches and virtual
+environments. Standard library only.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+SKIP_DIRS = frozenset(
+    {
+        ".git", ".hg", ".svn", ".tierwise",
+        "node_modules", ".venv", "venv", "env", ".tox", ".nox", ".eggs",
+        "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".cache",
+        "dist", "build", "target",
+        ".idea", ".vscode",
+    }
+)  # fmt: skip
+MAX_LISTED = 20_000
+
+
+def is_ignored_dir(path: Path) -> bool:
+    """VCS, tierwise state, dependency and build folders, caches and virtual environments."""
+    name = path.name
+    return name in SKIP_DIRS or name.endswith(".egg-info") or (path / "pyvenv.cfg").exists()
+
+
+def walk_files(root: Path, limit: int = MAX_LISTED) -> list[str]:
+    """Files under ``root`` as sorted relative posix paths, skipping ignored folders; at most ``limit``."""
+    found: list[str] = []
+    for folder, dirs, names in os.walk(root):
+        here = Path(folder)
+        dirs[:] = sorted(d for d in dirs if not is_ignored_dir(here / d))
+        for name in sorted(names):
+            found.append((here / name).relative_to(root).as_posix())
+            if len(found) >= limit:
+                return sorted(found)
+    return sorted(found)
+
+
+def git_files(root: Path, limit: int = MAX_LISTED) -> list[str] | None:
+    """Tracked and untracked-but-not-ignored files under ``root``, or None when git cannot list them."""
+    if not (root / ".git").exists():
+        return None
+    try:
+        proc = subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=root, capture_output=True, timeout=30, check=False,
+        )  # fmt: skip
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if proc.returncode != 0:
+        return None
+    names = {n for n in proc.stdout.decode("utf-8", "replace").split("\0") if n}
+    kept = [n for n in names if not (set(Path(n).parts) & SKIP_DIRS) and (root / n).is_file()]
+    return sorted(kept)[:limit]
+
+
+def list_workspace_files(root: Path, limit: int = MAX_LISTED) -> list[str]:
+    """The workspace's files: git's view when ``root`` is a repository's top, else a folder walk."""
+    listed = git_files(root, limit)
+    return listed if listed is not None else walk_files(root, limit)
