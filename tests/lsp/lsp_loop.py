@@ -106,6 +106,24 @@ class Loop:
         self.replays.clear()
 
 
+def open_calc_with_lint_finding(loop: Loop) -> tuple[str, types.CodeActionParams]:
+    """Open ``calc.py`` in the editor with a linter's diagnostic on ``add``'s body; return its uri and the
+    ``textDocument/codeAction`` request for that diagnostic."""
+    calc = loop.uri("calc.py")
+    loop.editor.open(calc, (loop.root / "calc.py").read_text(encoding="utf-8"))
+    diag = types.Diagnostic(
+        range=types.Range(start=types.Position(line=1, character=4), end=types.Position(line=1, character=16)),
+        message="add() subtracts its arguments",
+        source="mylinter",
+    )
+    params = types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=calc),
+        range=diag.range,
+        context=types.CodeActionContext(diagnostics=[diag]),
+    )
+    return calc, params
+
+
 def answer_questions(loop: Loop) -> None:
     """The client answers ``window/showMessageRequest`` (plan approval) with ``loop.answer_confirm``."""
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import lsp_scripts as s
 import pytest
 from lsp_helpers import code_actions, execute, wait_for
-from lsp_loop import Loop
+from lsp_loop import Loop, open_calc_with_lint_finding
 from lsprotocol import types
 
 pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
@@ -68,20 +68,7 @@ async def test_a_file_changed_on_disk_during_the_task_is_reread(lp: Loop):
 
 async def test_quick_fix_resolves_with_a_model_call(lp: Loop):
     await lp.use({"rules": [s.rule("light", s.QUICKFIX_MARK, s.QUICK_FIX)]})
-    calc = lp.uri("calc.py")
-    lp.editor.open(calc, _calc(lp))
-    diag = types.Diagnostic(
-        range=types.Range(
-            start=types.Position(line=1, character=4), end=types.Position(line=1, character=16)
-        ),
-        message="add() subtracts its arguments",
-        source="mylinter",
-    )
-    params = types.CodeActionParams(
-        text_document=types.TextDocumentIdentifier(uri=calc),
-        range=diag.range,
-        context=types.CodeActionContext(diagnostics=[diag]),
-    )
+    calc, params = open_calc_with_lint_finding(lp)
     actions = await code_actions(lp.client, params)
     assert lp.requests() == []  # codeAction itself never calls a model
     (action,) = [a for a in actions if a["title"].startswith("Fix with tierwise")]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import lsp_scripts as s
 import pytest
 from lsp_helpers import code_actions, execute, wait_for
-from lsp_loop import Loop
+from lsp_loop import Loop, open_calc_with_lint_finding
 from lsprotocol import types
 
 pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
@@ -34,20 +34,7 @@ async def test_files_are_created_and_deleted_on_disk(mini: Loop):
 
 async def test_quick_fix_runs_as_a_command_and_applies_through_apply_edit(mini: Loop):
     await mini.use({"rules": [s.rule("light", s.QUICKFIX_MARK, s.QUICK_FIX)]})
-    calc = mini.uri("calc.py")
-    mini.editor.open(calc, _calc(mini))
-    diag = types.Diagnostic(
-        range=types.Range(
-            start=types.Position(line=1, character=4), end=types.Position(line=1, character=16)
-        ),
-        message="add() subtracts its arguments",
-        source="mylinter",
-    )
-    params = types.CodeActionParams(
-        text_document=types.TextDocumentIdentifier(uri=calc),
-        range=diag.range,
-        context=types.CodeActionContext(diagnostics=[diag]),
-    )
+    calc, params = open_calc_with_lint_finding(mini)
     (action,) = [a for a in await code_actions(mini.client, params) if a["kind"] == "quickfix"]
     command = action["command"]
     task_id = await mini.start(command["command"][len("tierwise.") :], command["arguments"][0])
