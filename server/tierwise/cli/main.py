@@ -34,6 +34,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "undo": ("tierwise.cli.loop_cmd", "undo_command"),
     "demo": ("tierwise.cli.demo_cmd", "demo_command"),
     "serve": ("tierwise.cli.serve_cmd", "serve_command"),
+    "acp": ("tierwise.cli.acp_cmd", "acp_command"),
     "bench": ("tierwise.cli.bench_cmd", "bench_command"),
 }
 

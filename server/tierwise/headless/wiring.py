@@ -23,6 +23,13 @@ def secret_env_names(config: Config) -> list[str]:
     return sorted(names)
 
 
+def default_commands(config: Config) -> CommandPort:
+    """The configured-command runner every driver uses (tier keys kept out of the environment)."""
+    from tierwise.runner import SubprocessRunner
+
+    return SubprocessRunner(secret_env_names=secret_env_names(config))
+
+
 def build_engine(
     root: Path,
     config: Config,
@@ -44,9 +51,7 @@ def build_engine(
 
         models = ModelGateway(config, root, env=env)
     if commands is None:
-        from tierwise.runner import SubprocessRunner
-
-        commands = SubprocessRunner(secret_env_names=secret_env_names(config))
+        commands = default_commands(config)
     if checkpoints is None and use_checkpoints:
         from tierwise.vcs import checkpoints_for
 
