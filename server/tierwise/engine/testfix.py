@@ -8,7 +8,8 @@ Rules (docs/loop.md explains them for users):
   next (stronger) tier takes over;
 - when a round leaves the same failure unchanged (same signature), the tier is not making progress: the
   loop escalates at once, and stops early when there is no stronger tier left;
-- fix edits may not touch test files unless the plan lists them (a test is never "fixed" away).
+- fix edits may not touch test files or other test infrastructure unless the plan lists them (a test is
+  never "fixed" away; ``tierwise.testinfra`` defines test infrastructure, ``engine.guards`` the rule).
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 
 from tierwise.engine.context import files_section, read_conventions, read_documents
 from tierwise.engine.editing import Gate
+from tierwise.engine.guards import infra_gates
 from tierwise.engine.planfile import Plan
 from tierwise.engine.ports import CommandResult
 from tierwise.engine.prompts import EDIT_FORMAT, render_prompt
@@ -28,9 +29,11 @@ from tierwise.engine.state import TaskState
 from tierwise.engine.steps import apply_step
 from tierwise.gateway.types import ModelCallFailed, NoModelConfigured
 from tierwise.runner import detect_test_command, parse_failures, rerun_command, trim_log
+from tierwise.testinfra import is_test_file
+
+__all__ = ["fix_gate", "is_test_file", "run_testfix"]
 
 FILES_BUDGET_TOKENS = 8000
-_TEST_FILE = re.compile(r"(^|/)(tests?|__tests__|spec)/|(^|/)test_[^/]*$|_test\.[^/]+$|\.(test|spec)\.[^/]+$")
 
 
 @dataclass(frozen=True)
@@ -53,19 +56,9 @@ class NoTestCommand(LookupError):
     """Neither a configured nor a detectable test command."""
 
 
-def is_test_file(path: str) -> bool:
-    return bool(_TEST_FILE.search(PurePosixPath(path).as_posix()))
-
-
 def fix_gate(plan: Plan | None) -> Gate:
-    planned = set(plan.paths()) if plan is not None else set()
-
-    def gate(path: str) -> str | None:
-        if is_test_file(path) and path not in planned:
-            return f"{path} is a test file; fix the code under test, not the test (the plan does not list it)"
-        return None
-
-    return gate
+    """The block gate of fix replies (whole test-infrastructure files the plan does not list)."""
+    return infra_gates(plan, "fix")[0]
 
 
 def checks_for(ctx: PhaseContext, state: TaskState) -> list[Check]:
@@ -151,7 +144,8 @@ async def _fix_round(ctx: PhaseContext, state: TaskState, plan_text: str, plan: 
     messages = render_prompt("fix", variables, ctx.root)
     step = f"fix/{state.run_of('fix')}/{round_no}"
     reply = await ctx.call(state, "fix", step, "fix", messages, tier=tier, round=round_no)
-    report = await apply_step(ctx, state, step, reply.text, gate=fix_gate(plan))
+    gate, change_gate = infra_gates(plan, "fix")
+    report = await apply_step(ctx, state, step, reply.text, gate=gate, change_gate=change_gate)
     if report.refused or not report.blocks:
         ctx.progress(state, "fix", f"round {round_no}: {len(report.refused)} blocks refused", round=round_no)
     return len(report.applied_files)
