@@ -36,17 +36,21 @@ def build_engine(
     use_checkpoints: bool = True,
 ) -> Engine:
     """An ``Engine`` for ``root``. Anything not given is the real adapter: ``ModelGateway`` (litellm is
-    imported on the first call, not here), ``DiskFiles``, ``SubprocessRunner`` (tier keys stripped from
-    the environment of test commands), git private-ref checkpoints in a git repo, copies elsewhere."""
+    imported on the first call, not here), ``DiskFiles``, ``SubprocessRunner`` (an allow-listed environment
+    plus ``commands.env_passthrough``, whose secret-looking entries are warned about through ``ui``), git private-ref checkpoints in a git repo, copies elsewhere."""
     root = Path(root).resolve()
     if models is None:
         from tierwise.gateway import ModelGateway
 
         models = ModelGateway(config, root, env=env)
     if commands is None:
-        from tierwise.runner import SubprocessRunner
+        from tierwise.runner import SubprocessRunner, passthrough_warnings
 
-        commands = SubprocessRunner(secret_env_names=secret_env_names(config))
+        keys = secret_env_names(config)
+        passthrough = config.commands.env_passthrough
+        commands = SubprocessRunner(secret_env_names=keys, passthrough=passthrough)
+        for warning in passthrough_warnings(passthrough, base=env, secret_names=keys):
+            ui.notify("warning", warning)
     if checkpoints is None and use_checkpoints:
         from tierwise.vcs import checkpoints_for
 
