@@ -8,6 +8,7 @@ from pathlib import Path
 
 from tierwise.config.model import Config
 from tierwise.engine.artifacts import TaskNotFound, TaskStore, check_task_id, new_task_id
+from tierwise.engine.commands import CommandsChanged, NoTestCommand, record_commands, verify_commands
 from tierwise.engine.editing import EditReport
 from tierwise.engine.implement import run_implement
 from tierwise.engine.plan import current_plan, run_plan
@@ -26,7 +27,7 @@ from tierwise.engine.state import (
     UsageRecord,
     ready_message,
 )
-from tierwise.engine.testfix import NoTestCommand, run_testfix
+from tierwise.engine.testfix import run_testfix
 from tierwise.engine.undo import run_undo
 from tierwise.gateway.types import BudgetExceeded, ModelCallFailed, NoModelConfigured
 from tierwise.runner import CommandNotRunnable
@@ -34,7 +35,8 @@ from tierwise.runner import CommandNotRunnable
 STOPPED = frozenset({"failed", "budget_stopped", "cancelled"})
 """Statuses after which ``run`` does not go on to the next phase."""
 
-_REPORTED_ERRORS = (ModelCallFailed, PlanInvalid, PromptError, NoTestCommand, CommandNotRunnable, QuickFixFailed)
+_REPORTED_ERRORS = (ModelCallFailed, PlanInvalid, PromptError, NoTestCommand, CommandNotRunnable, QuickFixFailed,
+                    CommandsChanged)
 FIX_TASK_TEXT = "Make the failing checks pass"
 
 
@@ -59,13 +61,16 @@ class Engine:
         ui: UserPort,
         commands: CommandPort | None = None,
         checkpoints: CheckpointPort | None = None,
+        reload_config: Callable[[], Config] | None = None,
     ) -> None:
+        """``reload_config``: re-reads the configuration from its files (the CLI gives one), so that a test
+        command changed on disk during a task is noticed (``engine.commands``)."""
         self.root = Path(root)
         self.config = config
         self.store = TaskStore(self.root)
         self.ctx = PhaseContext(
             root=self.root, config=config, models=models, files=files, ui=ui, store=self.store,
-            commands=commands, checkpoints=checkpoints,
+            commands=commands, checkpoints=checkpoints, reload_config=reload_config,
         )
 
     @property
@@ -144,6 +149,10 @@ class Engine:
             self.store.save(state)
         else:
             state = self.new_task(task, paths=paths, task_id=task_id, phases=phases)
+        try:  # before the first paid call: the commands that will decide the task must exist
+            record_commands(self.ctx, state, require="fix" in state.phases and not state.is_complete("fix"))
+        except _REPORTED_ERRORS as err:
+            return self._stop(state, "failed", str(err), err)
         for phase in LOOP_PHASES:
             if phase not in state.phases or state.is_complete(phase):
                 continue
@@ -193,6 +202,7 @@ class Engine:
         self.store.save(state)
         self.ctx.progress(state, phase, f"{phase} started", kind="begin")
         try:
+            verify_commands(self.ctx, state)
             await bodies[phase](state)
         except BudgetExceeded as err:
             resume = f"; resume with: tierwise run --resume {state.id}"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,7 +52,13 @@ class PhaseContext:
     store: TaskStore
     commands: CommandPort | None = None
     checkpoints: CheckpointPort | None = None
+    reload_config: Callable[[], Config] | None = None
     _notified: set[str] = field(default_factory=set)
+
+    def current_config(self) -> Config:
+        """The configuration as it is now (re-read from its files when the driver can), for checks that
+        must notice a change during the task (the test command)."""
+        return self.reload_config() if self.reload_config is not None else self.config
 
     # -- progress ------------------------------------------------------------------------------------
     def progress(

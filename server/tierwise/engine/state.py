@@ -90,7 +90,11 @@ class TaskState(BaseModel):
     runs: dict[str, int] = Field(default_factory=dict, description="Times each phase was started afresh.")
     fix: FixProgress = Field(default_factory=FixProgress)
     tests_passed: bool | None = None
-    test_command: str | None = None
+    test_command: str | None = Field(default=None, description="The test command, resolved once per task.")
+    lint_command: str | None = Field(default=None, description="The lint command, resolved once per task.")
+    commands_recorded: bool = Field(
+        default=False, description="test_command/lint_command were resolved and checked for this task."
+    )
     message: str | None = Field(default=None, description="Why the task stopped, failed or needs the user.")
     error_type: str | None = Field(default=None, description="Class name of the error that stopped the task.")
     created: datetime = Field(default_factory=utc_now)

@@ -18,6 +18,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
+from tierwise.engine.commands import NoTestCommand, record_commands, verify_commands
 from tierwise.engine.context import files_section, read_conventions, read_documents
 from tierwise.engine.editing import Gate
 from tierwise.engine.guards import infra_gates
@@ -28,10 +29,10 @@ from tierwise.engine.session import PhaseContext
 from tierwise.engine.state import TaskState
 from tierwise.engine.steps import apply_step
 from tierwise.gateway.types import ModelCallFailed, NoModelConfigured
-from tierwise.runner import detect_test_command, parse_failures, rerun_command, trim_log
+from tierwise.runner import parse_failures, rerun_command, trim_log
 from tierwise.testinfra import is_test_file
 
-__all__ = ["fix_gate", "is_test_file", "run_testfix"]
+__all__ = ["NoTestCommand", "fix_gate", "is_test_file", "run_testfix"]
 
 FILES_BUDGET_TOKENS = 8000
 
@@ -52,26 +53,21 @@ class Failure:
     summary: str
 
 
-class NoTestCommand(LookupError):
-    """Neither a configured nor a detectable test command."""
-
-
 def fix_gate(plan: Plan | None) -> Gate:
     """The block gate of fix replies (whole test-infrastructure files the plan does not list)."""
     return infra_gates(plan, "fix")[0]
 
 
 def checks_for(ctx: PhaseContext, state: TaskState) -> list[Check]:
-    command = state.test_command or ctx.config.loop.test_command or detect_test_command(ctx.root)
-    if not command:
+    """The task's recorded checks (resolved and checked now if the task has none recorded yet)."""
+    record_commands(ctx, state, require=True)
+    if not state.test_command:
         raise NoTestCommand(
-            "no test command: set loop.test_command in .tierwise.toml (none could be detected in "
-            f"{ctx.root})"
+            f"no test command: set loop.test_command in .tierwise.toml (none could be detected in {ctx.root})"
         )
-    state.test_command = command
-    checks = [Check("test", command)]
-    if ctx.config.loop.lint_command:
-        checks.append(Check("lint", ctx.config.loop.lint_command))
+    checks = [Check("test", state.test_command)]
+    if state.lint_command:
+        checks.append(Check("lint", state.lint_command))
     return checks
 
 
@@ -94,7 +90,9 @@ async def _run(ctx: PhaseContext, state: TaskState, check: Check, command: str, 
 
 
 async def run_checks(ctx: PhaseContext, state: TaskState, checks: list[Check], label: str) -> Failure | None:
-    """Run every check in order; the first failure, or None when all pass."""
+    """Run every check in order; the first failure, or None when all pass. The commands are verified
+    unchanged first (``CommandsChanged`` stops the task)."""
+    verify_commands(ctx, state)
     for check in checks:
         result = await _run(ctx, state, check, check.command, f"{label}-{check.kind}")
         if not result.passed:
@@ -154,6 +152,7 @@ async def _fix_round(ctx: PhaseContext, state: TaskState, plan_text: str, plan: 
 async def _after_fix(ctx: PhaseContext, state: TaskState, checks: list[Check], failure: Failure,
                      round_no: int) -> Failure | None:
     """Re-run the failing tests first, then everything."""
+    verify_commands(ctx, state)
     if failure.check.kind == "test":
         focused = rerun_command(failure.check.command, failure.failing_tests)
         if focused and focused != failure.check.command:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from tierwise.config.model import Config
@@ -34,6 +34,7 @@ def build_engine(
     commands: CommandPort | None = None,
     checkpoints: CheckpointPort | None = None,
     use_checkpoints: bool = True,
+    reload_config: Callable[[], Config] | None = None,
 ) -> Engine:
     """An ``Engine`` for ``root``. Anything not given is the real adapter: ``ModelGateway`` (litellm is
     imported on the first call, not here), ``DiskFiles``, ``SubprocessRunner`` (an allow-listed environment
@@ -63,4 +64,5 @@ def build_engine(
         ui=ui,
         commands=commands,
         checkpoints=checkpoints,
+        reload_config=reload_config,
     )

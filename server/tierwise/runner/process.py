@@ -123,7 +123,7 @@ class SubprocessRunner:
     def environment(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
         return build_env(extra=extra, secret_names=self.secret_env_names, passthrough=self.passthrough)
 
-    def check(self, command: str, *, cwd: Path) -> None:
+    def preflight(self, command: str, *, cwd: Path) -> None:
         """Raise ``CommandNotRunnable`` unless ``command`` parses and its program exists and is executable
         (on the command's own ``PATH``, or relative to ``cwd``) — checked before any paid model call."""
         argv = split_command(command)
