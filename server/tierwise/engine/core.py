@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
 from tierwise.config.model import Config
+from tierwise.edits import BinaryFileError, FileTooLargeError, PathOutsideWorkspace
 from tierwise.engine.artifacts import TaskNotFound, TaskStore, check_task_id, new_task_id
 from tierwise.engine.commands import CommandsChanged, NoTestCommand, record_commands, verify_commands
 from tierwise.engine.editing import EditReport
@@ -37,6 +38,11 @@ STOPPED = frozenset({"failed", "budget_stopped", "cancelled"})
 
 _REPORTED_ERRORS = (ModelCallFailed, PlanInvalid, PromptError, NoTestCommand, CommandNotRunnable, QuickFixFailed,
                     CommandsChanged)
+_FILE_ERRORS = (FileTooLargeError, BinaryFileError, PathOutsideWorkspace, OSError, UnicodeError)
+"""File problems a phase reports as a clear message (never a traceback); resume re-runs the phase."""
+_RERUN_ERRORS = frozenset({"PlanInvalid", "FileTooLargeError", "BinaryFileError", "PathOutsideWorkspace",
+                           "UnicodeDecodeError"})
+"""Failures a stored reply or artifact may cause: resuming them re-runs the phase with fresh step keys."""
 FIX_TASK_TEXT = "Make the failing checks pass"
 
 
@@ -145,6 +151,8 @@ class Engine:
             state = self.store.load(resume)
             if phases:
                 state.phases = parse_phases(phases)
+            if state.status == "failed":
+                self._reopen_failed(state)
             state.status = "running"
             self.store.save(state)
         else:
@@ -166,6 +174,21 @@ class Engine:
             state.status, state.message = "done", None
         self.store.save(state)
         return state
+
+    def _reopen_failed(self, state: TaskState) -> None:
+        """A resumed failed task re-runs the phase that failed with fresh step keys, so a stored reply that
+        caused the failure is not replayed; a plan that no longer validates sends the task back to plan."""
+        if state.error_type not in _RERUN_ERRORS:  # a crash or an outage: stored replies are still good
+            return
+        if state.error_type == "PlanInvalid" and state.phase != "plan" and state.is_complete("plan"):
+            state.completed_phases = [p for p in state.completed_phases if p not in ("plan", "refine")]
+            state.plan_approved = False
+            state.rerun("plan")
+            if "refine" in state.phases:
+                state.rerun("refine")
+        elif state.phase in state.phases:
+            state.rerun(state.phase)
+        state.error_type = None
 
     async def _approve(self, state: TaskState) -> bool:
         if state.plan_path:
@@ -216,6 +239,10 @@ class Engine:
             raise
         except _REPORTED_ERRORS as err:
             return self._stop(state, "failed", str(err), err)
+        except _FILE_ERRORS as err:
+            message = (f"{phase} stopped: a file could not be used ({err}); fix or remove it, then resume with: "
+                       f"tierwise run --resume {state.id}")
+            return self._stop(state, "failed", message, err)
         except Exception as err:
             self._stop(state, "failed", f"internal error in {phase}: {type(err).__name__}: {err}", err, quiet=True)
             raise

@@ -29,6 +29,20 @@ from tierwise.engine.state import TaskState, UsageRecord
 from tierwise.gateway.types import Message
 
 
+MAX_REPLY_CHARS = 400_000
+"""A reply longer than this is cut (with a note) before it is stored or used: every artifact a reply can
+become (replies/*.md, PLAN.md, REVIEW.md, edit reports) stays bounded."""
+
+
+def bound_reply(text: str) -> str:
+    if len(text) <= MAX_REPLY_CHARS:
+        return text
+    return text[:MAX_REPLY_CHARS] + (
+        f"\n\n[tierwise: the reply was cut here; it had {len(text):,} characters, over the "
+        f"{MAX_REPLY_CHARS:,} allowed]\n"
+    )
+
+
 @dataclass(frozen=True)
 class Reply:
     text: str
@@ -118,6 +132,7 @@ class PhaseContext:
         self.progress(state, phase, f"{action}: asking {label_tier}", tier=label_tier, model=label_model,
                       round=round, kind="begin")
         completion = await self.models.complete(action, messages, task_id=state.id, tier=tier)
+        text = bound_reply(completion.text)
         usage = completion.usage
         meta: dict[str, object] = {
             "step": step,
@@ -129,7 +144,7 @@ class PhaseContext:
             "cost_usd": usage.cost_usd,
             "prompt_digest": messages_digest(messages),
         }
-        self.store.save_reply(state.id, step, completion.text, meta)
+        self.store.save_reply(state.id, step, text, meta)
         self.store.write_json(state.id, f"replies/{step.replace('/', '.')}.prompt.json",
                               [m.model_dump() for m in messages])
         record = UsageRecord(
@@ -153,7 +168,7 @@ class PhaseContext:
             f"{action}: answered, {usage.tokens_in}+{usage.tokens_out} tokens, ${usage.cost_usd:.4f}",
             tier=usage.tier, model=usage.model, round=round, kind="end",
         )
-        return Reply(completion.text, usage.tier, usage.model)
+        return Reply(text, usage.tier, usage.model)
 
     # -- checkpoints ---------------------------------------------------------------------------------
     async def checkpoint(self, state: TaskState, paths: Sequence[str]) -> None:

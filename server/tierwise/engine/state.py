@@ -144,6 +144,11 @@ class TaskState(BaseModel):
         """Which run of ``phase`` this is (1 unless the phase was run again after it finished)."""
         return self.runs.get(phase, 1)
 
+    def rerun(self, phase: PhaseName) -> None:
+        """Run a failed phase again on resume: new step keys (a stored reply that made it fail is not
+        reused), progress kept (files already implemented, fix rounds already run)."""
+        self.runs[phase] = self.run_of(phase) + 1
+
     def restart(self, phase: PhaseName) -> None:
         """Run a finished phase again: new step keys (no stored replies reused) and its progress reset."""
         self.runs[phase] = self.run_of(phase) + 1
