@@ -123,8 +123,9 @@ async def _log_for_model(ctx: PhaseContext, state: TaskState, failure: Failure, 
 
 
 async def _fix_round(ctx: PhaseContext, state: TaskState, plan_text: str, plan: Plan | None,
-                     failure: Failure, round_no: int, tier: str) -> int:
-    """Ask ``tier`` for a fix and apply it; returns the number of files changed."""
+                     failure: Failure, round_no: int, tier: str, refused: str = "") -> tuple[int, str]:
+    """Ask ``tier`` for a fix and apply it; returns the number of files changed and the refusals to send
+    back with the next round (``refused``: those of the previous round)."""
     involved = [*failure.files, *(plan.paths(include_deleted=False) if plan else []), *state.touched_files]
     docs = [d for d in await read_documents(ctx.files, involved) if d.text is not None]
     variables = {
@@ -132,7 +133,8 @@ async def _fix_round(ctx: PhaseContext, state: TaskState, plan_text: str, plan: 
         "plan": plan_text or "(no plan: make the failing checks pass)",
         "test_command": failure.check.command,
         "failing_tests": ", ".join(failure.failing_tests) or failure.summary,
-        "log": await _log_for_model(ctx, state, failure, round_no),
+        "log": await _log_for_model(ctx, state, failure, round_no) + (
+            f"\n\n[tierwise] Blocks of your previous fix answer were not applied:\n{refused}" if refused else ""),
         "files": files_section(docs, FILES_BUDGET_TOKENS) if docs else "(no project file identified)",
         "round": round_no,
         "tier": tier,
@@ -146,7 +148,7 @@ async def _fix_round(ctx: PhaseContext, state: TaskState, plan_text: str, plan: 
     report = await apply_step(ctx, state, step, reply.text, gate=gate, change_gate=change_gate)
     if report.refused or not report.blocks:
         ctx.progress(state, "fix", f"round {round_no}: {len(report.refused)} blocks refused", round=round_no)
-    return len(report.applied_files)
+    return len(report.applied_files), report.retry_message
 
 
 async def _after_fix(ctx: PhaseContext, state: TaskState, checks: list[Check], failure: Failure,
@@ -175,6 +177,7 @@ async def run_testfix(ctx: PhaseContext, state: TaskState, plan_text: str, plan:
     escalate_after = ctx.models.escalate_after("fix")
     failure = await run_checks(ctx, state, checks, f"run{state.run_of('fix')}-round-{progress.round}-start")
     max_rounds = ctx.config.loop.fix_rounds
+    refused = ""
     while failure is not None:
         if progress.round >= max_rounds:
             progress.stopped_reason = f"still failing after {max_rounds} fix rounds"
@@ -183,7 +186,7 @@ async def run_testfix(ctx: PhaseContext, state: TaskState, plan_text: str, plan:
         tier = ladder[min(progress.rung, len(ladder) - 1)]
         ctx.progress(state, "fix", f"round {round_no}/{max_rounds} on {tier}: {failure.summary}", tier=tier,
                      round=round_no)
-        await _fix_round(ctx, state, plan_text, plan, failure, round_no, tier)
+        _changed, refused = await _fix_round(ctx, state, plan_text, plan, failure, round_no, tier, refused)
         progress.round = round_no
         before = failure.signature
         failure = await _after_fix(ctx, state, checks, failure, round_no)
