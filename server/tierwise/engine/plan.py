@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tierwise.engine.context import files_section, plural, read_conventions, read_documents, repo_tree
 from tierwise.edits import BinaryFileError, FileTooLargeError
-from tierwise.engine.planfile import Plan, PlanInvalid, bounded, extract_plan_text, load_valid_plan
+from tierwise.engine.planfile import MAX_PLAN_CHARS, Plan, PlanInvalid, bounded, extract_plan_text, load_valid_plan
 from tierwise.engine.prompts import render_prompt
 from tierwise.engine.session import PhaseContext
 from tierwise.engine.state import TaskState
@@ -79,9 +79,11 @@ async def run_plan(ctx: PhaseContext, state: TaskState) -> Plan:
         except PlanInvalid as err:
             last_error = err
             ctx.progress(state, "plan", f"the plan is invalid ({len(err.errors)} problems); sending it back")
+            shown = reply.text if len(reply.text) <= MAX_PLAN_CHARS else (
+                f"(a PLAN.md of {len(reply.text):,} characters, not repeated here)")
             conversation = [
                 *conversation,
-                Message(role="assistant", content=reply.text),
+                Message(role="assistant", content=shown),
                 Message(role="user", content=resend_message(err)),
             ]
             continue
