@@ -125,3 +125,26 @@ def test_case_insensitive_file_systems_compare_folded(tmp_path: Path) -> None:
     probe = tmp_path / "Probe"
     probe.mkdir()
     assert is_case_insensitive(str(probe)) == (tmp_path / "pROBE").exists()
+
+
+def test_the_user_configuration_file_is_protected_where_it_lives(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "home-ws"
+    (root / "xdg" / "tierwise").mkdir(parents=True)
+    (root / "xdg" / "tierwise" / "config.toml").write_text("[loop]\n")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(root / "xdg"))
+    with pytest.raises(PathOutsideWorkspace, match="configuration"):
+        resolve_for_write(root, "xdg/tierwise/config.toml")
+    with pytest.raises(PlanInvalid):
+        load_valid_plan(PLAN.format(path="xdg/tierwise/config.toml"), root, None)
+
+
+def test_pyproject_edits_may_not_touch_the_tierwise_table() -> None:
+    from tierwise.testinfra import config_content_reason
+
+    old = '[project]\nname = "a"\n\n[tool.tierwise.loop]\ntest_command = "pytest"\n'
+    assert config_content_reason("pyproject.toml", old, old.replace('"a"', '"b"')) is None  # other parts: fine
+    assert config_content_reason("pyproject.toml", old, old.replace('"pytest"', '"true"')) is not None
+    assert config_content_reason("pyproject.toml", old, old + "[tool.tierwise]\nescalate_after = 1\n") is not None
+    assert config_content_reason("pyproject.toml", None, '[tool.tierwise.loop]\ntest_command = "true"\n')
+    assert config_content_reason("pyproject.toml", old, old + "[[broken") is not None  # unparsable
