@@ -162,3 +162,14 @@ def test_a_file_tier_with_the_providers_standard_key_is_usable(clean_env, monkey
     report = json.loads(invoke("doctor", "--json", "-w", str(clean_env)).stdout)
     assert report["tiers"]["mid"]["usable"] is True
     assert report["tiers"]["mid"]["reason"] == "key from $ANTHROPIC_API_KEY"
+
+
+def test_doctor_shows_the_test_command_a_task_would_record_and_whether_it_starts(clean_env, monkeypatch):
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-" + SECRET)
+    (clean_env / ".tierwise.toml").write_text('[loop]\ntest_command = "no-such-test-cmd -q"\n'
+                                              '[commands]\nenv_passthrough = ["MYAPP_*"]\n')
+    result = invoke("doctor", "--workspace", str(clean_env))
+    assert "test: no-such-test-cmd -q (configured) — problem: 'no-such-test-cmd'" in result.stdout
+    assert "environment: allow-list + MYAPP_*" in result.stdout
+    data = json.loads(invoke("doctor", "--workspace", str(clean_env), "--json").stdout)
+    assert data["commands"]["test"]["problem"] and data["commands"]["lint"]["command"] is None

@@ -146,3 +146,14 @@ async def test_a_missing_key_and_a_reached_budget_are_shown_to_the_user(lp: Loop
         str(st) for st in lp.editor.status
     ]
     assert not any(TEST_KEY in text for text in everything)  # the key never reaches the user's screen
+
+
+async def test_an_unrunnable_test_command_stops_run_before_any_model_call(lp: Loop):
+    await lp.use(s.loop_script(), loop={"test_command": "no-such-test-cmd -q"})
+    shown = len(lp.client.messages)
+    task_id, final = await lp.run("run", {"task": "Fix add() in calc.py: it subtracts"})
+    assert final["state"] == "failed", final
+    error = next(m for m in lp.client.messages[shown:] if "no-such-test-cmd" in m.message)
+    assert error.type == types.MessageType.Error and "not found" in error.message
+    assert lp.requests() == []  # checked before the first paid call
+    assert "return a - b" in _calc(lp)

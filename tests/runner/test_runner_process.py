@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from runner_support import alive, wait_for_file, wait_gone
 
-from tierwise.runner import CommandNotRunnable, SubprocessRunner, build_env
+from tierwise.runner import CommandNotRunnable, SubprocessRunner, build_env, passthrough_warnings
 
 PY = shlex.quote(sys.executable)
 
@@ -107,7 +107,11 @@ async def test_environment_strips_secrets_and_sets_ci(
     monkeypatch.setenv("anthropic_api_key", "sk-lower-case")
     monkeypatch.setenv("TIERWISE_TEST_KEY", "configured-tier-key")
     monkeypatch.setenv("HARMLESS_SETTING", "kept")
-    runner = SubprocessRunner(secret_env_names=["TIERWISE_TEST_KEY"])
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "aws-secret-value")
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp-token-value")
+    monkeypatch.setenv("UNLISTED_SETTING", "dropped")
+    monkeypatch.setenv("LC_TIME", "C")
+    runner = SubprocessRunner(secret_env_names=["TIERWISE_TEST_KEY"], passthrough=["HARMLESS_*"])
     result = await runner.run(
         f'{PY} -c "import json, os; print(json.dumps(dict(os.environ)))"',
         cwd=tmp_path,
@@ -119,8 +123,32 @@ async def test_environment_strips_secrets_and_sets_ci(
         "OPENAI_API_KEY" not in seen and "anthropic_api_key" not in seen and "TIERWISE_TEST_KEY" not in seen
     )
     assert "sk-" not in result.output and "configured-tier-key" not in result.output
-    assert seen["HARMLESS_SETTING"] == "kept" and seen["EXTRA"] == "1" and seen["PATH"]
+    assert "AWS_SECRET_ACCESS_KEY" not in seen and "GITHUB_TOKEN" not in seen and "UNLISTED_SETTING" not in seen
+    assert "aws-secret-value" not in result.output and "ghp-token-value" not in result.output
+    assert seen["HARMLESS_SETTING"] == "kept" and seen["EXTRA"] == "1" and seen["PATH"] and seen["LC_TIME"] == "C"
     assert seen["CI"] == "1" and seen["PYTHONDONTWRITEBYTECODE"] == "1" and seen["NO_COLOR"] == "1"
+
+
+def test_passthrough_of_a_secret_name_is_passed_but_warned() -> None:
+    base = {"PATH": "/usr/bin", "AWS_SECRET_ACCESS_KEY": "x", "MYAPP_MODE": "y", "TIER_KEY_VAR": "z"}
+    env = build_env(base, passthrough=["AWS_*", "MYAPP_*"])
+    assert env["AWS_SECRET_ACCESS_KEY"] == "x" and env["MYAPP_MODE"] == "y" and "TIER_KEY_VAR" not in env
+    warnings = passthrough_warnings(["AWS_*", "MYAPP_*", "TIER_KEY_VAR"], base=base, secret_names=["TIER_KEY_VAR"])
+    assert len(warnings) == 2
+    assert "AWS_SECRET_ACCESS_KEY" in warnings[0] and "TIER_KEY_VAR" in warnings[1]
+    assert all("x" not in w.split("passes")[1].split(" to ")[0] for w in warnings)  # names only, no values
+
+
+def test_the_masker_and_the_runner_share_one_secret_name_rule() -> None:
+    from tierwise.config.secrets import is_secret_name, secret_values
+    from tierwise.gateway import secrets as gateway_secrets
+    from tierwise.runner import env as runner_env
+
+    assert gateway_secrets.is_secret_name is is_secret_name and runner_env.is_secret_name is is_secret_name
+    names = {"GITHUB_TOKEN": "t" * 10, "AWS_SECRET_ACCESS_KEY": "s" * 10, "DB_PASSWORD": "p" * 10,
+             "PATH": "/usr/bin/x"}
+    assert set(secret_values(names)) == {"t" * 10, "s" * 10, "p" * 10}
+    assert not is_secret_name("PATH") and is_secret_name("npm_config__authToken")
 
 
 def test_build_env_drops_secret_extras() -> None:

@@ -26,8 +26,8 @@ from acp.helpers import (
 from acp.schema import PermissionOption, ToolCallLocation, ToolCallUpdate
 
 from tierwise.acp.updates import PHASE_KINDS, phase_title, plan_entries, trim
-from tierwise.edits import resolve_in_workspace
-from tierwise.edits.paths import workspace_relpath
+from tierwise.edits import resolve_for_write, resolve_in_workspace
+from tierwise.edits.paths import relative_form
 from tierwise.engine.planfile import Plan
 from tierwise.engine.ports import (
     ApplyOutcome,
@@ -178,9 +178,10 @@ class ClientFiles:
         self.disk = DiskFiles(self.root)
         self.attached: dict[str, str] = {}  # texts the client attached to the prompt (editor selections)
 
-    def _locate(self, path: str) -> tuple[str, Path]:
-        rel = workspace_relpath(self.root, path)
-        return rel, resolve_in_workspace(self.root, rel)
+    def _locate(self, path: str, *, write: bool = False) -> tuple[str, Path]:
+        """The relative path and where it resolves; writes never reach a protected location by any path."""
+        full = (resolve_for_write if write else resolve_in_workspace)(self.root, path)
+        return relative_form(self.root, path), full
 
     async def read(self, path: str) -> Document:
         rel, full = self._locate(path)
@@ -196,7 +197,7 @@ class ClientFiles:
         outcome = ApplyOutcome()
         for change in changes:
             try:
-                rel, full = self._locate(change.path)
+                rel, full = self._locate(change.path, write=True)
                 current = await self.read(rel)
             except (ValueError, OSError) as err:
                 outcome.rejected[change.path] = str(err)

@@ -88,6 +88,16 @@ def _workspace_path(uri: str, root: Path) -> str | None:
     return rel.as_posix() if (root / rel).is_file() else None
 
 
+def _reload(root: Path, config: Config) -> Config:
+    """The configuration as its files say now (the engine stops a task whose test command changed)."""
+    from tierwise.config.loader import ConfigError, resolve_config
+
+    try:
+        return resolve_config(root).config
+    except ConfigError:
+        return config
+
+
 class AcpSession:
     def __init__(self, record: SessionRecord, root: Path, config: Config, conn: Any, *,
                  can_read: bool, can_write: bool) -> None:
@@ -98,8 +108,9 @@ class AcpSession:
         self.sender = UpdateSender(conn, record.id)
         self.user = AcpUser(self.sender, self.snapshot, root)
         self.files = ClientFiles(root, self.sender, self.user, can_read=can_read, can_write=can_write)
-        commands = ReportingCommands(default_commands(config), self.sender, self.user)
-        self.engine = build_engine(root, config, ui=self.user, files=self.files, commands=commands)
+        commands = ReportingCommands(default_commands(config, ui=self.user), self.sender, self.user)
+        self.engine = build_engine(root, config, ui=self.user, files=self.files, commands=commands,
+                                   reload_config=lambda: _reload(root, config))
         self._turn: asyncio.Task[str] | None = None
         self._cancel_requested = False
 

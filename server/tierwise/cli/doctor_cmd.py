@@ -123,10 +123,17 @@ def doctor_report(resolution: Resolution, env: Mapping[str, str]) -> dict[str, A
         "routes": routes,
         "problems": problems,
         "notes": list(resolution.notes),
+        "commands": _commands(config, resolution.root),
     }
     masked = mask_value(report, secret_values(env, key_variable_names(config)))
     assert isinstance(masked, dict)
     return masked
+
+
+def _commands(config: Config, root: Path) -> dict[str, Any]:
+    from tierwise.runner.summary import commands_summary
+
+    return commands_summary(config, Path(root))
 
 
 def _fmt_price(price: dict[str, Any] | None) -> str:
@@ -155,6 +162,10 @@ def render_doctor(report: dict[str, Any]) -> str:
             lines.append(f"       {role} {deployment['model']}: {_fmt_price(deployment['price_per_mtok'])}")
     lines.append("")
     lines.extend(render_routes(report["routes"]))
+    from tierwise.runner.summary import render_commands
+
+    lines.append("")
+    lines.extend(render_commands(report["commands"]))
     for note in report["notes"]:
         lines.append(f"note: {note}")
     for problem in report["problems"]:

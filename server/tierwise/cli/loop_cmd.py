@@ -58,6 +58,13 @@ class Session:
         for warning in key_destination_warnings(resolution):  # a cloned repository's file sends a key away
             self.console.print(Text("warning: ", style="bold yellow") + Text(warning))
 
+    def _reload_config(self) -> Any:
+        """The configuration as its files say now (a task's test command must not change under it)."""
+        from tierwise.cli.options import cli_overrides
+        from tierwise.config.loader import resolve_config
+
+        return resolve_config(self.root, overrides=cli_overrides() or None).config
+
     def rebase(self, root: Path) -> None:
         """Work in another folder (a task worktree) with the same configuration."""
         self.root = root
@@ -70,7 +77,7 @@ class Session:
             from tierwise.headless.wiring import build_engine
 
             ui = ConsoleUI(self.root, console=self.console, assume_yes=self.yes, verbose=not self.quiet)
-            self._engine = build_engine(self.root, self.config, ui=ui)
+            self._engine = build_engine(self.root, self.config, ui=ui, reload_config=self._reload_config)
         return self._engine
 
     def drive(self, make: Callable[[Any], Awaitable[T]]) -> T:

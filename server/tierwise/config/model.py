@@ -158,6 +158,22 @@ class LoopSettings(_Strict):
     max_log_chars: int = Field(default=12_000, gt=0, description="Longer test logs are shrunk before a model sees them.")
 
 
+class CommandSettings(_Strict):
+    env_passthrough: list[str] = Field(
+        default_factory=list,
+        description="Extra environment variables (names or fnmatch patterns such as 'MYAPP_*') passed to the "
+        "test and lint commands, beyond the built-in allow-list; secret-looking names are passed but warned about.",
+    )
+
+    @field_validator("env_passthrough")
+    @classmethod
+    def _names(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            if not entry.strip() or any(ch.isspace() or ch == "=" for ch in entry):
+                raise ValueError(f"{entry!r} is not a variable name or pattern (like 'MYAPP_*')")
+        return value
+
+
 class Config(_Strict):
     """The whole resolved configuration."""
 
@@ -174,6 +190,7 @@ class Config(_Strict):
     budget: Budget = Field(default_factory=Budget)
     gateway: GatewaySettings = Field(default_factory=GatewaySettings)
     loop: LoopSettings = Field(default_factory=LoopSettings)
+    commands: CommandSettings = Field(default_factory=CommandSettings)
 
     @field_validator("tiers", mode="after")
     @classmethod

@@ -25,8 +25,15 @@ _PREFIXES: tuple[str, ...] = (
     "r8_",
 )
 
-SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|CREDENTIAL", re.IGNORECASE)
+SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH", re.IGNORECASE)
 """Environment variable names whose values are treated as secrets even when no tier names them."""
+
+
+def is_secret_name(name: str) -> bool:
+    """THE secret-name rule, shared by the masker (``tierwise.gateway.secrets``, ``config show``,
+    ``doctor``) and the command runner's environment (``tierwise.runner.env``): a name containing KEY,
+    TOKEN, SECRET, PASSWORD/PASSWD, CREDENTIAL or AUTH (any case)."""
+    return SECRET_NAME.search(name) is not None
 MIN_SECRET_LEN = 6  # shorter values ("1", "true") would mask ordinary words
 
 _TOKEN = re.compile(r"[A-Za-z0-9_\-\.~+/]{16,}={0,2}")
@@ -35,8 +42,8 @@ _NAME_LIKE = re.compile(r"^[A-Z][A-Z0-9_]*$")
 
 def secret_values(env: Mapping[str, str], key_env_names: Iterable[str] = ()) -> list[str]:
     """Values that must never be shown: those of the named key variables and of every secret-looking variable
-    (``*KEY*``, ``*TOKEN*``, ``*SECRET*``, ``*PASSWORD*``, ``*CREDENTIAL*``), longest first."""
-    names = set(key_env_names) | {name for name in env if SECRET_NAME.search(name)}
+    (:func:`is_secret_name`), longest first."""
+    names = set(key_env_names) | {name for name in env if is_secret_name(name)}
     values = {env[name] for name in names if name in env and len(env[name] or "") >= MIN_SECRET_LEN}
     return sorted(values, key=len, reverse=True)
 

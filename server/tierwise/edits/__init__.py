@@ -8,7 +8,7 @@ from tierwise.edits.errors import BinaryFileError, FileTooLargeError, PathOutsid
 from tierwise.edits.files import TextFile, read_text_file, write_text_atomic
 from tierwise.edits.model import BlockOutcome, EditBlock, EditResult, FileResult
 from tierwise.edits.parse import parse_reply
-from tierwise.edits.paths import resolve_in_workspace
+from tierwise.edits.paths import resolve_for_write, resolve_in_workspace
 from tierwise.edits.plan import plan_edits
 from tierwise.edits.textedits import TextEdit, apply_text_edits, minimal_text_edits
 from tierwise.edits.write import write_result
@@ -30,6 +30,7 @@ __all__ = [
     "parse_reply",
     "plan_edits",
     "read_text_file",
+    "resolve_for_write",
     "resolve_in_workspace",
     "write_result",
     "write_text_atomic",

@@ -7,10 +7,12 @@ import re
 from pathlib import Path, PurePosixPath
 
 from tierwise.edits.errors import PathOutsideWorkspace
+from tierwise.protected import VCS_DIR_NAMES, protected_reason
 
 _DRIVE = re.compile(r"^[A-Za-z]:/|^//")
-#: Folders the engine never writes into, even inside the workspace.
-PROTECTED_DIRS = frozenset({".git"})
+#: Folders never read nor written through a model-named path (as written; resolved paths are checked by
+#: ``tierwise.protected``, which also guards ``.tierwise`` and the configuration files against writes).
+PROTECTED_DIRS = VCS_DIR_NAMES
 
 
 def clean_relpath(relpath: str) -> str:
@@ -41,8 +43,9 @@ def _relative_parts(root: Path, relpath: str) -> tuple[str, ...]:
         raise PathOutsideWorkspace(f"{relpath!r} contains '..'")
     if not parts or parts == (".",):
         raise PathOutsideWorkspace(f"{relpath!r} names the workspace root, not a file")
-    if parts[0] in PROTECTED_DIRS:
-        raise PathOutsideWorkspace(f"{relpath!r} is inside a protected folder ({parts[0]})")
+    for part in parts:
+        if part.casefold() in PROTECTED_DIRS:
+            raise PathOutsideWorkspace(f"{relpath!r} is inside a protected folder ({part})")
     return parts
 
 
@@ -58,10 +61,31 @@ def resolve_in_workspace(root: Path, relpath: str) -> Path:
     resolved = Path(os.path.realpath(root_real.joinpath(*parts)))
     if resolved == root_real or not resolved.is_relative_to(root_real):
         raise PathOutsideWorkspace(f"{relpath!r} leads outside the workspace through a symlink")
+    reason = protected_reason(root_real, resolved, write=False)
+    if reason:
+        raise PathOutsideWorkspace(f"{relpath!r} is refused: {reason}")
+    return resolved
+
+
+def resolve_for_write(root: Path, relpath: str) -> Path:
+    """:func:`resolve_in_workspace` for a path about to be created, changed or deleted: also refuses every
+    protected location by its resolved path (``.tierwise``, the git dirs, tierwise's configuration —
+    ``tierwise.protected``). Every FilesPort calls it right before writing."""
+    resolved = resolve_in_workspace(root, relpath)
+    reason = protected_reason(root, resolved)
+    if reason:
+        raise PathOutsideWorkspace(f"{relpath!r} is refused: {reason}")
     return resolved
 
 
 def workspace_relpath(root: Path, relpath: str) -> str:
-    """The validated workspace-relative posix form of ``relpath`` (symlinks not followed)."""
-    resolve_in_workspace(root, relpath)
+    """The validated workspace-relative posix form of a path to edit (symlinks not followed in the result;
+    the resolved target must be writable, :func:`resolve_for_write`)."""
+    resolve_for_write(root, relpath)
+    return "/".join(_relative_parts(root, relpath))
+
+
+def relative_form(root: Path, relpath: str) -> str:
+    """The workspace-relative posix spelling of ``relpath`` (absolute paths inside the root made relative);
+    validates the spelling only — resolve with :func:`resolve_in_workspace` or :func:`resolve_for_write`."""
     return "/".join(_relative_parts(root, relpath))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from tierwise.edits.files import read_text_file, write_text_atomic
 from tierwise.edits.model import EditResult
-from tierwise.edits.paths import resolve_in_workspace
+from tierwise.edits.paths import resolve_for_write
 
 _NO_LIMIT = 1 << 62
 
@@ -21,7 +21,7 @@ def write_result(result: EditResult, root: Path) -> list[str]:
     for file in result.files:
         if not file.changed or file.new_text is None:
             continue
-        path = resolve_in_workspace(Path(root), file.path)
+        path = resolve_for_write(Path(root), file.path)
         if path.exists():
             current = read_text_file(path, _NO_LIMIT)
             if current.text != file.old_text:

@@ -7,7 +7,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
 from tierwise.config.model import Config
+from tierwise.edits import BinaryFileError, FileTooLargeError, PathOutsideWorkspace
 from tierwise.engine.artifacts import TaskNotFound, TaskStore, check_task_id, new_task_id
+from tierwise.engine.commands import CommandsChanged, NoTestCommand, record_commands, verify_commands
 from tierwise.engine.editing import EditReport
 from tierwise.engine.implement import run_implement
 from tierwise.engine.plan import current_plan, run_plan
@@ -26,7 +28,7 @@ from tierwise.engine.state import (
     UsageRecord,
     ready_message,
 )
-from tierwise.engine.testfix import NoTestCommand, run_testfix
+from tierwise.engine.testfix import run_testfix
 from tierwise.engine.undo import run_undo
 from tierwise.gateway.types import BudgetExceeded, ModelCallFailed, NoModelConfigured
 from tierwise.runner import CommandNotRunnable
@@ -34,7 +36,13 @@ from tierwise.runner import CommandNotRunnable
 STOPPED = frozenset({"failed", "budget_stopped", "cancelled"})
 """Statuses after which ``run`` does not go on to the next phase."""
 
-_REPORTED_ERRORS = (ModelCallFailed, PlanInvalid, PromptError, NoTestCommand, CommandNotRunnable, QuickFixFailed)
+_REPORTED_ERRORS = (ModelCallFailed, PlanInvalid, PromptError, NoTestCommand, CommandNotRunnable, QuickFixFailed,
+                    CommandsChanged)
+_FILE_ERRORS = (FileTooLargeError, BinaryFileError, PathOutsideWorkspace, OSError, UnicodeError)
+"""File problems a phase reports as a clear message (never a traceback); resume re-runs the phase."""
+_RERUN_ERRORS = frozenset({"PlanInvalid", "FileTooLargeError", "BinaryFileError", "PathOutsideWorkspace",
+                           "UnicodeDecodeError"})
+"""Failures a stored reply or artifact may cause: resuming them re-runs the phase with fresh step keys."""
 FIX_TASK_TEXT = "Make the failing checks pass"
 
 
@@ -59,13 +67,16 @@ class Engine:
         ui: UserPort,
         commands: CommandPort | None = None,
         checkpoints: CheckpointPort | None = None,
+        reload_config: Callable[[], Config] | None = None,
     ) -> None:
+        """``reload_config``: re-reads the configuration from its files (the CLI gives one), so that a test
+        command changed on disk during a task is noticed (``engine.commands``)."""
         self.root = Path(root)
         self.config = config
         self.store = TaskStore(self.root)
         self.ctx = PhaseContext(
             root=self.root, config=config, models=models, files=files, ui=ui, store=self.store,
-            commands=commands, checkpoints=checkpoints,
+            commands=commands, checkpoints=checkpoints, reload_config=reload_config,
         )
 
     @property
@@ -140,10 +151,16 @@ class Engine:
             state = self.store.load(resume)
             if phases:
                 state.phases = parse_phases(phases)
+            if state.status == "failed":
+                self._reopen_failed(state)
             state.status = "running"
             self.store.save(state)
         else:
             state = self.new_task(task, paths=paths, task_id=task_id, phases=phases)
+        try:  # before the first paid call: the commands that will decide the task must exist
+            record_commands(self.ctx, state, require="fix" in state.phases and not state.is_complete("fix"))
+        except _REPORTED_ERRORS as err:
+            return self._stop(state, "failed", str(err), err)
         for phase in LOOP_PHASES:
             if phase not in state.phases or state.is_complete(phase):
                 continue
@@ -157,6 +174,21 @@ class Engine:
             state.status, state.message = "done", None
         self.store.save(state)
         return state
+
+    def _reopen_failed(self, state: TaskState) -> None:
+        """A resumed failed task re-runs the phase that failed with fresh step keys, so a stored reply that
+        caused the failure is not replayed; a plan that no longer validates sends the task back to plan."""
+        if state.error_type not in _RERUN_ERRORS:  # a crash or an outage: stored replies are still good
+            return
+        if state.error_type == "PlanInvalid" and state.phase != "plan" and state.is_complete("plan"):
+            state.completed_phases = [p for p in state.completed_phases if p not in ("plan", "refine")]
+            state.plan_approved = False
+            state.rerun("plan")
+            if "refine" in state.phases:
+                state.rerun("refine")
+        elif state.phase in state.phases:
+            state.rerun(state.phase)
+        state.error_type = None
 
     async def _approve(self, state: TaskState) -> bool:
         if state.plan_path:
@@ -193,6 +225,7 @@ class Engine:
         self.store.save(state)
         self.ctx.progress(state, phase, f"{phase} started", kind="begin")
         try:
+            verify_commands(self.ctx, state)
             await bodies[phase](state)
         except BudgetExceeded as err:
             resume = f"; resume with: tierwise run --resume {state.id}"
@@ -206,6 +239,10 @@ class Engine:
             raise
         except _REPORTED_ERRORS as err:
             return self._stop(state, "failed", str(err), err)
+        except _FILE_ERRORS as err:
+            message = (f"{phase} stopped: a file could not be used ({err}); fix or remove it, then resume with: "
+                       f"tierwise run --resume {state.id}")
+            return self._stop(state, "failed", message, err)
         except Exception as err:
             self._stop(state, "failed", f"internal error in {phase}: {type(err).__name__}: {err}", err, quiet=True)
             raise

@@ -14,9 +14,12 @@ from pathlib import Path
 from tierwise.edits import EditBlock, EditResult, parse_reply, plan_edits
 from tierwise.engine.paths import OutsideWorkspace, normalize_relpath
 from tierwise.engine.ports import Document, FileChange, FilesPort
+from tierwise.testinfra import config_content_reason
 
 Gate = Callable[[str], "str | None"]
 """Returns why a block for this workspace path is not allowed in this phase, or None when it is."""
+ChangeGate = Callable[[str, "str | None", "str | None"], "str | None"]
+"""Returns why a computed change (path, old text, new text) is not allowed in this phase, or None."""
 
 
 @dataclass
@@ -114,6 +117,24 @@ async def plan_reply(
     return result, changes
 
 
+def screen_changes(
+    changes: list[FileChange], change_gate: ChangeGate | None
+) -> tuple[list[FileChange], list[str]]:
+    """Drop the changes a phase may not make: always those touching tierwise's configuration
+    (``[tool.tierwise]`` in pyproject.toml), plus what ``change_gate`` refuses; returns (kept, messages)."""
+    kept: list[FileChange] = []
+    refusals: list[str] = []
+    for change in changes:
+        reason = config_content_reason(change.path, change.base.text, change.new_text)
+        if reason is None and change_gate is not None:
+            reason = change_gate(change.path, change.base.text, change.new_text)
+        if reason:
+            refusals.append(f"The change to {change.path} was not applied: {reason}. Leave it as it is.")
+        else:
+            kept.append(change)
+    return kept, refusals
+
+
 def _refused_entries(result: EditResult) -> list[dict[str, object]]:
     return [
         {"index": b.index, "path": b.path, "reason": b.reason, "message": b.message}
@@ -128,11 +149,14 @@ async def apply_reply(
     *,
     before_write: Callable[[list[str]], object] | None = None,
     gate: Gate | None = None,
+    change_gate: ChangeGate | None = None,
 ) -> EditReport:
     """Parse ``text``, apply what applies, and describe the rest for the model.
 
     ``before_write`` gets the paths about to change (for checkpoints; may be a coroutine function).
-    A change rejected because the file moved under it is recomputed against the new text once.
+    ``gate`` screens block paths before planning, ``change_gate`` the computed changes (texts before and
+    after); tierwise's configuration is refused whatever the gates say. A change rejected because the
+    file moved under it is recomputed against the new text once.
     """
     blocks = parse_reply(text)
     report = EditReport(blocks=len(blocks))
@@ -141,6 +165,8 @@ async def apply_reply(
         return report
     blocks, gate_refusals = _gate_blocks(blocks, root, gate)
     result, changes = await plan_reply(files, root, blocks)
+    changes, screened = screen_changes(changes, change_gate)
+    gate_refusals += screened
     report.refused = _refused_entries(result)
     report.refused += [{"index": None, "path": None, "reason": "not_allowed", "message": m} for m in gate_refusals]
     if changes:
@@ -153,6 +179,7 @@ async def apply_reply(
         if outcome.rejected:
             moved = [b for b in blocks if _safe_norm(root, b.path) in outcome.rejected]
             retry_result, retry_changes = await plan_reply(files, root, moved)
+            retry_changes, _ = screen_changes(retry_changes, change_gate)
             second = await files.apply(retry_changes) if retry_changes else None
             if second is not None:
                 report.applied_files += second.applied

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from tierwise.engine.context import file_block, files_section, plural, read_conventions, read_documents
 from tierwise.engine.editing import EditReport, Gate
+from tierwise.engine.guards import infra_gates
 from tierwise.engine.plan import current_plan
 from tierwise.engine.planfile import Plan, PlanFile
 from tierwise.engine.ports import FileChange
@@ -60,10 +61,11 @@ async def implement_file(
     conversation: list[Message] = render_prompt("implement", variables, ctx.root)
     rounds = ctx.config.loop.implement_rounds
     gate = _gate_for(plan, item.path)
+    _infra, change_gate = infra_gates(plan, "implement")  # the plan gate already keeps unlisted files out
     for round_no in range(rounds + 1):
         step = f"implement/{state.run_of('implement')}/{index}/r{round_no}"
         reply = await ctx.call(state, "implement", step, "implement", conversation, round=round_no)
-        report = await apply_step(ctx, state, step, reply.text, gate=gate)
+        report = await apply_step(ctx, state, step, reply.text, gate=gate, change_gate=change_gate)
         if report.all_applied:
             ctx.progress(state, "implement", f"{item.path}: {plural(report.blocks, 'block')} applied", round=round_no)
             return True

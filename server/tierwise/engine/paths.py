@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import posixpath
+import os
 from pathlib import Path, PurePosixPath
 
-PROTECTED_DIRS: frozenset[str] = frozenset({".git", ".tierwise", ".hg", ".svn"})
-"""Folders no plan, edit or finding may touch."""
+from tierwise.protected import PROTECTED_DIR_NAMES, protected_reason
+
+PROTECTED_DIRS: frozenset[str] = PROTECTED_DIR_NAMES
+"""Folders no plan, edit or finding may touch (as written; resolved paths: ``tierwise.protected``)."""
 
 
 class OutsideWorkspace(ValueError):
@@ -26,12 +29,16 @@ def normalize_relpath(root: Path, path: str) -> str:
     if norm == "." or norm.startswith("../") or norm == "..":
         raise OutsideWorkspace(f"{path!r} is outside the workspace")
     parts = PurePosixPath(norm).parts
-    if parts and parts[0] in PROTECTED_DIRS:
-        raise OutsideWorkspace(f"{path!r} is inside {parts[0]}/, which tierwise never edits")
-    resolved_root = root.resolve()
-    target = (resolved_root / norm).resolve()
+    for part in parts:
+        if part.casefold() in PROTECTED_DIRS:
+            raise OutsideWorkspace(f"{path!r} is inside {part}/, which tierwise never edits")
+    resolved_root = Path(os.path.realpath(root))
+    target = Path(os.path.realpath(resolved_root / norm))
     if target != resolved_root and resolved_root not in target.parents:
         raise OutsideWorkspace(f"{path!r} leads outside the workspace (through a symbolic link)")
+    reason = protected_reason(resolved_root, target)
+    if reason:
+        raise OutsideWorkspace(f"{path!r} is refused: {reason}")
     return norm
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from tierwise.engine.context import files_section, plural, read_conventions, read_documents, repo_tree
-from tierwise.engine.planfile import Plan, PlanInvalid, extract_plan_text, load_valid_plan
+from tierwise.edits import BinaryFileError, FileTooLargeError
+from tierwise.engine.planfile import MAX_PLAN_CHARS, Plan, PlanInvalid, bounded, extract_plan_text, load_valid_plan
 from tierwise.engine.prompts import render_prompt
 from tierwise.engine.session import PhaseContext
 from tierwise.engine.state import TaskState
@@ -67,18 +68,22 @@ async def run_plan(ctx: PhaseContext, state: TaskState) -> Plan:
     conversation: list[Message] = render_prompt("plan", variables, ctx.root)
     resends = ctx.config.loop.plan_resends
     last_error: PlanInvalid | None = None
+    run = state.run_of("plan")
     for attempt in range(resends + 1):
-        reply = await ctx.call(state, "plan", f"plan/{attempt + 1}", "plan", conversation)
+        step = f"plan/{attempt + 1}" if run == 1 else f"plan/{run}/{attempt + 1}"
+        reply = await ctx.call(state, "plan", step, "plan", conversation)
         text = extract_plan_text(reply.text)
-        ctx.store.write(state.id, f"PLAN.attempt{attempt + 1}.md", text)
+        ctx.store.write(state.id, f"PLAN.attempt{attempt + 1}.md", bounded(text))
         try:
             plan = await validate_text(ctx, text)
         except PlanInvalid as err:
             last_error = err
             ctx.progress(state, "plan", f"the plan is invalid ({len(err.errors)} problems); sending it back")
+            shown = reply.text if len(reply.text) <= MAX_PLAN_CHARS else (
+                f"(a PLAN.md of {len(reply.text):,} characters, not repeated here)")
             conversation = [
                 *conversation,
-                Message(role="assistant", content=reply.text),
+                Message(role="assistant", content=shown),
                 Message(role="user", content=resend_message(err)),
             ]
             continue
@@ -88,7 +93,7 @@ async def run_plan(ctx: PhaseContext, state: TaskState) -> Plan:
         ctx.progress(state, "plan", f"PLAN.md written: {plural(len(plan.files), 'file')}", kind="end")
         return plan
     assert last_error is not None
-    ctx.store.write(state.id, "PLAN.md", text)
+    ctx.store.write(state.id, "PLAN.md", bounded(text))
     state.plan_path = plan_relpath(state.id)
     raise last_error
 
@@ -105,7 +110,10 @@ def resend_message(err: PlanInvalid) -> str:
 async def read_plan_text(ctx: PhaseContext, state: TaskState) -> str:
     """PLAN.md as it is now: the editor's buffer when open, else the disk (the user may have edited it)."""
     rel = state.plan_path or plan_relpath(state.id)
-    doc = await ctx.files.read(rel)
+    try:
+        doc = await ctx.files.read(rel)
+    except (FileTooLargeError, BinaryFileError, UnicodeError) as err:
+        raise PlanInvalid([f"{rel} cannot be read as a plan ({err}); resume to plan again, or replace it"]) from err
     if doc.text is not None:
         return doc.text
     text = ctx.store.read(state.id, "PLAN.md")

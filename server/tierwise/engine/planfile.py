@@ -71,6 +71,15 @@ _ACTION = re.compile(r"^(?:\*\*|__)?(?P<word>[A-Za-z]+)(?:\*\*|__)?\s*:?\s+(?P<r
 _FENCE = re.compile(r"^\s*(```|~~~)")
 MAX_CODE_LINES = 20
 """A fenced block longer than this in a plan counts as code, which plans may not contain."""
+MAX_PLAN_CHARS = 60_000
+"""A plan longer than this is invalid (and sent back like any invalid plan): a plan describes changes."""
+
+
+def bounded(text: str, limit: int = MAX_PLAN_CHARS) -> str:
+    """``text`` cut to ``limit`` characters with a note, for artifacts written from an oversized reply."""
+    if len(text) <= limit:
+        return text
+    return text[:limit] + f"\n\n[tierwise: cut here; the reply had {len(text):,} characters, over the {limit:,} allowed]\n"
 
 
 class PlanFile(BaseModel):
@@ -263,7 +272,12 @@ def validate_plan(
             elif action == "create" and present:
                 action = "modify"
         normalised.append(PlanFile(action=action, path=path, description=item.description))
-    if source is not None:
+    if source is not None and len(source) > MAX_PLAN_CHARS:
+        errors.append(
+            f"the plan is {len(source):,} characters long; a plan may have at most {MAX_PLAN_CHARS:,} — describe "
+            "the changes briefly, without code or file contents"
+        )
+    elif source is not None:
         errors += _code_errors(source)
     if errors:
         raise PlanInvalid(errors)

@@ -149,6 +149,16 @@ class CommandPort(Protocol):
         ...
 
 
+@runtime_checkable
+class ChecksCommands(Protocol):
+    """Optional CommandPort extension: ``preflight`` checks that a command can start, without running it (the engine
+    calls it before the first paid model call; ``tierwise.runner.SubprocessRunner`` implements it)."""
+
+    def preflight(self, command: str, *, cwd: Path) -> None:
+        """Raise ``CommandNotRunnable`` when the command cannot start (unparsable, program missing)."""
+        ...
+
+
 class CheckpointPort(Protocol):
     def checkpoint(self, task_id: str, paths: Sequence[str]) -> None:
         """Record the current content (or absence) of ``paths`` before the task first edits them."""

@@ -7,7 +7,7 @@ The refined plan replaces PLAN.md only when it is valid; an invalid refinement k
 from __future__ import annotations
 
 from tierwise.engine.plan import current_plan, plan_relpath, workspace_view
-from tierwise.engine.planfile import Plan, PlanInvalid, extract_plan_text, load_valid_plan
+from tierwise.engine.planfile import Plan, PlanInvalid, bounded, extract_plan_text, load_valid_plan
 from tierwise.engine.prompts import render_prompt
 from tierwise.engine.session import PhaseContext
 from tierwise.engine.state import TaskState
@@ -20,7 +20,7 @@ async def run_refine(ctx: PhaseContext, state: TaskState) -> Plan:
     messages = render_prompt("refine", variables, ctx.root)
     reply = await ctx.call(state, "refine", f"refine/{state.run_of('refine')}", "refine", messages)
     refined_text = extract_plan_text(reply.text)
-    ctx.store.write(state.id, "PLAN.refined.md", refined_text)
+    ctx.store.write(state.id, "PLAN.refined.md", bounded(refined_text))
     listed = set(await ctx.files.list_files())
     try:
         refined = load_valid_plan(refined_text, ctx.root, lambda p: p in listed or (ctx.root / p).is_file())

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +27,20 @@ from tierwise.engine.ports import (
 )
 from tierwise.engine.state import TaskState, UsageRecord
 from tierwise.gateway.types import Message
+
+
+MAX_REPLY_CHARS = 400_000
+"""A reply longer than this is cut (with a note) before it is stored or used: every artifact a reply can
+become (replies/*.md, PLAN.md, REVIEW.md, edit reports) stays bounded."""
+
+
+def bound_reply(text: str) -> str:
+    if len(text) <= MAX_REPLY_CHARS:
+        return text
+    return text[:MAX_REPLY_CHARS] + (
+        f"\n\n[tierwise: the reply was cut here; it had {len(text):,} characters, over the "
+        f"{MAX_REPLY_CHARS:,} allowed]\n"
+    )
 
 
 @dataclass(frozen=True)
@@ -52,7 +66,13 @@ class PhaseContext:
     store: TaskStore
     commands: CommandPort | None = None
     checkpoints: CheckpointPort | None = None
+    reload_config: Callable[[], Config] | None = None
     _notified: set[str] = field(default_factory=set)
+
+    def current_config(self) -> Config:
+        """The configuration as it is now (re-read from its files when the driver can), for checks that
+        must notice a change during the task (the test command)."""
+        return self.reload_config() if self.reload_config is not None else self.config
 
     # -- progress ------------------------------------------------------------------------------------
     def progress(
@@ -112,6 +132,7 @@ class PhaseContext:
         self.progress(state, phase, f"{action}: asking {label_tier}", tier=label_tier, model=label_model,
                       round=round, kind="begin")
         completion = await self.models.complete(action, messages, task_id=state.id, tier=tier)
+        text = bound_reply(completion.text)
         usage = completion.usage
         meta: dict[str, object] = {
             "step": step,
@@ -123,7 +144,7 @@ class PhaseContext:
             "cost_usd": usage.cost_usd,
             "prompt_digest": messages_digest(messages),
         }
-        self.store.save_reply(state.id, step, completion.text, meta)
+        self.store.save_reply(state.id, step, text, meta)
         self.store.write_json(state.id, f"replies/{step.replace('/', '.')}.prompt.json",
                               [m.model_dump() for m in messages])
         record = UsageRecord(
@@ -147,7 +168,7 @@ class PhaseContext:
             f"{action}: answered, {usage.tokens_in}+{usage.tokens_out} tokens, ${usage.cost_usd:.4f}",
             tier=usage.tier, model=usage.model, round=round, kind="end",
         )
-        return Reply(completion.text, usage.tier, usage.model)
+        return Reply(text, usage.tier, usage.model)
 
     # -- checkpoints ---------------------------------------------------------------------------------
     async def checkpoint(self, state: TaskState, paths: Sequence[str]) -> None:

@@ -90,7 +90,11 @@ class TaskState(BaseModel):
     runs: dict[str, int] = Field(default_factory=dict, description="Times each phase was started afresh.")
     fix: FixProgress = Field(default_factory=FixProgress)
     tests_passed: bool | None = None
-    test_command: str | None = None
+    test_command: str | None = Field(default=None, description="The test command, resolved once per task.")
+    lint_command: str | None = Field(default=None, description="The lint command, resolved once per task.")
+    commands_recorded: bool = Field(
+        default=False, description="test_command/lint_command were resolved and checked for this task."
+    )
     message: str | None = Field(default=None, description="Why the task stopped, failed or needs the user.")
     error_type: str | None = Field(default=None, description="Class name of the error that stopped the task.")
     created: datetime = Field(default_factory=utc_now)
@@ -139,6 +143,11 @@ class TaskState(BaseModel):
     def run_of(self, phase: PhaseName) -> int:
         """Which run of ``phase`` this is (1 unless the phase was run again after it finished)."""
         return self.runs.get(phase, 1)
+
+    def rerun(self, phase: PhaseName) -> None:
+        """Run a failed phase again on resume: new step keys (a stored reply that made it fail is not
+        reused), progress kept (files already implemented, fix rounds already run)."""
+        self.runs[phase] = self.run_of(phase) + 1
 
     def restart(self, phase: PhaseName) -> None:
         """Run a finished phase again: new step keys (no stored replies reused) and its progress reset."""

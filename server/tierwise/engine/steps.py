@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 
 from tierwise.engine.artifacts import step_file_name
-from tierwise.engine.editing import EditReport, Gate, apply_reply
+from tierwise.engine.editing import ChangeGate, EditReport, Gate, apply_reply
 from tierwise.engine.session import PhaseContext, text_digest
 from tierwise.engine.state import TaskState
 
@@ -17,7 +17,8 @@ __all__ = ["apply_step", "text_digest"]
 
 
 async def apply_step(
-    ctx: PhaseContext, state: TaskState, step: str, reply_text: str, *, gate: Gate | None = None
+    ctx: PhaseContext, state: TaskState, step: str, reply_text: str, *, gate: Gate | None = None,
+    change_gate: ChangeGate | None = None,
 ) -> EditReport:
     name = f"edits/{step_file_name(step)}.json"
     if step in state.applied_steps:
@@ -31,7 +32,8 @@ async def apply_step(
     async def before_write(paths: list[str]) -> None:
         await ctx.checkpoint(state, paths)
 
-    report = await apply_reply(ctx.files, ctx.root, reply_text, before_write=before_write, gate=gate)
+    report = await apply_reply(ctx.files, ctx.root, reply_text, before_write=before_write, gate=gate,
+                                change_gate=change_gate)
     await ctx.record_written(state, report.applied_files)
     ctx.store.write_json(state.id, name, report.to_dict())
     state.applied_steps.append(step)

@@ -8,7 +8,8 @@ Rules (docs/loop.md explains them for users):
   next (stronger) tier takes over;
 - when a round leaves the same failure unchanged (same signature), the tier is not making progress: the
   loop escalates at once, and stops early when there is no stronger tier left;
-- fix edits may not touch test files unless the plan lists them (a test is never "fixed" away).
+- fix edits may not touch test files or other test infrastructure unless the plan lists them (a test is
+  never "fixed" away; ``tierwise.testinfra`` defines test infrastructure, ``engine.guards`` the rule).
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 
+from tierwise.engine.commands import NoTestCommand, record_commands, verify_commands
 from tierwise.engine.context import files_section, read_conventions, read_documents
 from tierwise.engine.editing import Gate
+from tierwise.engine.guards import infra_gates
 from tierwise.engine.planfile import Plan
 from tierwise.engine.ports import CommandResult
 from tierwise.engine.prompts import EDIT_FORMAT, render_prompt
@@ -27,10 +29,12 @@ from tierwise.engine.session import PhaseContext
 from tierwise.engine.state import TaskState
 from tierwise.engine.steps import apply_step
 from tierwise.gateway.types import ModelCallFailed, NoModelConfigured
-from tierwise.runner import detect_test_command, parse_failures, rerun_command, trim_log
+from tierwise.runner import parse_failures, rerun_command, trim_log
+from tierwise.testinfra import is_test_file
+
+__all__ = ["NoTestCommand", "fix_gate", "is_test_file", "run_testfix"]
 
 FILES_BUDGET_TOKENS = 8000
-_TEST_FILE = re.compile(r"(^|/)(tests?|__tests__|spec)/|(^|/)test_[^/]*$|_test\.[^/]+$|\.(test|spec)\.[^/]+$")
 
 
 @dataclass(frozen=True)
@@ -49,36 +53,21 @@ class Failure:
     summary: str
 
 
-class NoTestCommand(LookupError):
-    """Neither a configured nor a detectable test command."""
-
-
-def is_test_file(path: str) -> bool:
-    return bool(_TEST_FILE.search(PurePosixPath(path).as_posix()))
-
-
 def fix_gate(plan: Plan | None) -> Gate:
-    planned = set(plan.paths()) if plan is not None else set()
-
-    def gate(path: str) -> str | None:
-        if is_test_file(path) and path not in planned:
-            return f"{path} is a test file; fix the code under test, not the test (the plan does not list it)"
-        return None
-
-    return gate
+    """The block gate of fix replies (whole test-infrastructure files the plan does not list)."""
+    return infra_gates(plan, "fix")[0]
 
 
 def checks_for(ctx: PhaseContext, state: TaskState) -> list[Check]:
-    command = state.test_command or ctx.config.loop.test_command or detect_test_command(ctx.root)
-    if not command:
+    """The task's recorded checks (resolved and checked now if the task has none recorded yet)."""
+    record_commands(ctx, state, require=True)
+    if not state.test_command:
         raise NoTestCommand(
-            "no test command: set loop.test_command in .tierwise.toml (none could be detected in "
-            f"{ctx.root})"
+            f"no test command: set loop.test_command in .tierwise.toml (none could be detected in {ctx.root})"
         )
-    state.test_command = command
-    checks = [Check("test", command)]
-    if ctx.config.loop.lint_command:
-        checks.append(Check("lint", ctx.config.loop.lint_command))
+    checks = [Check("test", state.test_command)]
+    if state.lint_command:
+        checks.append(Check("lint", state.lint_command))
     return checks
 
 
@@ -101,7 +90,9 @@ async def _run(ctx: PhaseContext, state: TaskState, check: Check, command: str, 
 
 
 async def run_checks(ctx: PhaseContext, state: TaskState, checks: list[Check], label: str) -> Failure | None:
-    """Run every check in order; the first failure, or None when all pass."""
+    """Run every check in order; the first failure, or None when all pass. The commands are verified
+    unchanged first (``CommandsChanged`` stops the task)."""
+    verify_commands(ctx, state)
     for check in checks:
         result = await _run(ctx, state, check, check.command, f"{label}-{check.kind}")
         if not result.passed:
@@ -132,8 +123,9 @@ async def _log_for_model(ctx: PhaseContext, state: TaskState, failure: Failure, 
 
 
 async def _fix_round(ctx: PhaseContext, state: TaskState, plan_text: str, plan: Plan | None,
-                     failure: Failure, round_no: int, tier: str) -> int:
-    """Ask ``tier`` for a fix and apply it; returns the number of files changed."""
+                     failure: Failure, round_no: int, tier: str, refused: str = "") -> tuple[int, str]:
+    """Ask ``tier`` for a fix and apply it; returns the number of files changed and the refusals to send
+    back with the next round (``refused``: those of the previous round)."""
     involved = [*failure.files, *(plan.paths(include_deleted=False) if plan else []), *state.touched_files]
     docs = [d for d in await read_documents(ctx.files, involved) if d.text is not None]
     variables = {
@@ -141,7 +133,8 @@ async def _fix_round(ctx: PhaseContext, state: TaskState, plan_text: str, plan: 
         "plan": plan_text or "(no plan: make the failing checks pass)",
         "test_command": failure.check.command,
         "failing_tests": ", ".join(failure.failing_tests) or failure.summary,
-        "log": await _log_for_model(ctx, state, failure, round_no),
+        "log": await _log_for_model(ctx, state, failure, round_no) + (
+            f"\n\n[tierwise] Blocks of your previous fix answer were not applied:\n{refused}" if refused else ""),
         "files": files_section(docs, FILES_BUDGET_TOKENS) if docs else "(no project file identified)",
         "round": round_no,
         "tier": tier,
@@ -151,15 +144,17 @@ async def _fix_round(ctx: PhaseContext, state: TaskState, plan_text: str, plan: 
     messages = render_prompt("fix", variables, ctx.root)
     step = f"fix/{state.run_of('fix')}/{round_no}"
     reply = await ctx.call(state, "fix", step, "fix", messages, tier=tier, round=round_no)
-    report = await apply_step(ctx, state, step, reply.text, gate=fix_gate(plan))
+    gate, change_gate = infra_gates(plan, "fix")
+    report = await apply_step(ctx, state, step, reply.text, gate=gate, change_gate=change_gate)
     if report.refused or not report.blocks:
         ctx.progress(state, "fix", f"round {round_no}: {len(report.refused)} blocks refused", round=round_no)
-    return len(report.applied_files)
+    return len(report.applied_files), report.retry_message
 
 
 async def _after_fix(ctx: PhaseContext, state: TaskState, checks: list[Check], failure: Failure,
                      round_no: int) -> Failure | None:
     """Re-run the failing tests first, then everything."""
+    verify_commands(ctx, state)
     if failure.check.kind == "test":
         focused = rerun_command(failure.check.command, failure.failing_tests)
         if focused and focused != failure.check.command:
@@ -182,6 +177,7 @@ async def run_testfix(ctx: PhaseContext, state: TaskState, plan_text: str, plan:
     escalate_after = ctx.models.escalate_after("fix")
     failure = await run_checks(ctx, state, checks, f"run{state.run_of('fix')}-round-{progress.round}-start")
     max_rounds = ctx.config.loop.fix_rounds
+    refused = ""
     while failure is not None:
         if progress.round >= max_rounds:
             progress.stopped_reason = f"still failing after {max_rounds} fix rounds"
@@ -190,7 +186,7 @@ async def run_testfix(ctx: PhaseContext, state: TaskState, plan_text: str, plan:
         tier = ladder[min(progress.rung, len(ladder) - 1)]
         ctx.progress(state, "fix", f"round {round_no}/{max_rounds} on {tier}: {failure.summary}", tier=tier,
                      round=round_no)
-        await _fix_round(ctx, state, plan_text, plan, failure, round_no, tier)
+        _changed, refused = await _fix_round(ctx, state, plan_text, plan, failure, round_no, tier, refused)
         progress.round = round_no
         before = failure.signature
         failure = await _after_fix(ctx, state, checks, failure, round_no)

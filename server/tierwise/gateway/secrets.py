@@ -5,7 +5,8 @@ variable whose name looks secret (``*KEY*``, ``*TOKEN*``, ``*SECRET*``, ``*PASSW
 shaped like a provider key (``sk-...``, ``Bearer ...``, ``AIza...``, ``key=...``) with ``***``.
 
 Which values are secret is decided in one place, ``tierwise.config.secrets.secret_values`` (re-exported here),
-shared with ``config show`` and ``doctor``. The masks differ on purpose: logs and errors get ``***`` here,
+shared with ``config show`` and ``doctor``; its name rule ``is_secret_name`` is also the one the command
+runner uses to warn about ``commands.env_passthrough`` entries. The masks differ on purpose: logs and errors get ``***`` here,
 while ``config show``/``doctor`` show a recognisable ``sk-…abcd`` (``tierwise.config.secrets.mask``).
 """
 
@@ -14,9 +15,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from tierwise.config.secrets import secret_values
+from tierwise.config.secrets import is_secret_name, secret_values
 
-__all__ = ["MASK", "mask", "secret_values"]
+__all__ = ["MASK", "is_secret_name", "mask", "secret_values"]
 
 MASK = "***"
 _KEY_SHAPES = re.compile(

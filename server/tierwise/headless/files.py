@@ -16,10 +16,11 @@ from tierwise.edits import (
     FileTooLargeError,
     PathOutsideWorkspace,
     read_text_file,
+    resolve_for_write,
     resolve_in_workspace,
     write_text_atomic,
 )
-from tierwise.edits.paths import workspace_relpath
+from tierwise.edits.paths import relative_form
 from tierwise.engine.ports import ApplyOutcome, Document, FileChange
 from tierwise.workspace_files import list_workspace_files
 
@@ -30,12 +31,14 @@ class DiskFiles:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
 
-    def _locate(self, path: str) -> tuple[str, Path]:
-        rel = workspace_relpath(self.root, path)
-        return rel, resolve_in_workspace(self.root, rel)
+    def _locate(self, path: str, *, write: bool) -> tuple[str, Path]:
+        """The cleaned relative path and where it resolves; writes go through ``resolve_for_write`` (no
+        protected location by any path: tierwise.protected)."""
+        full = (resolve_for_write if write else resolve_in_workspace)(self.root, path)
+        return relative_form(self.root, path), full
 
     async def read(self, path: str) -> Document:
-        rel, full = self._locate(path)
+        rel, full = self._locate(path, write=False)
         if not full.exists():
             return Document(rel, None)
         return Document(rel, read_text_file(full).text)
@@ -44,7 +47,7 @@ class DiskFiles:
         outcome = ApplyOutcome()
         for change in changes:
             try:
-                rel, full = self._locate(change.path)
+                rel, full = self._locate(change.path, write=True)
                 self._apply_one(full, change)
             except _Rejected as err:
                 outcome.rejected[change.path] = str(err)

@@ -15,7 +15,7 @@ from tierwise.engine import Engine, TaskState
 from tierwise.engine.state import Finding, UsageRecord
 
 EXIT_OK, EXIT_FAILING, EXIT_USAGE, EXIT_BUDGET, EXIT_CANCELLED = 0, 1, 2, 3, 4
-_USAGE_ERRORS = {"NoTestCommand", "CommandNotRunnable", "PromptError", "NoModelConfigured"}
+_USAGE_ERRORS = {"NoTestCommand", "CommandNotRunnable", "PromptError", "NoModelConfigured", "CommandsChanged"}
 
 
 def exit_code_for(state: TaskState) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from tierwise.config.model import Config
@@ -23,11 +23,16 @@ def secret_env_names(config: Config) -> list[str]:
     return sorted(names)
 
 
-def default_commands(config: Config) -> CommandPort:
-    """The configured-command runner every driver uses (tier keys kept out of the environment)."""
-    from tierwise.runner import SubprocessRunner
+def default_commands(config: Config, *, ui: UserPort, env: Mapping[str, str] | None = None) -> CommandPort:
+    """The configured-command runner every driver uses: an allow-listed environment plus
+    ``commands.env_passthrough`` (secret-looking entries are passed, and warned about through ``ui``)."""
+    from tierwise.runner import SubprocessRunner, passthrough_warnings
 
-    return SubprocessRunner(secret_env_names=secret_env_names(config))
+    keys = secret_env_names(config)
+    passthrough = config.commands.env_passthrough
+    for warning in passthrough_warnings(passthrough, base=env, secret_names=keys):
+        ui.notify("warning", warning)
+    return SubprocessRunner(secret_env_names=keys, passthrough=passthrough)
 
 
 def build_engine(
@@ -41,17 +46,18 @@ def build_engine(
     commands: CommandPort | None = None,
     checkpoints: CheckpointPort | None = None,
     use_checkpoints: bool = True,
+    reload_config: Callable[[], Config] | None = None,
 ) -> Engine:
     """An ``Engine`` for ``root``. Anything not given is the real adapter: ``ModelGateway`` (litellm is
-    imported on the first call, not here), ``DiskFiles``, ``SubprocessRunner`` (tier keys stripped from
-    the environment of test commands), git private-ref checkpoints in a git repo, copies elsewhere."""
+    imported on the first call, not here), ``DiskFiles``, ``SubprocessRunner`` (an allow-listed environment
+    plus ``commands.env_passthrough``, whose secret-looking entries are warned about through ``ui``), git private-ref checkpoints in a git repo, copies elsewhere."""
     root = Path(root).resolve()
     if models is None:
         from tierwise.gateway import ModelGateway
 
         models = ModelGateway(config, root, env=env)
     if commands is None:
-        commands = default_commands(config)
+        commands = default_commands(config, ui=ui, env=env)
     if checkpoints is None and use_checkpoints:
         from tierwise.vcs import checkpoints_for
 
@@ -64,4 +70,5 @@ def build_engine(
         ui=ui,
         commands=commands,
         checkpoints=checkpoints,
+        reload_config=reload_config,
     )

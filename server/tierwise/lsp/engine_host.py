@@ -142,7 +142,8 @@ class EngineHost:
             from tierwise.lsp.trust import RefusingCommands
 
             commands = RefusingCommands()
-        engine = build_engine(self.root, config, ui=self._ui, models=models, files=self._files, commands=commands)
+        engine = build_engine(self.root, config, ui=self._ui, models=models, files=self._files, commands=commands,
+                              reload_config=lambda: self.config or config)  # the watcher keeps it current
         try:
             tier = models.ladder("quickfix")[0]
             self.quick_fix_route = (tier, models.model_for(tier))

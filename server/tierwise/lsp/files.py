@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from lsprotocol import types
 
 from tierwise.lsp import workspace_edit as wse
-from tierwise.lsp.paths import OutsideWorkspace, absolute, relpath_for, uri_for
+from tierwise.lsp.paths import OutsideWorkspace, absolute, relpath_for, uri_for, writable
 from tierwise.workspace_files import list_workspace_files
 
 if TYPE_CHECKING:
@@ -182,6 +182,7 @@ class EditorFiles:
         return current, None
 
     async def _apply_change(self, change: FileChange, support: wse.ClientEditSupport) -> str | None:
+        writable(self.root, change.path)  # never a protected location, by any path (tierwise.protected)
         current, stale = await self._check_base(change)
         if stale:
             return stale
@@ -216,6 +217,7 @@ class EditorFiles:
 
     async def _apply_rename(self, rename: wse.Rename, support: wse.ClientEditSupport) -> str | None:
         for change in (rename.old, rename.new):
+            writable(self.root, change.path)
             _, stale = await self._check_base(change)
             if stale:
                 return stale
@@ -268,7 +270,7 @@ def write_disk(root: Path, path: str, text: str) -> None:
     """Atomic write that keeps the existing file's encoding and BOM."""
     from tierwise.edits import read_text_file, write_text_atomic
 
-    target = absolute(root, path)
+    target = writable(root, path)
     target.parent.mkdir(parents=True, exist_ok=True)
     if target.is_file():
         existing = read_text_file(target)
@@ -278,6 +280,6 @@ def write_disk(root: Path, path: str, text: str) -> None:
 
 
 def delete_disk(root: Path, path: str) -> None:
-    target = absolute(root, path)
+    target = writable(root, path)
     if target.is_file() or target.is_symlink():
         target.unlink()

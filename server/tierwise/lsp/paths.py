@@ -27,6 +27,17 @@ def absolute(root: Path, relpath: str) -> Path:
         raise OutsideWorkspace(str(err)) from err
 
 
+def writable(root: Path, relpath: str) -> Path:
+    """Where ``relpath`` lives, for a create, change or delete: also refuses tierwise's protected locations
+    by their resolved path (``tierwise.edits.resolve_for_write``); raises :class:`OutsideWorkspace`."""
+    from tierwise.edits import PathOutsideWorkspace, resolve_for_write
+
+    try:
+        return resolve_for_write(root, relpath)
+    except PathOutsideWorkspace as err:
+        raise OutsideWorkspace(str(err)) from err
+
+
 def uri_for(root: Path, relpath: str) -> str:
     """The ``file://`` URI of a workspace-relative path, spelled under ``root`` as the client knows it."""
     absolute(root, relpath)

@@ -3,9 +3,8 @@
 The command string comes from configuration or from :func:`tierwise.runner.detect.detect_test_command`,
 never from a model. It is split with :mod:`shlex` and executed without a shell.
 
-Environment seen by the command (see ``docs/git.md``): the caller's environment minus every variable whose
-name ends with ``_API_KEY`` (and any extra names given to :class:`SubprocessRunner`), minus tierwise's own
-virtualenv on ``PATH``; plus ``CI=1``, ``PYTHONDONTWRITEBYTECODE=1`` and ``NO_COLOR=1``.
+Environment seen by the command: an allow-list (``tierwise.runner.env``, docs/security.md), never the whole
+parent environment.
 """
 
 from __future__ import annotations
@@ -14,58 +13,22 @@ import asyncio
 import contextlib
 import os
 import shlex
+import shutil
 import signal
-import sys
 import time
 from collections import deque
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from tierwise.engine.ports import CommandNotRunnable, CommandResult
+from tierwise.runner.env import FIXED_ENV, build_env
+
+__all__ = ["FIXED_ENV", "SubprocessRunner", "build_env", "split_command"]
 
 DEFAULT_MAX_OUTPUT_BYTES = 2 * 1024 * 1024
 DEFAULT_GRACE_S = 3.0
-FIXED_ENV = {"CI": "1", "PYTHONDONTWRITEBYTECODE": "1", "NO_COLOR": "1"}
-SECRET_SUFFIXES = ("_API_KEY",)
 _CHUNK = 64 * 1024
 _POLL_S = 0.05
-
-
-def is_secret_name(name: str, extra: Iterable[str] = ()) -> bool:
-    upper = name.upper()
-    return upper.endswith(SECRET_SUFFIXES) or name in set(extra)
-
-
-def _own_venv_bin() -> str | None:
-    """tierwise's own virtualenv ``bin`` folder, when tierwise runs from one (kept off the project's PATH)."""
-    if sys.prefix == sys.base_prefix:
-        return None
-    return str(Path(sys.prefix) / ("Scripts" if os.name == "nt" else "bin"))
-
-
-def build_env(
-    base: Mapping[str, str] | None = None,
-    extra: Mapping[str, str] | None = None,
-    *,
-    secret_names: Iterable[str] = (),
-) -> dict[str, str]:
-    """The environment a project command sees: ``base`` (default ``os.environ``) without secrets, plus fixed CI
-    variables, plus ``extra`` (also stripped of secret names)."""
-    secrets = set(secret_names)
-    source = dict(os.environ if base is None else base)
-    env = {k: v for k, v in source.items() if not is_secret_name(k, secrets)}
-    own_bin = _own_venv_bin()
-    if own_bin is not None:
-        if "PATH" in env:
-            env["PATH"] = os.pathsep.join(
-                p for p in env["PATH"].split(os.pathsep) if p.rstrip("/") != own_bin
-            )
-        if env.get("VIRTUAL_ENV", "").rstrip("/") == sys.prefix.rstrip("/"):
-            env.pop("VIRTUAL_ENV", None)
-    env.update(FIXED_ENV)
-    if extra:
-        env.update({k: v for k, v in extra.items() if not is_secret_name(k, secrets)})
-    return env
 
 
 class _CappedBuffer:
@@ -140,7 +103,9 @@ def split_command(command: str) -> list[str]:
 class SubprocessRunner:
     """``CommandPort`` implementation: asyncio subprocess, own session, capped output, tree kill.
 
-    ``secret_env_names``: extra variable names to strip (e.g. each tier's ``api_key_env``)."""
+    ``secret_env_names``: the tiers' key variables (never taken from ``env`` extras; warned about when a
+    passthrough entry lets them through). ``passthrough``: ``commands.env_passthrough`` (names or patterns
+    added to the allow-list of ``tierwise.runner.env``)."""
 
     def __init__(
         self,
@@ -148,10 +113,33 @@ class SubprocessRunner:
         max_output_bytes: int = DEFAULT_MAX_OUTPUT_BYTES,
         grace_s: float = DEFAULT_GRACE_S,
         secret_env_names: Iterable[str] = (),
+        passthrough: Iterable[str] = (),
     ) -> None:
         self.max_output_bytes = max_output_bytes
         self.grace_s = grace_s
         self.secret_env_names = frozenset(secret_env_names)
+        self.passthrough = tuple(passthrough)
+
+    def environment(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+        return build_env(extra=extra, secret_names=self.secret_env_names, passthrough=self.passthrough)
+
+    def preflight(self, command: str, *, cwd: Path) -> None:
+        """Raise ``CommandNotRunnable`` unless ``command`` parses and its program exists and is executable
+        (on the command's own ``PATH``, or relative to ``cwd``) — checked before any paid model call."""
+        argv = split_command(command)
+        if not Path(cwd).is_dir():
+            raise CommandNotRunnable(f"working directory {cwd} does not exist")
+        program = argv[0]
+        if os.sep in program or "/" in program:
+            target = Path(cwd) / program
+            if not (target.is_file() and os.access(target, os.X_OK)):
+                raise CommandNotRunnable(f"{program!r} (in {command!r}) is not an executable file in {cwd}")
+            return
+        if shutil.which(program, path=self.environment().get("PATH", "")) is None:
+            raise CommandNotRunnable(
+                f"{program!r} (in {command!r}) was not found on the PATH the command runs with; install it "
+                "or set loop.test_command / loop.lint_command to a command that exists"
+            )
 
     async def run(
         self, command: str, *, cwd: Path, timeout_s: float, env: Mapping[str, str] | None = None
@@ -159,7 +147,7 @@ class SubprocessRunner:
         argv = split_command(command)
         if not Path(cwd).is_dir():
             raise CommandNotRunnable(f"working directory {cwd} does not exist")
-        full_env = build_env(extra=env, secret_names=self.secret_env_names)
+        full_env = self.environment(env)
         started = time.monotonic()
         try:
             proc = await asyncio.create_subprocess_exec(

@@ -1,0 +1,93 @@
+"""The test and lint commands of a task: resolved once, checked before the first paid call, recorded in
+task.json, and verified unchanged before every phase and every check run.
+
+A command decides whether a task is done, so it may not move under a task: when its resolution changes
+while the task runs (a configuration file edited on disk, a detected command that became another), the
+task stops with a message naming both commands. Put the setting back, or start a new task.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tierwise.engine.ports import ChecksCommands
+from tierwise.engine.session import PhaseContext
+from tierwise.engine.state import TaskState
+from tierwise.runner import detect_test_command
+
+
+class NoTestCommand(LookupError):
+    """Neither a configured nor a detectable test command."""
+
+
+class CommandsChanged(ValueError):
+    """The test or lint command resolves differently from what the task recorded when it started."""
+
+
+@dataclass(frozen=True)
+class Resolved:
+    test: str | None
+    lint: str | None
+
+
+def resolve_commands(ctx: PhaseContext) -> Resolved:
+    """The test command (configured, else detected from the workspace) and the lint command, as of now
+    (the configuration is re-read when the driver gave the engine a way to, ``PhaseContext.reload_config``)."""
+    config = ctx.current_config()
+    test = config.loop.test_command or detect_test_command(ctx.root)
+    return Resolved(test=test or None, lint=config.loop.lint_command or None)
+
+
+def _no_test_command(ctx: PhaseContext) -> NoTestCommand:
+    return NoTestCommand(
+        f"no test command: set loop.test_command in .tierwise.toml (none could be detected in {ctx.root})"
+    )
+
+
+def check_runnable(ctx: PhaseContext, resolved: Resolved) -> None:
+    """Raise ``NoTestCommand`` / ``CommandNotRunnable`` unless the commands can start (no model call made)."""
+    if not resolved.test:
+        raise _no_test_command(ctx)
+    if isinstance(ctx.commands, ChecksCommands):
+        ctx.commands.preflight(resolved.test, cwd=ctx.root)
+        if resolved.lint:
+            ctx.commands.preflight(resolved.lint, cwd=ctx.root)
+
+
+def record_commands(ctx: PhaseContext, state: TaskState, *, require: bool) -> None:
+    """Resolve and record the task's commands once. ``require`` (the task will run its checks): a missing
+    or unrunnable command stops the task now, before any paid call. Recorded tasks are verified instead."""
+    if state.commands_recorded:
+        verify_commands(ctx, state)
+        return
+    resolved = resolve_commands(ctx)
+    if require:
+        check_runnable(ctx, resolved)
+    if resolved.test:
+        state.test_command, state.lint_command = resolved.test, resolved.lint
+        state.commands_recorded = True
+        ctx.save(state)
+
+
+def verify_commands(ctx: PhaseContext, state: TaskState) -> None:
+    """Raise ``CommandsChanged`` when the commands no longer resolve to what the task recorded."""
+    if not state.commands_recorded:
+        return
+    try:
+        now = resolve_commands(ctx)
+    except Exception as err:  # noqa: BLE001 - e.g. a configuration that no longer loads
+        raise CommandsChanged(
+            f"the test and lint commands cannot be resolved any more ({err}); the task recorded "
+            f"test command {state.test_command!r}. Fix the configuration, or start a new task"
+        ) from err
+    changes = [
+        f"the {kind} command was {before!r} when the task started and is now {after!r}"
+        for kind, before, after in (("test", state.test_command, now.test), ("lint", state.lint_command, now.lint))
+        if before != after
+    ]
+    if changes:
+        raise CommandsChanged(
+            "; ".join(changes) + ". tierwise stops rather than let a changed command decide whether the task "
+            "passes; put the setting back (loop.test_command / loop.lint_command, or the files the test "
+            "command is detected from), or start a new task"
+        )

@@ -1,0 +1,148 @@
+"""Protected locations: what no model reply may write, by any path (docs/security.md).
+
+One function, :func:`protected_reason`, answers "may a reply write here?" for every caller — plan
+validation (``tierwise.engine.paths``), the edit engine and both FilesPorts (``tierwise.edits.paths``,
+the headless disk port and the editor port). It looks at the **resolved** path (every symlink followed,
+also a dangling one, also one in a parent folder), never only at the path as written:
+
+- version-control folders: any component named ``.git``, ``.hg``, ``.svn`` and the real git dir and common
+  dir that ``git rev-parse --git-dir --git-common-dir`` names (a worktree's or submodule's ``.git`` *file*
+  points elsewhere; ``--separate-git-dir`` may put it anywhere);
+- tierwise's own state folder ``.tierwise`` (tasks, ledger, checkpoints, prompt overrides);
+- tierwise's configuration: the workspace's ``.tierwise.toml`` and the user file
+  (``$XDG_CONFIG_HOME/tierwise/config.toml`` or ``~/.config/tierwise/config.toml``). The ``[tool.tierwise]``
+  table of ``pyproject.toml`` is protected by content (``tierwise.testinfra``).
+
+Names are compared case-insensitively when the file system holding the workspace is case-insensitive
+(detected by probing, not assumed from the platform). Standard library only.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+VCS_DIR_NAMES: frozenset[str] = frozenset({".git", ".hg", ".svn"})
+"""Version-control folders: never read nor written through a model-named path."""
+PROTECTED_DIR_NAMES: frozenset[str] = VCS_DIR_NAMES | {".tierwise"}
+"""Folder names no reply may write into, at any depth of the workspace (``.tierwise`` may be read: PLAN.md)."""
+CONFIG_FILE_NAMES: frozenset[str] = frozenset({".tierwise.toml"})
+"""tierwise's workspace configuration file (at any depth: a nested one would configure a sub-workspace)."""
+_GIT_TIMEOUT_S = 10.0
+
+
+@lru_cache(maxsize=256)
+def is_case_insensitive(folder: str) -> bool:
+    """Whether names in ``folder`` compare case-insensitively: probes the deepest path component that has
+    letters by asking for the same path with that component's case swapped."""
+    path = Path(os.path.realpath(folder))
+    for candidate in (path, *path.parents):
+        name = candidate.name
+        if name and name.swapcase() != name:
+            swapped = candidate.with_name(name.swapcase())
+            try:
+                return swapped.exists() and os.path.samefile(candidate, swapped)
+            except OSError:
+                return False
+    return False
+
+
+def _git_dirs(root_real: str) -> tuple[str, ...]:
+    """The real git dir and common dir of the repository at ``root_real`` (empty outside git)."""
+    found: set[str] = set()
+    dot_git = Path(root_real) / ".git"
+    if dot_git.is_file():  # a worktree or submodule: "gitdir: <path>"
+        try:
+            first = dot_git.read_text(encoding="utf-8", errors="replace").splitlines()[0]
+        except (OSError, IndexError):
+            first = ""
+        if first.startswith("gitdir:"):
+            found.add(os.path.realpath(Path(root_real) / first[len("gitdir:"):].strip()))
+    try:
+        proc = subprocess.run(
+            ["git", "rev-parse", "--path-format=absolute", "--git-dir", "--git-common-dir"],
+            cwd=root_real, capture_output=True, text=True, timeout=_GIT_TIMEOUT_S, check=False,
+            stdin=subprocess.DEVNULL,
+        )
+    except (OSError, subprocess.SubprocessError):
+        proc = None
+    if proc is not None and proc.returncode == 0:
+        found.update(os.path.realpath(line.strip()) for line in proc.stdout.splitlines() if line.strip())
+    return tuple(sorted(found))
+
+
+@dataclass(frozen=True)
+class Protection:
+    """The protected locations of one workspace root (see the module docstring)."""
+
+    root: str  # realpath of the workspace root
+    folded: bool  # case-insensitive file system
+    dirs: tuple[str, ...]  # real paths of folders nothing may be written into
+    files: tuple[str, ...]  # real paths of files nothing may write
+
+    def key(self, path: str) -> str:
+        return os.path.normcase(path).casefold() if self.folded else path
+
+    def reason(self, resolved: str, *, write: bool = True) -> str | None:
+        """Why a reply may not write ``resolved`` (an absolute, fully resolved path), or None. With
+        ``write=False`` only version-control folders count (tierwise's own files may be read)."""
+        target = self.key(resolved)
+        names = PROTECTED_DIR_NAMES if write else VCS_DIR_NAMES
+        for folder in self.dirs:
+            if not write and self.key(os.path.basename(folder)) == self.key(".tierwise"):
+                continue
+            base = self.key(folder)
+            if target == base or target.startswith(base.rstrip(os.sep) + os.sep):
+                return f"it resolves into {_shown(folder, self.root)}, which tierwise never edits"
+        for name in self.files if write else ():
+            if target == self.key(name):
+                return f"it resolves to {_shown(name, self.root, folder=False)}, tierwise's own configuration"
+        root = self.key(self.root)
+        if target.startswith(root.rstrip(os.sep) + os.sep):
+            parts = Path(resolved[len(self.root.rstrip(os.sep)) + 1:]).parts
+            dir_names = {self.key(n) for n in names}
+            for part in parts:
+                if self.key(part) in dir_names:
+                    return f"it resolves into a {part} folder, which tierwise never edits"
+            if write and parts and self.key(parts[-1]) in {self.key(n) for n in CONFIG_FILE_NAMES}:
+                return f"it resolves to {parts[-1]}, tierwise's own configuration"
+        return None
+
+
+def _shown(path: str, root: str, *, folder: bool = True) -> str:
+    try:
+        return Path(path).relative_to(root).as_posix() + ("/" if folder else "")
+    except ValueError:
+        return path
+
+
+def user_config_file(env: dict[str, str] | None = None) -> str | None:
+    """The user configuration file's real path (it need not exist)."""
+    from tierwise.config.files import user_config_path
+
+    path = user_config_path(dict(os.environ) if env is None else env)
+    return os.path.realpath(path) if path is not None else None
+
+
+@lru_cache(maxsize=64)
+def _protection(root_real: str, user_file: str | None) -> Protection:
+    dirs = {os.path.join(root_real, name) for name in PROTECTED_DIR_NAMES}
+    dirs.update(_git_dirs(root_real))
+    files = {os.path.join(root_real, name) for name in CONFIG_FILE_NAMES}
+    if user_file:
+        files.add(user_file)
+    return Protection(root_real, is_case_insensitive(root_real), tuple(sorted(dirs)), tuple(sorted(files)))
+
+
+def protection_for(root: Path | str) -> Protection:
+    """The protected locations of the workspace at ``root`` (git is asked once per root and process)."""
+    return _protection(os.path.realpath(root), user_config_file())
+
+
+def protected_reason(root: Path | str, resolved: Path | str, *, write: bool = True) -> str | None:
+    """Why nothing may be written (``write=False``: read) at ``resolved``, or None. ``resolved`` is
+    resolved again with ``os.path.realpath`` (every component, dangling links too)."""
+    return protection_for(root).reason(os.path.realpath(resolved), write=write)

@@ -1,0 +1,182 @@
+"""What decides "the tests pass", per ecosystem — the one definition of *test infrastructure*.
+
+A fix reply may not create or change test infrastructure, and an implement reply only the files the
+approved plan lists (docs/security.md, docs/loop.md). Two kinds:
+
+- **whole files** (:func:`infra_file_kind`): test files by each ecosystem's naming rules (Python
+  ``test_*.py``/``*_test.py`` and ``tests/``, JS/TS ``*.test.*``/``*.spec.*``/``__tests__/``, Go
+  ``*_test.go``/``testdata/``, Rust ``tests/``, Java/Kotlin ``src/test/``/``*Test.java``, Ruby
+  ``spec/``/``*_spec.rb``) and test configuration files (``conftest.py`` anywhere, ``pytest.ini``,
+  ``tox.ini``, ``noxfile.py``, ``.coveragerc``, ``sitecustomize.py``, jest/vitest/mocha/karma/playwright/
+  cypress configs, a Makefile with a test target);
+- **parts of shared files** (:func:`infra_content_reason`): ``setup.cfg`` sections ``[tool:pytest]``,
+  ``[coverage:*]``, ``[tox:*]``; ``pyproject.toml`` tables ``[tool.pytest…]``, ``[tool.coverage…]``,
+  ``[tool.tox…]``; ``package.json`` ``scripts`` (and its ``jest``/``mocha``/``vitest``/``ava``/``nyc``/``c8``
+  keys); ``go.mod`` ``replace`` directives. The rest of those files stays editable. Parts are compared as
+  parsed data, so whitespace or key order inside them does not matter; a change that leaves the file
+  unparsable (when it parsed before) is refused too.
+
+:func:`config_content_reason` guards ``[tool.tierwise]`` in ``pyproject.toml`` the same way, in every phase
+(tierwise's configuration is never model-editable; the ``.tierwise.toml`` file is a protected location,
+``tierwise.protected``). Standard library only; pure functions of (path, old text, new text).
+"""
+
+from __future__ import annotations
+
+import configparser
+import json
+import re
+import tomllib
+from collections.abc import Callable
+from pathlib import PurePosixPath
+from typing import Any
+
+_TEST_FILE = re.compile(
+    r"(^|/)(tests?|__tests__|__mocks__|spec|testdata)/"  # test folders (Python, JS, Rust, Ruby, Go data)
+    r"|(^|/)src/test/"  # Maven / Gradle
+    r"|(^|/)test_[^/]*\.py$|_test\.py$"  # pytest naming
+    r"|_test\.go$"  # Go
+    r"|\.(test|spec)\.[cm]?[jt]sx?$"  # JS / TS
+    r"|_spec\.rb$"  # RSpec
+    r"|(^|/)[^/]*(Test|Tests|IT)\.(java|kt)$"  # JUnit
+)
+_INFRA_NAMES = {
+    "conftest.py": "pytest's conftest.py",
+    "pytest.ini": "pytest configuration",
+    ".pytest.ini": "pytest configuration",
+    "pytest.toml": "pytest configuration",
+    ".pytest.toml": "pytest configuration",
+    "tox.ini": "tox configuration",
+    "noxfile.py": "nox configuration",
+    ".coveragerc": "coverage configuration",
+    "sitecustomize.py": "a Python start-up hook",
+    "usercustomize.py": "a Python start-up hook",
+    ".mocharc": "mocha configuration",
+    "karma.conf.js": "karma configuration",
+}
+_INFRA_PREFIXES = {
+    "jest.config.": "jest configuration",
+    "jest.setup.": "jest set-up",
+    "vitest.config.": "vitest configuration",
+    "vitest.workspace.": "vitest configuration",
+    "vitest.setup.": "vitest set-up",
+    ".mocharc.": "mocha configuration",
+    "karma.conf.": "karma configuration",
+    "setupTests.": "test set-up",
+    "playwright.config.": "playwright configuration",
+    "cypress.config.": "cypress configuration",
+    ".nycrc": "coverage configuration",
+}
+MAKEFILES = frozenset({"Makefile", "makefile", "GNUmakefile"})
+_MAKE_TEST_TARGET = re.compile(r"^(test|tests|check|test[-_][\w.-]*|[\w.-]*[-_]test)\s*:(?!=)", re.M)
+
+
+def is_test_file(path: str) -> bool:
+    """A test file by the usual naming rules of its ecosystem (see the module docstring)."""
+    return bool(_TEST_FILE.search(PurePosixPath(path).as_posix()))
+
+
+def infra_file_kind(path: str) -> str | None:
+    """What kind of test infrastructure the whole file at ``path`` is (by name), or None."""
+    name = PurePosixPath(path).name
+    if name in _INFRA_NAMES:
+        return _INFRA_NAMES[name]
+    for prefix, kind in _INFRA_PREFIXES.items():
+        if name.startswith(prefix):
+            return kind
+    if is_test_file(path):
+        return "a test file"
+    return None
+
+
+# -- parts of shared files ----------------------------------------------------------------------------------
+_Parts = Callable[[str], Any]
+
+
+def _toml_tables(*names: str) -> _Parts:
+    def parts(text: str) -> Any:
+        tool = tomllib.loads(text).get("tool", {})
+        return {n: tool.get(n) for n in names} if isinstance(tool, dict) else {}
+
+    return parts
+
+
+def _setup_cfg(text: str) -> Any:
+    parser = configparser.RawConfigParser(strict=False, interpolation=None)
+    parser.read_string(text)
+    keep = [s for s in parser.sections() if s == "tool:pytest" or s.startswith(("coverage:", "tox:"))]
+    return {s: dict(parser.items(s)) for s in keep}
+
+
+def _package_json(text: str) -> Any:
+    data = json.loads(text)
+    keys = ("scripts", "jest", "mocha", "vitest", "ava", "nyc", "c8")
+    return {k: data.get(k) for k in keys} if isinstance(data, dict) else {}
+
+
+_REPLACE_LINE = re.compile(r"^\s*replace\s+(?!\()(.+?)\s*(//.*)?$", re.M)
+_REPLACE_BLOCK = re.compile(r"^\s*replace\s*\((.*?)^\s*\)", re.M | re.S)
+
+
+def _go_replaces(text: str) -> Any:
+    found = [m.group(1).strip() for m in _REPLACE_LINE.finditer(text)]
+    for block in _REPLACE_BLOCK.finditer(text):
+        found += [ln.split("//")[0].strip() for ln in block.group(1).splitlines() if ln.split("//")[0].strip()]
+    return sorted(" ".join(r.split()) for r in found)
+
+
+_SHARED: dict[str, tuple[str, _Parts]] = {
+    "pyproject.toml": ("its [tool.pytest], [tool.coverage] or [tool.tox] tables", _toml_tables("pytest", "coverage", "tox")),
+    "setup.cfg": ("its [tool:pytest], [coverage:*] or [tox:*] sections", _setup_cfg),
+    "package.json": ("its \"scripts\" or test-runner settings", _package_json),
+    "go.mod": ("its replace directives", _go_replaces),
+}
+
+
+def _parts_changed(parts: _Parts, old: str | None, new: str | None) -> bool | None:
+    """True when the parts differ; None when the new text no longer parses (while the old one did).
+    An absent file has empty parts."""
+    empty = parts("{}" if parts is _package_json else "")
+    try:
+        before = parts(old) if old is not None else empty
+    except (ValueError, tomllib.TOMLDecodeError, configparser.Error):
+        before = None
+    try:
+        after = parts(new) if new is not None else empty
+    except (ValueError, tomllib.TOMLDecodeError, configparser.Error):
+        return None if before is not None else False
+    return before != after
+
+
+def infra_content_reason(path: str, old: str | None, new: str | None) -> str | None:
+    """Why changing ``path`` from ``old`` to ``new`` (None: absent) touches test infrastructure, or None."""
+    name = PurePosixPath(path).name
+    if name in MAKEFILES:
+        has_target = any(t is not None and _MAKE_TEST_TARGET.search(t) for t in (old, new))
+        return f"{path} defines test targets (make test); it is test infrastructure" if has_target else None
+    shared = _SHARED.get(name)
+    if shared is None:
+        return None
+    what, parts = shared
+    changed = _parts_changed(parts, old, new)
+    if changed is None:
+        return f"{path} would no longer parse, which changes how the tests run"
+    return f"the change touches {what} in {path} (test infrastructure)" if changed else None
+
+
+def config_content_reason(path: str, old: str | None, new: str | None) -> str | None:
+    """Why a change to ``pyproject.toml`` would change tierwise's own configuration ([tool.tierwise])."""
+    if PurePosixPath(path).name != "pyproject.toml":
+        return None
+    changed = _parts_changed(_toml_tables("tierwise"), old, new)
+    if changed is None:
+        return f"{path} would no longer parse, and it holds tierwise's configuration"
+    return f"the change touches [tool.tierwise] in {path}, tierwise's own configuration" if changed else None
+
+
+def infra_reason(path: str, old: str | None, new: str | None) -> str | None:
+    """Why this change touches test infrastructure (whole file or part), or None."""
+    kind = infra_file_kind(path)
+    if kind is not None:
+        return f"{path} is {kind}, test infrastructure"
+    return infra_content_reason(path, old, new)
