@@ -70,6 +70,9 @@ class Applied:
     strategy: str
     first: int  # 0-based first line of the region in the text before this block
     last: int  # 0-based exclusive end
+    shifted: bool = False  # SEARCH matched only with its indentation changed
+    copies: tuple[int, ...] = ()  # exact match: the same lines at another uniform indentation start here
+    refusal: str | None = None  # the ambiguity message, should the copies make the caller refuse the block
 
 
 @dataclass(frozen=True)
@@ -192,7 +195,7 @@ def apply_search_replace(state: FileState, search: Sequence[str], replace: Seque
         if again is not None:
             return Refused("already_applied", found=again)
         splice(state, located, search, replace)
-        return Applied(located.strategy, located.start, located.end)
+        return Applied(located.strategy, located.start, located.end, located.shifted, located.copies)
     if located.reason == "ambiguous":
         return Refused("ambiguous", starts=located.starts)
     pieces = locate_pieces(state.contents, search, replace)
@@ -204,7 +207,7 @@ def apply_search_replace(state: FileState, search: Sequence[str], replace: Seque
         first, last = pieces[0].match.start, pieces[-1].match.end
         for piece in reversed(pieces):
             splice(state, piece.match, piece.search, piece.replace)
-        return Applied("elision", first, last)
+        return Applied("elision", first, last, any(p.match.shifted for p in pieces))
     if pieces is not None:
         present = _already_present(state, search, replace)
         # never fuzzy-match a SEARCH that elides lines
@@ -228,7 +231,7 @@ def _fuzzy_or_already(state: FileState, search: Sequence[str], replace: Sequence
         if new == region:  # REPLACE already there, up to slips in SEARCH: nothing to do
             return Refused("already_applied", found=(fuzzy.start, fuzzy.end))
         splice(state, fuzzy, search, replace)
-        return Applied("fuzzy", fuzzy.start, fuzzy.end)
+        return Applied("fuzzy", fuzzy.start, fuzzy.end, fuzzy.shifted)
     if present is not None:
         return Refused("already_applied", found=present)
     if isinstance(fuzzy, Miss):
