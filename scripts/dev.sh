@@ -12,6 +12,24 @@ PYTHON=${PYTHON:-python3}
 VENV=.venv
 STAMP="$VENV/.tierwise-setup"
 
+# tierwise itself, editable. hatchling builds editable wheels with the 'editables' package: when the lock
+# brought both, build offline with them (--no-build-isolation); otherwise let pip fetch the build back-end
+# into an isolated build environment. pip's output is shown only if the install fails.
+install_editable() {
+  local log args=(--no-deps -e .)
+  if "$VENV/bin/python" -c "import editables, hatchling" >/dev/null 2>&1; then
+    args=(--no-build-isolation "${args[@]}")
+  fi
+  log=$(mktemp)
+  if ! "$VENV/bin/python" -m pip install --quiet "${args[@]}" >"$log" 2>&1; then
+    cat "$log" >&2
+    rm -f "$log"
+    echo "==> installing tierwise (editable) failed" >&2
+    return 1
+  fi
+  rm -f "$log"
+}
+
 setup() {
   local want
   want=$(cat requirements.lock pyproject.toml | sha256sum | cut -d' ' -f1)
@@ -23,8 +41,7 @@ setup() {
   "$PYTHON" -m venv "$VENV"
   "$VENV/bin/python" -m pip install --quiet --upgrade "pip>=24" >&2
   "$VENV/bin/python" -m pip install --quiet --require-hashes --no-deps -r requirements.lock >&2
-  "$VENV/bin/python" -m pip install --quiet --no-deps --no-build-isolation -e . >&2 \
-    || "$VENV/bin/python" -m pip install --quiet --no-deps -e . >&2
+  install_editable
   if [[ -f editor-clients/install-e2e-deps.sh ]]; then
     echo "==> installing editor end-to-end dependencies" >&2
     bash editor-clients/install-e2e-deps.sh >&2

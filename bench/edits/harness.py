@@ -27,9 +27,23 @@ from tierwise.edits.diff import opcodes
 from tierwise.edits.files import decode_bytes, encode_text
 from tierwise.edits.text import content_lines
 
+try:  # run as a script (bench/edits on sys.path) or imported by path from the tests
+    from ideal import diff_blocks, render
+except ImportError:  # pragma: no cover
+    import importlib.util as _util
+    import sys as _sys
+
+    _spec = _util.spec_from_file_location("tierwise_edits_bench_ideal", Path(__file__).with_name("ideal.py"))
+    assert _spec and _spec.loader
+    _ideal = _util.module_from_spec(_spec)
+    _sys.modules[_spec.name] = _ideal
+    _spec.loader.exec_module(_ideal)
+    diff_blocks, render = _ideal.diff_blocks, _ideal.render
+
 ROOT = Path("/nonexistent-bench-root")
 KINDS = (
-    "indent", "trailing_ws", "crlf", "missing_blank", "extra_blank", "elided", "typo", "wrong_path", "ambiguous_short",
+    "indent", "trailing_ws", "crlf", "missing_blank", "extra_blank", "padded", "elided", "typo", "wrong_path",
+    "ambiguous_short",
 )
 
 
@@ -152,11 +166,20 @@ def _wrong_path(block: EditBlock, rng: random.Random) -> EditBlock | None:
     return replace(block, path=rng.choice(options))
 
 
+def _padded(block: EditBlock, rng: random.Random) -> EditBlock | None:
+    """Some hosted models put a blank line after every line of SEARCH and REPLACE."""
+    pad = lambda text: "".join(line + "\n\n" for line in _lines(text))  # noqa: E731
+    if len([line for line in _lines(block.search) if line.strip()]) < 2:
+        return None
+    return replace(block, search=pad(block.search), replace=pad(block.replace))
+
+
 BLOCK_PERTURBATIONS: dict[str, Callable[[EditBlock, random.Random], EditBlock | None]] = {
     "indent": _indent,
     "trailing_ws": _trailing_ws,
     "missing_blank": _missing_blank,
     "extra_blank": _extra_blank,
+    "padded": _padded,
     "ambiguous_short": _ambiguous_short,
     "typo": _typo,
     "wrong_path": _wrong_path,
@@ -184,7 +207,8 @@ def _elide(blocks: list[EditBlock], old: str) -> list[EditBlock] | None:
         if k + 1 < len(blocks) and gaps[k]:
             a, b = blocks[k], blocks[k + 1]
             indent = next((line[: len(line) - len(line.lstrip())] for line in _lines(b.search) if line.strip()), "")
-            marker = f"{indent}# ... existing code ...\n"
+            comment = "#" if a.path.endswith(".py") else "//"
+            marker = f"{indent}{comment} ... existing code ...\n"
             merged.append(replace(a, search=a.search + marker + b.search, replace=a.replace + marker + b.replace))
             changed = True
             k += 2
@@ -244,6 +268,11 @@ class FileReport:
     tokens_whole: int = 0
     tokens_floor: int = 0
     perturbed: dict[str, Outcome] = field(default_factory=dict)
+    # the ideal reply built from the real diff (diff -U3 hunks, name decorated as models do)
+    accepted: bool = False  # every block applied on the first try
+    diff_ideal: str = ""  # exact | inexpressible | mismatch
+    diff_blocks: int = 0
+    refusals: list[str] = field(default_factory=list)  # refusal reasons of that reply, if any
 
 
 def _floor_text(old: str | None, new: str) -> str:
@@ -261,6 +290,7 @@ def evaluate_pair(
     seed: int = 0,
     count_tokens: Callable[[str], int] | None = None,
     context: int = 2,
+    style: int = 0,
 ) -> FileReport:
     """Run the ideal reply, the text edits and every perturbation for one file pair."""
     old = decode_bytes(old_bytes)[0] if old_bytes is not None else None
@@ -268,20 +298,23 @@ def evaluate_pair(
     files = dict(others or {})
     files[path] = old  # type: ignore[assignment]
     read = files.get
+    exists = lambda p: files.get(p) is not None  # noqa: E731
     blocks = make_blocks(old, new, path)
     reply = format_blocks(blocks)
     t0 = time.perf_counter()
-    result = plan_edits(parse_reply(reply), ROOT, read=read)
+    result = plan_edits(parse_reply(reply, exists=exists), ROOT, read=read)
     got = result.files[0].new_text if result.files else None
     edits = minimal_text_edits(old or "", new, "utf-16")
     seconds = time.perf_counter() - t0
-    if got is not None and result.all_applied and encode_text(got, encoding, bom) == new_bytes:
-        ideal = "exact"
-    elif got is not None and result.all_applied and content_lines(got) == content_lines(new):
-        ideal = "inexpressible"  # only line endings / final newline differ
-    else:
-        ideal = "mismatch"
+    ideal = _fidelity(result, got, new, new_bytes, encoding, bom)
     report = FileReport(path, ideal, apply_text_edits(old or "", edits, "utf-16") == new, len(blocks), len(edits), seconds)
+    from_diff = diff_blocks(old, new, path)
+    diff_result = plan_edits(parse_reply(render(from_diff, style), exists=exists), ROOT, read=read)
+    mine = [f for f in diff_result.files if f.path == path]
+    report.accepted = diff_result.all_applied and len(diff_result.files) == 1
+    report.diff_ideal = _fidelity(diff_result, mine[0].new_text if mine else None, new, new_bytes, encoding, bom)
+    report.diff_blocks = len(from_diff)
+    report.refusals = sorted({str(b.reason) for b in diff_result.blocks if b.status == "refused" and b.reason != "file_refused"})
     if count_tokens is not None:
         report.tokens_blocks = count_tokens(reply)
         report.tokens_whole = count_tokens(format_whole(path, new))
@@ -298,6 +331,14 @@ def evaluate_pair(
         text, _ = made
         report.perturbed[kind] = classify(plan_edits(parse_reply(text), ROOT, read=read), path, expected)
     return report
+
+
+def _fidelity(result: EditResult, got: str | None, new: str, new_bytes: bytes, encoding: str, bom: bool) -> str:
+    if got is not None and result.all_applied and encode_text(got, encoding, bom) == new_bytes:
+        return "exact"
+    if got is not None and result.all_applied and content_lines(got) == content_lines(new):
+        return "inexpressible"  # only line endings / final newline differ
+    return "mismatch"
 
 
 def format_whole(path: str, text: str) -> str:

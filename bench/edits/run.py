@@ -1,11 +1,13 @@
-"""Edit-engine benchmark on real releases of popular pure-Python packages.
+"""Edit-engine benchmark on real release-to-release changes (Python, JavaScript/TypeScript, Go, Rust).
 
-    .venv/bin/python bench/edits/run.py [--packages attrs,click] [--out bench/results/edits.json]
+    .venv/bin/python bench/edits/run.py [--packages pytest,rxjs] [--out bench/results/edits.json]
 
-Downloads two neighbouring releases per package (``pip download``, cached in bench/edits/.cache),
-builds the ideal SEARCH/REPLACE reply for every changed .py file, checks it reproduces the new release
-byte for byte, checks minimal UTF-16 text edits do too, perturbs the blocks the way models err, counts
-output tokens (cl100k_base) and times everything. Prints tables and writes JSON.
+Downloads two neighbouring releases per package (pip / npm, cached outside the repository, see corpus.py),
+builds for every changed source file the ideal reply from the real diff (diff -U3 hunks as SEARCH/REPLACE
+blocks, the file name decorated as models write it) and reports whether it is accepted on the first try
+and reproduces the new release byte for byte; also the minimal-context blocks, minimal UTF-16 text edits,
+perturbed replies (the way models err: misapplied must be 0), output tokens (cl100k_base) and times.
+Needs the registries (not part of the test run; tests/edits/test_bench_harness.py covers the machinery).
 """
 
 from __future__ import annotations
@@ -39,33 +41,44 @@ def _ms(values: list[float]) -> dict[str, float]:
 
 def run(packages: list[str] | None, speed_runs: int, context: int) -> dict[str, object]:
     count = harness.token_counter()
-    reports: list[tuple[str, harness.FileReport]] = []
+    reports: list[tuple[str, str, harness.FileReport]] = []  # (release, language, report)
     wall = time.perf_counter()
-    versions = {}
-    for name, old_v, new_v in corpus.PAIRS:
-        if packages and name not in packages:
+    manifest: dict[str, list[str]] = {}
+    for release in corpus.RELEASES:
+        if packages and release.name not in packages:
             continue
-        versions[name] = [old_v, new_v]
-        for pair in corpus.changed_files(name, old_v, new_v):
-            report = harness.evaluate_pair(pair.path, pair.old, pair.new, count_tokens=count, context=context)
-            reports.append((name, report))
+        rid = corpus.release_id(release)
+        pairs = corpus.changed_files(release)
+        manifest[rid] = [p.path for p in pairs]
+        for pair in pairs:
+            report = harness.evaluate_pair(
+                pair.path, pair.old, pair.new, count_tokens=count, context=context, style=len(reports)
+            )
+            reports.append((rid, pair.language, report))
     wall = time.perf_counter() - wall
-    per_package = {}
-    for name in versions:
-        mine = [r for n, r in reports if n == name]
-        per_package[name] = {
-            "versions": versions[name],
+
+    def summary(mine: list[harness.FileReport]) -> dict[str, object]:
+        return {
             "files": len(mine),
             "blocks": sum(r.n_blocks for r in mine),
+            "diff_blocks": sum(r.diff_blocks for r in mine),
+            "accepted": sum(r.accepted for r in mine),
+            "diff_exact": sum(r.diff_ideal == "exact" for r in mine),
+            "diff_inexpressible": sum(r.diff_ideal == "inexpressible" for r in mine),
             "ideal": dict(Counter(r.ideal for r in mine)),
             "textedits_ok": sum(r.textedits_ok for r in mine),
             "tokens_blocks": sum(r.tokens_blocks for r in mine),
             "tokens_whole": sum(r.tokens_whole for r in mine),
             "tokens_floor": sum(r.tokens_floor for r in mine),
         }
+
+    per_release = {rid: summary([r for n, _, r in reports if n == rid]) for rid in manifest}
+    per_language = {
+        lang: summary([r for _, lg, r in reports if lg == lang]) for lang in sorted({lg for _, lg, _ in reports})
+    }
     kinds: dict[str, dict[str, object]] = {}
     for kind in harness.KINDS:
-        outcomes = [r.perturbed[kind] for _, r in reports if kind in r.perturbed]
+        outcomes = [r.perturbed[kind] for _, _, r in reports if kind in r.perturbed]
         kinds[kind] = {
             "files": len(outcomes),
             "correct": sum(o.status == "correct" for o in outcomes),
@@ -74,23 +87,19 @@ def run(packages: list[str] | None, speed_runs: int, context: int) -> dict[str, 
             "misapplied": sum(o.status == "misapplied" for o in outcomes),
             "reasons": dict(Counter(reason for o in outcomes for reason in o.reasons)),
         }
-    all_reports = [r for _, r in reports]
+    all_reports = [r for _, _, r in reports]
     return {
-        "packages": per_package,
-        "files": len(all_reports),
-        "ideal": dict(Counter(r.ideal for r in all_reports)),
-        "textedits_ok": sum(r.textedits_ok for r in all_reports),
+        "releases": per_release,
+        "languages": per_language,
+        "all": summary(all_reports),
+        "manifest": manifest,
         "time_per_file_ms": _ms([r.seconds for r in all_reports]),
         "corpus_wall_s": wall,
-        "tokens": {
-            "blocks": sum(r.tokens_blocks for r in all_reports),
-            "whole_files": sum(r.tokens_whole for r in all_reports),
-            "floor": sum(r.tokens_floor for r in all_reports),
-        },
         "perturbations": kinds,
         "perturbation_context_lines": context,
         "speed_case": harness.time_speed_case(speed_runs),
-        "mismatches": [asdict(r) for r in all_reports if r.ideal == "mismatch" or not r.textedits_ok],
+        "not_accepted": [{"path": r.path, "refusals": r.refusals, "diff_ideal": r.diff_ideal} for r in all_reports if not r.accepted],
+        "mismatches": [asdict(r) for r in all_reports if r.ideal == "mismatch" or r.diff_ideal == "mismatch" or not r.textedits_ok],
         "inexpressible": [r.path for r in all_reports if r.ideal == "inexpressible"],
     }
 
@@ -99,27 +108,28 @@ def print_tables(data: dict) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console(width=150)
-    table = Table("package", "versions", "files", "blocks", "ideal exact", "text edits ok", "tokens blocks / whole / floor", title="Ideal replies")
-    for name, p in data["packages"].items():
-        table.add_row(
-            name, " → ".join(p["versions"]), str(p["files"]), str(p["blocks"]),
-            f"{p['ideal'].get('exact', 0)}/{p['files']}", f"{p['textedits_ok']}/{p['files']}",
-            f"{p['tokens_blocks']} / {p['tokens_whole']} / {p['tokens_floor']}",
-        )
-    console.print(table)
+    console = Console(width=160)
+    for title, rows in (("Ideal replies per release", data["releases"]), ("Per language", data["languages"]), ("All", {"all": data["all"]})):
+        table = Table("", "files", "diff hunks", "accepted first try", "byte-exact", "minimal blocks exact",
+                      "text edits ok", "tokens blocks / whole / floor", title=title)
+        for name, p in rows.items():
+            table.add_row(
+                name, str(p["files"]), str(p["diff_blocks"]), f"{p['accepted']}/{p['files']}",
+                f"{p['diff_exact']}/{p['files']}" + (f" (+{p['diff_inexpressible']} ¹)" if p["diff_inexpressible"] else ""),
+                f"{p['ideal'].get('exact', 0)}/{p['files']}", f"{p['textedits_ok']}/{p['files']}",
+                f"{p['tokens_blocks']} / {p['tokens_whole']} / {p['tokens_floor']}",
+            )
+        console.print(table)
     table = Table("perturbation", "files", "applied correctly", "refused (clear)", "misapplied", "refusal reasons", title="Perturbed replies (per file)")
     for kind, k in data["perturbations"].items():
         table.add_row(kind, str(k["files"]), str(k["correct"]), f"{k['refused']} ({k['refused_clear']})", str(k["misapplied"]),
                       ", ".join(f"{r}: {n}" for r, n in sorted(k["reasons"].items())))
     console.print(table)
-    t, tok, sp = data["time_per_file_ms"], data["tokens"], data["speed_case"]
+    t, sp = data["time_per_file_ms"], data["speed_case"]
     console.print(
-        f"files {data['files']}, ideal {data['ideal']}, text edits ok {data['textedits_ok']}/{data['files']}\n"
+        f"not accepted: {data['not_accepted'][:10]}\n"
         f"time per file (plan + text edits): mean {t['mean']:.2f} ms, median {t['median']:.2f} ms, p95 {t['p95']:.2f} ms, "
         f"max {t['max']:.2f} ms; corpus total {t['total']:.0f} ms (whole bench wall {data['corpus_wall_s']:.1f} s)\n"
-        f"output tokens: blocks {tok['blocks']}, whole files {tok['whole_files']}, floor {tok['floor']} "
-        f"(blocks = {tok['blocks'] / max(tok['whole_files'], 1):.1%} of whole files, {tok['blocks'] / max(tok['floor'], 1):.2f}× floor)\n"
         f"speed case {sp['lines']} lines / {sp['changes']} changes, median of {sp['runs']}: plan {sp['plan_ms_median']:.1f} ms + "
         f"text edits {sp['diff_ms_median']:.1f} ms = {sp['total_ms_median']:.1f} ms"
     )
@@ -127,7 +137,8 @@ def print_tables(data: dict) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--packages", help="comma-separated subset of: " + ", ".join(n for n, _, _ in corpus.PAIRS))
+    parser.add_argument("--packages", help="comma-separated subset of: " + ", ".join(dict.fromkeys(r.name for r in corpus.RELEASES)))
+    parser.add_argument("--manifest", type=Path, help="also write the changed file names per release here (corpus.json)")
     parser.add_argument("--out", type=Path, default=HERE.parent / "results" / "edits.json")
     parser.add_argument("--speed-runs", type=int, default=7)
     parser.add_argument("--context", type=int, default=2, help="context lines of the blocks that get perturbed")
@@ -137,8 +148,10 @@ def main(argv: list[str] | None = None) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(data, indent=2, default=str))
     print(f"wrote {args.out}")
+    if args.manifest:
+        args.manifest.write_text(json.dumps(data["manifest"], indent=1) + "\n")
     misapplied = sum(k["misapplied"] for k in data["perturbations"].values())
-    return 1 if misapplied or data["mismatches"] else 0
+    return 1 if misapplied or data["mismatches"] or data["not_accepted"] else 0
 
 
 if __name__ == "__main__":

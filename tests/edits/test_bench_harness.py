@@ -85,3 +85,48 @@ def test_classify_flags_wrong_file_as_misapplied(harness) -> None:  # type: igno
 def test_speed_case_shape(harness) -> None:  # type: ignore[no-untyped-def]
     timing = harness.time_speed_case(runs=1, lines=2_000, changes=10)
     assert timing["lines"] == 2_000 and timing["total_ms_median"] > 0
+
+
+INDENTED = '''class Outer:
+    class Inner:
+        def run(self, items):
+            for item in items:
+                if item:
+                    rv = item.value
+                    return rv
+            return None
+
+def top(items):
+    for item in items:
+        rv = item.value
+        return rv
+'''
+
+
+def test_ideal_reply_from_the_real_diff_is_accepted_with_underscore_names(harness) -> None:  # type: ignore[no-untyped-def]
+    new = INDENTED.replace("                    rv = item.value\n", "                    rv = item.value * 2\n")
+    for style in range(6):  # bare, `name`, **name**, **`name`**:, File: name, ### name
+        report = harness.evaluate_pair("_pkg/__init__.py", INDENTED.encode(), new.encode(), kinds=(), style=style)
+        assert report.accepted and report.refusals == [], (style, report.refusals)
+        assert report.diff_ideal == "exact" and report.diff_blocks == 1
+
+
+def test_diff_blocks_follow_the_hunks_and_grow_only_when_not_unique(harness) -> None:  # type: ignore[no-untyped-def]
+    from tierwise.edits.text import content_lines
+
+    ideal = sys.modules["tierwise_edits_bench_ideal"] if "tierwise_edits_bench_ideal" in sys.modules else None
+    assert ideal is not None
+    old = "".join(f"line {i}\n" for i in range(40)) + "dup\nx\ndup\nx\ndup\n"
+    new = old.replace("line 5\n", "line five\n").replace("line 30\n", "line thirty\n")
+    blocks = ideal.diff_blocks(old, new, "f.txt")
+    assert [len(content_lines(b.search)) for b in blocks] == [7, 7]  # 3 lines of context each side
+    copy = "".join(f"    r{i}\n" for i in range(7))
+    twice = "first\n" + copy + "middle\n" + copy + "last\n"
+    grown = ideal.diff_blocks(twice, twice.replace("    r3\n", "    R3\n", 2).replace("    R3\n", "    r3\n", 1), "f.txt")
+    assert len(grown) == 1 and grown[0].search.startswith("middle\n")  # r0..r6 alone occurs twice
+    assert content_lines(grown[0].search) == ["middle", *content_lines(copy), "last"]  # one more line each side
+
+
+def test_padded_perturbation_applies_without_padding(harness) -> None:  # type: ignore[no-untyped-def]
+    report = harness.evaluate_pair("pkg/mod.py", OLD.encode(), NEW.encode(), kinds=("padded",))
+    assert report.perturbed["padded"].status == "correct"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from tierwise.edits import EditResult, parse_reply, plan_edits, write_result
+from tierwise.edits import EditResult, parse_reply, plan_edits, workspace_file_exists, write_result
 
 
 def _read_reply(source: str) -> str:
@@ -77,7 +77,7 @@ def _print_human(result: EditResult, written: list[str] | None) -> None:
 def apply_command(reply: str, workspace: Path, dry_run: bool, as_json: bool) -> None:
     """Apply the SEARCH/REPLACE blocks (or unified diffs) of a model reply read from FILE or stdin."""
     text = _read_reply(reply)
-    blocks = parse_reply(text)
+    blocks = parse_reply(text, exists=workspace_file_exists(workspace))
     result = plan_edits(blocks, workspace)
     written = None if dry_run else write_result(result, workspace)
     if as_json:

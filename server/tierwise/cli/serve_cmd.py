@@ -5,9 +5,6 @@ Only click and the LSP layer load here; the model stack loads after the editor's
 
 from __future__ import annotations
 
-import logging
-import sys
-
 import click
 
 
@@ -34,11 +31,10 @@ def _check_tcp(_ctx: click.Context, _param: click.Parameter, value: str | None) 
 )
 def serve_command(stdio: bool, tcp: str | None, log_file: str | None, log_level: str) -> None:
     """Run the tierwise language server (editors start this)."""
-    handler: logging.Handler = (
-        logging.FileHandler(log_file) if log_file else logging.StreamHandler(sys.stderr)
-    )
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logging.basicConfig(level=getattr(logging, log_level.upper()), handlers=[handler], force=True)
+    from tierwise.lsp.logsetup import claim_stdout, configure_logging
+
+    configure_logging(log_level, log_file)
+    frames = claim_stdout(log_file) if tcp is None else None  # stdio: stdout carries protocol frames only
     from tierwise.lsp.server import serve
 
-    serve(tcp)
+    serve(tcp, stdout=frames)

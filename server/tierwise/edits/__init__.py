@@ -9,7 +9,7 @@ from tierwise.edits.files import TextFile, read_text_file, write_text_atomic
 from tierwise.edits.model import BlockOutcome, EditBlock, EditResult, FileResult
 from tierwise.edits.parse import parse_reply
 from tierwise.edits.paths import resolve_for_write, resolve_in_workspace
-from tierwise.edits.plan import plan_edits
+from tierwise.edits.plan import plan_edits, workspace_file_exists
 from tierwise.edits.textedits import TextEdit, apply_text_edits, minimal_text_edits
 from tierwise.edits.write import write_result
 
@@ -33,5 +33,6 @@ __all__ = [
     "resolve_for_write",
     "resolve_in_workspace",
     "write_result",
+    "workspace_file_exists",
     "write_text_atomic",
 ]

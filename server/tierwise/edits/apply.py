@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from dataclasses import replace as replace_
 from difflib import SequenceMatcher, get_close_matches
 
 from tierwise.edits.elision import locate_pieces, split_pieces
 from tierwise.edits.locate import Match, Miss, find_exact, locate, locate_fuzzy
+from tierwise.edits.padding import carries_padding, clamp_new_blank_runs, longest_blank_run, padding_of, unpad
 from tierwise.edits.text import dominant_newline, split_lines
 
 
@@ -70,6 +72,9 @@ class Applied:
     strategy: str
     first: int  # 0-based first line of the region in the text before this block
     last: int  # 0-based exclusive end
+    shifted: bool = False  # SEARCH matched only with its indentation changed
+    copies: tuple[int, ...] = ()  # exact match: the same lines at another uniform indentation start here
+    refusal: str | None = None  # the ambiguity message, should the copies make the caller refuse the block
 
 
 @dataclass(frozen=True)
@@ -130,9 +135,14 @@ def build_replacement(
     return out
 
 
-def splice(state: FileState, match: Match, search: Sequence[str], replace: Sequence[str]) -> None:
-    """Replace the matched region in ``state`` and repair line endings at the seams."""
+def splice(
+    state: FileState, match: Match, search: Sequence[str], replace: Sequence[str], *, blank_cap: int | None = None
+) -> None:
+    """Replace the matched region in ``state`` and repair line endings at the seams; with ``blank_cap``, no
+    new blank line makes a blank run longer than that."""
     items = build_replacement(state, match, search, replace)
+    if blank_cap is not None:
+        items = clamp_new_blank_runs(items, blank_cap)
     at_eof = match.end == len(state.contents)
     no_final_newline = bool(state.contents) and state.ends[-1] == ""
     new_contents = [c for c, _ in items]
@@ -145,6 +155,26 @@ def splice(state: FileState, match: Match, search: Sequence[str], replace: Seque
             state.ends[i] = state.newline
     if at_eof and no_final_newline and state.contents:
         state.ends[-1] = ""
+
+
+def _nonblank_lines(state: FileState, match: Match) -> list[int]:
+    return [f for f in match.align if f is not None and state.contents[f].strip()]
+
+
+def _without_padding(
+    state: FileState, match: Match, search: Sequence[str], replace: Sequence[str]
+) -> tuple[Match, Sequence[str], Sequence[str]]:
+    """When SEARCH is padded with blank lines after every line and REPLACE carries the same padding, the
+    block without the padding (located again: it must land on the same lines), else the block as it is."""
+    found = _nonblank_lines(state, match)
+    pad = padding_of(search, [b - a - 1 for a, b in zip(found, found[1:], strict=False)])
+    if not pad or not carries_padding(replace, pad):
+        return match, search, replace
+    bare_search, bare_replace = unpad(search, pad), unpad(replace, pad)
+    again = locate(state.contents, bare_search, state.joined(), fuzzy=False, line_of=state.line_of)
+    if not isinstance(again, Match) or _nonblank_lines(state, again) != found:
+        return match, search, replace
+    return replace_(again, strategy="blank_lines"), bare_search, bare_replace
 
 
 def _strip_blank_edges(lines: Sequence[str]) -> list[str]:
@@ -191,8 +221,12 @@ def apply_search_replace(state: FileState, search: Sequence[str], replace: Seque
         again = _reapplied(state, located, search, replace)
         if again is not None:
             return Refused("already_applied", found=again)
-        splice(state, located, search, replace)
-        return Applied(located.strategy, located.start, located.end)
+        cap = None
+        if located.strategy == "blank_lines":
+            cap = max(longest_blank_run(state.contents), longest_blank_run(search))
+            located, search, replace = _without_padding(state, located, search, replace)
+        splice(state, located, search, replace, blank_cap=cap)
+        return Applied(located.strategy, located.start, located.end, located.shifted, located.copies)
     if located.reason == "ambiguous":
         return Refused("ambiguous", starts=located.starts)
     pieces = locate_pieces(state.contents, search, replace)
@@ -204,7 +238,7 @@ def apply_search_replace(state: FileState, search: Sequence[str], replace: Seque
         first, last = pieces[0].match.start, pieces[-1].match.end
         for piece in reversed(pieces):
             splice(state, piece.match, piece.search, piece.replace)
-        return Applied("elision", first, last)
+        return Applied("elision", first, last, any(p.match.shifted for p in pieces))
     if pieces is not None:
         present = _already_present(state, search, replace)
         # never fuzzy-match a SEARCH that elides lines
@@ -228,7 +262,7 @@ def _fuzzy_or_already(state: FileState, search: Sequence[str], replace: Sequence
         if new == region:  # REPLACE already there, up to slips in SEARCH: nothing to do
             return Refused("already_applied", found=(fuzzy.start, fuzzy.end))
         splice(state, fuzzy, search, replace)
-        return Applied("fuzzy", fuzzy.start, fuzzy.end)
+        return Applied("fuzzy", fuzzy.start, fuzzy.end, fuzzy.shifted)
     if present is not None:
         return Refused("already_applied", found=present)
     if isinstance(fuzzy, Miss):

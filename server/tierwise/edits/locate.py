@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 from typing import Literal
 
@@ -60,6 +60,13 @@ class Match:
     indent: Indent = Indent()
     #: Offset of the region in the ``\\n``-joined text, when the strategy knows it.
     char_start: int | None = None
+    #: For an exact match: start lines of the same lines at another uniform indentation elsewhere.
+    copies: tuple[int, ...] = ()
+
+    @property
+    def shifted(self) -> bool:
+        """Whether SEARCH only matched with its indentation changed."""
+        return self.indent != Indent()
 
 
 @dataclass(frozen=True)
@@ -131,8 +138,9 @@ def _contiguous(starts: list[int], n: int, strategy: str, indents: list[Indent] 
 
 
 def _exact(lines: Sequence[str], search: Sequence[str], joined: str, line_of: LineOf | None) -> Located | None:
-    """Exact matches; a unique one still counts as ambiguous when the same lines appear elsewhere with
-    other indentation (a mis-indented SEARCH could otherwise land on the wrong copy)."""
+    """Exact matches. A unique one is accepted; the places where the same lines sit at another uniform
+    indentation are kept on the match (``copies``): if the rest of the reply shows the model shifted its
+    indentation, this SEARCH may be a shifted copy of one of them (the caller decides, see plan)."""
     if not lines:
         return None
     n = len(search)
@@ -140,7 +148,11 @@ def _exact(lines: Sequence[str], search: Sequence[str], joined: str, line_of: Li
     found = [Match(line, line + n, tuple(range(line, line + n)), "exact", char_start=pos) for line, pos in exact]
     decided = _decide(found, "exact")
     if isinstance(decided, Match) and len(loose) > 1:
-        return Miss("ambiguous", tuple(loose), "exact")
+        copies = tuple(
+            s for s in loose if s != decided.start and uniform_indent(lines[s : s + n], search) not in (None, Indent())
+        )
+        if copies:
+            return replace(decided, copies=copies)
     return decided
 
 

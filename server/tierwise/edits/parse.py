@@ -8,6 +8,7 @@ diffs. Tolerates prose, CRLF, stray blank lines and trailing spaces on marker li
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from tierwise.edits.model import BlockKind, EditBlock
@@ -26,7 +27,7 @@ _LANGS = frozenset({"python", "py", "diff", "patch", "text", "txt", "js", "ts", 
 
 @dataclass(frozen=True)
 class _Raw:
-    path: str
+    name: Name
     search: list[str]
     replace: list[str]
     kind: BlockKind
@@ -36,10 +37,31 @@ def _as_text(lines: list[str]) -> str:
     return "".join(line + "\n" for line in lines)
 
 
-def path_from_line(line: str) -> str | None:
-    """The file path a line names on its own (``foo/bar.py``, ``**`foo.py`**:``, ``# File: x.py``)."""
-    text = _DECORATION.sub("", line.strip(), count=1).strip()
-    text = text.strip("*_").strip().rstrip(":").strip().strip("*_`'\"").strip()
+#: Name = (path, decorated spelling); the second is set when stripped underscores could belong to the name.
+Name = tuple[str, "str | None"]
+_UNDERSCORE_PAIRS = ("__", "_")
+
+
+def _undecorate(text: str) -> Name:
+    """Strip Markdown decoration around a whole name: ``*``, backticks and quotes (never part of a name we
+    accept) anywhere at the ends, underscores only as matched pairs (``__x.py__``) — a name that merely
+    begins with ``_`` (``_pytest/__init__.py``) keeps it. Returns the bare name and, when underscore
+    pairs were stripped, the decorated spelling (a real name if only it exists)."""
+    text = text.replace("\\_", "_").strip()
+    decorated: str | None = None
+    while True:
+        bare = text.strip().rstrip(":").strip().strip("*`'\"").strip().rstrip(":").strip()
+        for mark in _UNDERSCORE_PAIRS:
+            if len(bare) > 2 * len(mark) and bare.startswith(mark) and bare.endswith(mark):
+                decorated = decorated or bare
+                bare = bare[len(mark) : -len(mark)]
+                break
+        if bare == text:
+            return bare, decorated
+        text = bare
+
+
+def _checked(text: str) -> str | None:
     if not text or not _PATH_TOKEN.match(text) or text.endswith("."):
         return None
     if "/" in text or "." in text.lstrip(".") or text in _BARE_NAMES:
@@ -49,23 +71,39 @@ def path_from_line(line: str) -> str | None:
     return None
 
 
-def _path_in_prose(line: str) -> str | None:
+def name_from_line(line: str) -> Name | None:
+    """The file name a line names on its own, with its decorated spelling when that could be the name."""
+    text = _DECORATION.sub("", line.strip(), count=1).strip()
+    bare, decorated = _undecorate(text)
+    path = _checked(bare)
+    if path is None:
+        return None
+    return path, _checked(decorated) if decorated else None
+
+
+def path_from_line(line: str) -> str | None:
+    """The file path a line names on its own (``foo/bar.py``, ``**`foo.py`**:``, ``# File: x.py``)."""
+    name = name_from_line(line)
+    return name[0] if name else None
+
+
+def _path_in_prose(line: str) -> Name | None:
     """A single backticked path in a prose line such as ``Now in `src/app.py`:``."""
-    found = {p for p in (path_from_line(m) for m in _BACKTICKED.findall(line)) if p and "." in p}
+    found = {n for n in (name_from_line(m) for m in _BACKTICKED.findall(line)) if n and "." in n[0]}
     return found.pop() if len(found) == 1 else None
 
 
-def _path_from_fence_info(info: str) -> str | None:
+def _path_from_fence_info(info: str) -> Name | None:
     for token in reversed(info.split()):
         if token.lower() in _LANGS:
             continue
-        path = path_from_line(token)
-        if path and ("/" in path or "." in path):
-            return path
+        name = name_from_line(token)
+        if name and ("/" in name[0] or "." in name[0]):
+            return name
     return None
 
 
-def _path_before(lines: list[str], index: int, floor: int) -> str | None:
+def _path_before(lines: list[str], index: int, floor: int) -> Name | None:
     """Look back from ``index`` (exclusive) to ``floor`` for the file name of a block."""
     for k in range(index - 1, floor - 1, -1):
         line = lines[k]
@@ -77,7 +115,7 @@ def _path_before(lines: list[str], index: int, floor: int) -> str | None:
             if info_path:
                 return info_path
             continue
-        return path_from_line(line) or _path_in_prose(line)
+        return name_from_line(line) or _path_in_prose(line)
     return None
 
 
@@ -123,7 +161,7 @@ def _parse_udiff(lines: list[str], k: int) -> tuple[list[_Raw], int]:
             replace = [ln[1:] for ln in hunk if ln == "" or ln[0] in " +"]
             if new_path is None:
                 continue  # deleting a file is not supported
-            raws.append(_Raw(new_path, [] if old_path is None else search, replace, "udiff"))
+            raws.append(_Raw((new_path, None), [] if old_path is None else search, replace, "udiff"))
         while k < len(lines) and lines[k].startswith(("diff --git", "index ", "new file", "deleted file")):
             k += 1
     return raws, k
@@ -132,7 +170,7 @@ def _parse_udiff(lines: list[str], k: int) -> tuple[list[_Raw], int]:
 def _parse_lines(lines: list[str]) -> list[_Raw]:
     raws: list[_Raw] = []
     floor = 0  # do not look for file names before the end of the previous block
-    last_path: str | None = None
+    last_path: Name | None = None
     open_closers: set[int] = set()  # closing fences of fences that hold SEARCH/REPLACE blocks or diffs
     k = 0
     while k < len(lines):
@@ -148,7 +186,7 @@ def _parse_lines(lines: list[str]) -> list[_Raw]:
             end = next((j for j in range(divider + 1, len(lines)) if REPLACE_RE.match(lines[j])), None)
             if end is None:
                 break
-            raws.append(_Raw(path or "", lines[k + 1 : divider], lines[divider + 1 : end], "search_replace"))
+            raws.append(_Raw(path or ("", None), lines[k + 1 : divider], lines[divider + 1 : end], "search_replace"))
             last_path = path or last_path
             k = floor = end + 1
             continue
@@ -175,19 +213,33 @@ def _parse_lines(lines: list[str]) -> list[_Raw]:
     return raws
 
 
-def _strict_path_before(lines: list[str], index: int, floor: int) -> str | None:
+def _strict_path_before(lines: list[str], index: int, floor: int) -> Name | None:
     """For whole-file blocks: the line just before the fence (blank lines allowed) must be a bare path."""
     for k in range(index - 1, max(floor, index - 3) - 1, -1):
         if lines[k].strip():
-            return path_from_line(lines[k])
+            return name_from_line(lines[k])
     return None
 
 
-def parse_reply(text: str) -> list[EditBlock]:
-    """Parse every edit block of a model reply, in reply order (``index`` 0, 1, ...)."""
+def _settle(name: Name, exists: Callable[[str], bool] | None) -> str:
+    """The bare name, unless only the decorated spelling (underscore pairs kept) names an existing file."""
+    path, decorated = name
+    if decorated and exists is not None and not exists(path) and exists(decorated):
+        return decorated
+    return path
+
+
+def parse_reply(text: str, *, exists: Callable[[str], bool] | None = None) -> list[EditBlock]:
+    """Parse every edit block of a model reply, in reply order (``index`` 0, 1, ...).
+
+    ``exists(relpath)`` (optional) tells whether a workspace file exists; it decides the rare name
+    written inside underscore pairs (``__x.py__``): the bare name unless only the decorated one exists.
+    """
     normalized = text.replace("\r\n", "\n").replace("\r", "\n")
     raws = _parse_lines(normalized.split("\n"))
     return [
-        EditBlock(path=r.path, search=_as_text(r.search), replace=_as_text(r.replace), kind=r.kind, index=i)
+        EditBlock(
+            path=_settle(r.name, exists), search=_as_text(r.search), replace=_as_text(r.replace), kind=r.kind, index=i
+        )
         for i, r in enumerate(raws)
     ]

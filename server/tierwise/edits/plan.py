@@ -34,6 +34,18 @@ def similar_paths(root: Path, relpath: str, limit: int = 3) -> list[str]:
     return list(dict.fromkeys(same_name[:limit] + by_path))[:limit]
 
 
+def workspace_file_exists(root: Path) -> Callable[[str], bool]:
+    """``exists(relpath)`` for :func:`parse_reply`: a regular file inside the workspace (never raises)."""
+
+    def exists(relpath: str) -> bool:
+        try:
+            return (Path(root) / workspace_relpath(Path(root), relpath)).is_file()
+        except (PathOutsideWorkspace, OSError, ValueError):
+            return False
+
+    return exists
+
+
 def _disk_reader(root: Path, max_bytes: int) -> Callable[[str], tuple[str | None, str, bool]]:
     def read(relpath: str) -> tuple[str | None, str, bool]:
         path = root / relpath
@@ -76,7 +88,9 @@ def _group(blocks: list[EditBlock], root: Path) -> tuple[list[_FileJob], list[Fi
     return list(jobs.values()), bad
 
 
-def _apply_block(state: FileState | None, block: EditBlock, path: str, root: Path) -> tuple[FileState | None, BlockOutcome]:
+def _apply_block(
+    state: FileState | None, block: EditBlock, path: str, root: Path
+) -> tuple[FileState | None, BlockOutcome, Applied | None]:
     search = content_lines(block.search)
     replace_lines = content_lines(block.replace)
     if block.kind == "whole_file" or not any(s.strip() for s in search):
@@ -84,20 +98,36 @@ def _apply_block(state: FileState | None, block: EditBlock, path: str, root: Pat
         if state is None or not any(c.strip() for c in state.contents):
             newline = state.newline if state is not None else "\n"
             new_state = FileState(list(replace_lines), [newline] * len(replace_lines), newline)
-            return new_state, BlockOutcome(block.index, path, "applied", strategy, lines=(1, len(replace_lines)))
+            return new_state, BlockOutcome(block.index, path, "applied", strategy, lines=(1, len(replace_lines))), None
         if [c.rstrip() for c in state.contents] == [r.rstrip() for r in replace_lines]:
             msg = messages.already_applied(block, path, state.contents, (0, len(state.contents)))
-            return state, BlockOutcome(block.index, path, "refused", strategy, "already_applied", msg)
+            return state, BlockOutcome(block.index, path, "refused", strategy, "already_applied", msg), None
         msg = messages.simple(block, path, "file_exists")
-        return state, BlockOutcome(block.index, path, "refused", None, "file_exists", msg)
+        return state, BlockOutcome(block.index, path, "refused", None, "file_exists", msg), None
     if state is None:
         msg = messages.file_missing(block, path, similar_paths(root, path))
-        return None, BlockOutcome(block.index, path, "refused", None, "file_missing", msg)
+        return None, BlockOutcome(block.index, path, "refused", None, "file_missing", msg), None
     before = list(state.contents)
     result = apply_search_replace(state, search, replace_lines)
     if isinstance(result, Applied):
-        return state, BlockOutcome(block.index, path, "applied", result.strategy, lines=(result.first + 1, result.last))
-    return state, _refusal(block, path, before, search, result)
+        outcome = BlockOutcome(block.index, path, "applied", result.strategy, lines=(result.first + 1, result.last))
+        if result.copies:  # the message, should the block be refused for them after all
+            starts = tuple(sorted((result.first, *result.copies)))
+            return state, outcome, replace(result, refusal=messages.ambiguous(block, path, before, starts, len(search)))
+        return state, outcome, result
+    return state, _refusal(block, path, before, search, result), None
+
+
+def _shifted_copies(outcomes: list[BlockOutcome], applied: list[Applied | None], blocks: list[EditBlock], path: str) -> list[BlockOutcome]:
+    """Refuse, as ambiguous, exact matches that have copies at another indentation when another block of
+    the same reply only matched with its indentation shifted: the model shifted its SEARCH texts, so this
+    exact match may be a shifted copy of the place it meant."""
+    if not any(a is not None and a.shifted for a in applied):
+        return outcomes
+    return [
+        BlockOutcome(b.index, path, "refused", None, "ambiguous", a.refusal) if a is not None and a.refusal else o
+        for o, a, b in zip(outcomes, applied, blocks, strict=True)
+    ]
 
 
 def _refusal(block: EditBlock, path: str, lines: list[str], search: list[str], refused: Refused) -> BlockOutcome:
@@ -138,9 +168,12 @@ def _plan_file(job: _FileJob, root: Path, read: Reader | None, max_bytes: int) -
     old_text, encoding, bom = loaded
     state = FileState.from_text(old_text) if old_text is not None else None
     outcomes: list[BlockOutcome] = []
+    applied: list[Applied | None] = []
     for block in job.blocks:
-        state, outcome = _apply_block(state, block, job.path, root)
+        state, outcome, done = _apply_block(state, block, job.path, root)
         outcomes.append(outcome)
+        applied.append(done)
+    outcomes = _shifted_copies(outcomes, applied, job.blocks, job.path)
     new_text = state.text() if state is not None else None
     newline = state.newline if state is not None else "\n"
     if new_text is not None and not can_encode(new_text, encoding):

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tierwise.edits import EditBlock, EditResult, parse_reply, plan_edits
+from tierwise.edits import EditBlock, EditResult, parse_reply, plan_edits, workspace_file_exists
 from tierwise.engine.paths import OutsideWorkspace, normalize_relpath
 from tierwise.engine.ports import Document, FileChange, FilesPort
 from tierwise.testinfra import config_content_reason
@@ -158,7 +158,7 @@ async def apply_reply(
     after); tierwise's configuration is refused whatever the gates say. A change rejected because the
     file moved under it is recomputed against the new text once.
     """
-    blocks = parse_reply(text)
+    blocks = parse_reply(text, exists=workspace_file_exists(root))
     report = EditReport(blocks=len(blocks))
     if not blocks:
         report.retry_message = NO_BLOCKS_MESSAGE

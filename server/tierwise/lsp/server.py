@@ -9,8 +9,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from lsprotocol import types
 from pygls.exceptions import FeatureRequestError, JsonRpcInvalidParams
@@ -267,11 +268,12 @@ def create_server() -> TierwiseServer:
     return server
 
 
-def serve(tcp: str | None = None) -> None:
-    """Run over stdio, or over TCP when ``tcp`` is ``HOST:PORT`` (for debugging)."""
+def serve(tcp: str | None = None, stdout: BinaryIO | None = None) -> None:
+    """Run over stdio (frames to ``stdout``, by default the process's), or over TCP when ``tcp`` is
+    ``HOST:PORT`` (for debugging)."""
     server = create_server()
     if tcp is None:
-        server.start_io()
+        server.start_io(sys.stdin.buffer, stdout or sys.stdout.buffer)
         return
     host, _, port = tcp.rpartition(":")
     server.start_tcp(host or "127.0.0.1", int(port))
