@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import time
 
 import pytest
 
@@ -107,16 +106,12 @@ def _big_case(seed: int = 1) -> tuple[str, str]:
     return "\n".join(lines) + "\n", "\n".join(new) + "\n"
 
 
-def test_speed_10k_lines_50_changes() -> None:
+def test_10k_lines_50_changes_are_50_minimal_edits() -> None:
+    """Correctness on a big file; its speed is measured by bench/edits (docs/benchmarks.md), not here."""
     old, new = _big_case()
     blocks = make_blocks(old, new, "big.py")
-    timings = []
-    for _ in range(3):
-        t0 = time.perf_counter()
-        result = plan_edits(blocks, __import__("pathlib").Path("/nowhere"), read=lambda p: old)
-        edits = minimal_text_edits(old, result.files[0].new_text or "")
-        timings.append(time.perf_counter() - t0)
+    result = plan_edits(blocks, __import__("pathlib").Path("/nowhere"), read=lambda p: old)
+    edits = minimal_text_edits(old, result.files[0].new_text or "")
     assert result.files[0].new_text == new
     assert apply_text_edits(old, edits) == new
     assert len(edits) == 50
-    assert sorted(timings)[1] < 0.15  # target 50 ms (see bench); generous bound for a shared CI machine
