@@ -169,7 +169,7 @@ def _wrong_path(block: EditBlock, rng: random.Random) -> EditBlock | None:
 def _padded(block: EditBlock, rng: random.Random) -> EditBlock | None:
     """Some hosted models put a blank line after every line of SEARCH and REPLACE."""
     pad = lambda text: "".join(line + "\n\n" for line in _lines(text))  # noqa: E731
-    if len([line for line in _lines(block.search) if line.strip()]) < 2:
+    if len([line for line in _lines(block.search) if line.strip()]) < 3:  # padding needs two gaps to show
         return None
     return replace(block, search=pad(block.search), replace=pad(block.replace))
 
