@@ -107,7 +107,7 @@ def test_ideal_reply_from_the_real_diff_is_accepted_with_underscore_names(harnes
     new = INDENTED.replace("                    rv = item.value\n", "                    rv = item.value * 2\n")
     for style in range(6):  # bare, `name`, **name**, **`name`**:, File: name, ### name
         report = harness.evaluate_pair("_pkg/__init__.py", INDENTED.encode(), new.encode(), kinds=(), style=style)
-        assert report.accepted and report.refusals == [], (style, report.refusals)
+        assert report.accepted and report.accepted_u1 and report.refusals == [], (style, report.refusals)
         assert report.diff_ideal == "exact" and report.diff_blocks == 1
 
 
