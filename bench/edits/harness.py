@@ -169,7 +169,7 @@ def _wrong_path(block: EditBlock, rng: random.Random) -> EditBlock | None:
 def _padded(block: EditBlock, rng: random.Random) -> EditBlock | None:
     """Some hosted models put a blank line after every line of SEARCH and REPLACE."""
     pad = lambda text: "".join(line + "\n\n" for line in _lines(text))  # noqa: E731
-    if len([line for line in _lines(block.search) if line.strip()]) < 2:
+    if len([line for line in _lines(block.search) if line.strip()]) < 3:  # padding needs two gaps to show
         return None
     return replace(block, search=pad(block.search), replace=pad(block.replace))
 
@@ -270,6 +270,7 @@ class FileReport:
     perturbed: dict[str, Outcome] = field(default_factory=dict)
     # the ideal reply built from the real diff (diff -U3 hunks, name decorated as models do)
     accepted: bool = False  # every block applied on the first try
+    accepted_u1: bool = False  # the same with diff -U1 hunks (one context line: exact copies meet more often)
     diff_ideal: str = ""  # exact | inexpressible | mismatch
     diff_blocks: int = 0
     refusals: list[str] = field(default_factory=list)  # refusal reasons of that reply, if any
@@ -314,6 +315,9 @@ def evaluate_pair(
     report.accepted = diff_result.all_applied and len(diff_result.files) == 1
     report.diff_ideal = _fidelity(diff_result, mine[0].new_text if mine else None, new, new_bytes, encoding, bom)
     report.diff_blocks = len(from_diff)
+    tight = plan_edits(parse_reply(render(diff_blocks(old, new, path, 1), style), exists=exists), ROOT, read=read)
+    tight_mine = [f for f in tight.files if f.path == path]
+    report.accepted_u1 = tight.all_applied and len(tight.files) == 1 and tight_mine[0].new_text == (mine[0].new_text if mine else None)
     report.refusals = sorted({str(b.reason) for b in diff_result.blocks if b.status == "refused" and b.reason != "file_refused"})
     if count_tokens is not None:
         report.tokens_blocks = count_tokens(reply)

@@ -63,6 +63,7 @@ def run(packages: list[str] | None, speed_runs: int, context: int) -> dict[str, 
             "blocks": sum(r.n_blocks for r in mine),
             "diff_blocks": sum(r.diff_blocks for r in mine),
             "accepted": sum(r.accepted for r in mine),
+            "accepted_u1": sum(r.accepted_u1 for r in mine),
             "diff_exact": sum(r.diff_ideal == "exact" for r in mine),
             "diff_inexpressible": sum(r.diff_ideal == "inexpressible" for r in mine),
             "ideal": dict(Counter(r.ideal for r in mine)),
@@ -98,7 +99,10 @@ def run(packages: list[str] | None, speed_runs: int, context: int) -> dict[str, 
         "perturbations": kinds,
         "perturbation_context_lines": context,
         "speed_case": harness.time_speed_case(speed_runs),
-        "not_accepted": [{"path": r.path, "refusals": r.refusals, "diff_ideal": r.diff_ideal} for r in all_reports if not r.accepted],
+        "not_accepted": [
+            {"path": r.path, "refusals": r.refusals, "diff_ideal": r.diff_ideal, "u1": r.accepted_u1}
+            for r in all_reports if not (r.accepted and r.accepted_u1)
+        ],
         "mismatches": [asdict(r) for r in all_reports if r.ideal == "mismatch" or r.diff_ideal == "mismatch" or not r.textedits_ok],
         "inexpressible": [r.path for r in all_reports if r.ideal == "inexpressible"],
     }
@@ -110,11 +114,11 @@ def print_tables(data: dict) -> None:
 
     console = Console(width=160)
     for title, rows in (("Ideal replies per release", data["releases"]), ("Per language", data["languages"]), ("All", {"all": data["all"]})):
-        table = Table("", "files", "diff hunks", "accepted first try", "byte-exact", "minimal blocks exact",
+        table = Table("", "files", "diff hunks", "accepted first try -U3 / -U1", "byte-exact", "minimal blocks exact",
                       "text edits ok", "tokens blocks / whole / floor", title=title)
         for name, p in rows.items():
             table.add_row(
-                name, str(p["files"]), str(p["diff_blocks"]), f"{p['accepted']}/{p['files']}",
+                name, str(p["files"]), str(p["diff_blocks"]), f"{p['accepted']}/{p['files']} / {p['accepted_u1']}/{p['files']}",
                 f"{p['diff_exact']}/{p['files']}" + (f" (+{p['diff_inexpressible']} ¹)" if p["diff_inexpressible"] else ""),
                 f"{p['ideal'].get('exact', 0)}/{p['files']}", f"{p['textedits_ok']}/{p['files']}",
                 f"{p['tokens_blocks']} / {p['tokens_whole']} / {p['tokens_floor']}",

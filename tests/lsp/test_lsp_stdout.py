@@ -15,7 +15,17 @@ from typing import Any
 
 import lsp_scripts as s
 import pytest
-from lsp_helpers import SAMPLE_FILES, TEST_KEY, TEST_KEY_ENV, EditorState, capabilities, execute, make_repo, uri, write_config
+from lsp_helpers import (
+    SAMPLE_FILES,
+    TEST_KEY,
+    TEST_KEY_ENV,
+    EditorState,
+    capabilities,
+    execute,
+    make_repo,
+    uri,
+    write_config,
+)
 from lsprotocol import types
 from pygls.uris import from_fs_path
 from pytest_lsp import ClientServerConfig, LanguageClient, make_test_lsp_client

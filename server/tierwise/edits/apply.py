@@ -163,18 +163,22 @@ def _nonblank_lines(state: FileState, match: Match) -> list[int]:
 
 def _without_padding(
     state: FileState, match: Match, search: Sequence[str], replace: Sequence[str]
-) -> tuple[Match, Sequence[str], Sequence[str]]:
-    """When SEARCH is padded with blank lines after every line and REPLACE carries the same padding, the
-    block without the padding (located again: it must land on the same lines), else the block as it is."""
+) -> tuple[Match, Sequence[str], Sequence[str], int | None]:
+    """A SEARCH padded with blank lines after every line: when REPLACE carries the same padding, the block
+    without it (located again: it must land on the same lines); when REPLACE does not, the block as it is
+    with a cap on new blank runs (the longest run of the file or of SEARCH). Not padded: unchanged."""
     found = _nonblank_lines(state, match)
     pad = padding_of(search, [b - a - 1 for a, b in zip(found, found[1:], strict=False)])
-    if not pad or not carries_padding(replace, pad):
-        return match, search, replace
+    if not pad:
+        return match, search, replace, None
+    cap = max(longest_blank_run(state.contents), longest_blank_run(search))
+    if not carries_padding(replace, pad):
+        return match, search, replace, cap
     bare_search, bare_replace = unpad(search, pad), unpad(replace, pad)
     again = locate(state.contents, bare_search, state.joined(), fuzzy=False, line_of=state.line_of)
     if not isinstance(again, Match) or _nonblank_lines(state, again) != found:
-        return match, search, replace
-    return replace_(again, strategy="blank_lines"), bare_search, bare_replace
+        return match, search, replace, cap
+    return replace_(again, strategy="blank_lines"), bare_search, bare_replace, None
 
 
 def _strip_blank_edges(lines: Sequence[str]) -> list[str]:
@@ -223,8 +227,7 @@ def apply_search_replace(state: FileState, search: Sequence[str], replace: Seque
             return Refused("already_applied", found=again)
         cap = None
         if located.strategy == "blank_lines":
-            cap = max(longest_blank_run(state.contents), longest_blank_run(search))
-            located, search, replace = _without_padding(state, located, search, replace)
+            located, search, replace, cap = _without_padding(state, located, search, replace)
         splice(state, located, search, replace, blank_cap=cap)
         return Applied(located.strategy, located.start, located.end, located.shifted, located.copies)
     if located.reason == "ambiguous":
