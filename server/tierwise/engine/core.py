@@ -116,6 +116,10 @@ class Engine:
 
     async def plan(self, task: str, *, paths: Sequence[str] = (), task_id: str | None = None) -> TaskState:
         state = self.new_task(task, paths=paths, task_id=task_id)
+        try:  # record the commands the task starts with (checked when the fix phase needs them)
+            record_commands(self.ctx, state, require=False)
+        except _REPORTED_ERRORS as err:
+            return self._stop(state, "failed", str(err), err)
         return await self._phase(state, "plan")
 
     async def refine(self, task_id: str) -> TaskState:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import posixpath
 import os
+import posixpath
 from pathlib import Path, PurePosixPath
 
 from tierwise.protected import PROTECTED_DIR_NAMES, protected_reason

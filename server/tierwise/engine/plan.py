@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from tierwise.engine.context import files_section, plural, read_conventions, read_documents, repo_tree
 from tierwise.edits import BinaryFileError, FileTooLargeError
-from tierwise.engine.planfile import MAX_PLAN_CHARS, Plan, PlanInvalid, bounded, extract_plan_text, load_valid_plan
+from tierwise.engine.context import files_section, plural, read_conventions, read_documents, repo_tree
+from tierwise.engine.planfile import (
+    MAX_PLAN_CHARS,
+    Plan,
+    PlanInvalid,
+    bounded,
+    extract_plan_text,
+    load_valid_plan,
+)
 from tierwise.engine.prompts import render_prompt
 from tierwise.engine.session import PhaseContext
 from tierwise.engine.state import TaskState

@@ -28,7 +28,6 @@ from tierwise.engine.ports import (
 from tierwise.engine.state import TaskState, UsageRecord
 from tierwise.gateway.types import Message
 
-
 MAX_REPLY_CHARS = 400_000
 """A reply longer than this is cut (with a note) before it is stored or used: every artifact a reply can
 become (replies/*.md, PLAN.md, REVIEW.md, edit reports) stays bounded."""
