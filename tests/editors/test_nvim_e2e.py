@@ -13,7 +13,16 @@ import sys
 from pathlib import Path
 
 import pytest
-from e2e_project import CALC, PLAN_NOTED, TASK, USER_NOTE, buffers_script, make_project, project_tests_pass, replay_script
+from e2e_project import (
+    CALC,
+    PLAN_NOTED,
+    TASK,
+    USER_NOTE,
+    buffers_script,
+    make_project,
+    project_tests_pass,
+    replay_script,
+)
 from nvim_support import SCRIPTS, find_nvim, run_script
 
 NVIM = find_nvim()
