@@ -39,7 +39,12 @@ async function editorState(page, name) {
   const group = page.locator('.editor-group-container', { has: page.locator('.tab.active', { hasText: name }) }).first();
   const lines = group.locator('.view-lines').first();
   await lines.waitFor({ state: 'visible', timeout: 20000 });
-  const text = (await lines.innerText()).replace(/\u00a0/g, ' ');
+  // Rendered lines are not in document order in the DOM: sort them by their offset.
+  const text = (await lines.evaluate((node) => [...node.querySelectorAll('.view-line')]
+    .map((line) => [parseFloat(line.style.top) || 0, line.innerText])
+    .sort((a, b) => a[0] - b[0])
+    .map(([, lineText]) => lineText)
+    .join('\n'))).replace(/\u00a0/g, ' ');
   const dirty = await page.locator('.tabs-container .tab.dirty', { hasText: name }).count();
   return { text, dirty };
 }
@@ -160,7 +165,8 @@ try {
 
   // The user types at the top of calc.py while implement waits for the model.
   await palette(page, 'Tierwise: Implement Plan');
-  await waitStatus(page, /^\W*implement/);
+  // type while the model call is under way (the replay answers after 5 s)
+  await page.locator('.notification-toast', { hasText: 'asking mid' }).first().waitFor({ timeout: 60000 });
   await focusTab(page, 'calc.py');
   await page.keyboard.press('Control+Home');
   await page.keyboard.insertText(`${TYPED}\n`);
@@ -177,7 +183,7 @@ try {
 
   // The reviewer's suggestion through the quick-fix menu: applied through workspace/applyEdit, and saved.
   await palette(page, 'Tierwise: Review Changes');
-  step('review', { status: await waitStatus(page, /review/, 120000) });
+  step('review', { status: await waitStatus(page, /^\W*review done/, 120000) });
   await focusTab(page, 'calc.py');
   await page.locator('.squiggly-warning, .squiggly-error, .squiggly-info').first().waitFor({ timeout: 30000 });
   await goToLine(page, 2);
