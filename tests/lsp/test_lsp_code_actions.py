@@ -44,8 +44,8 @@ async def test_quick_fix_per_diagnostic_is_lazy_with_resolve_support(lsp):
         assert "edit" not in action  # the model call waits for resolve
         action_id = action["data"]["actionId"]
         assert action["data"] == {"kind": "tierwise.quickfix", "uri": doc, "version": 1, "actionId": action_id}
-        # after applying the resolved edit the client runs this command (the file is then saved)
-        assert action["command"]["command"] == "tierwise.editApplied"
+        # resolve prepares the change; this command applies it through workspace/applyEdit (then saved)
+        assert action["command"]["command"] == "tierwise.applyCodeAction"
         assert action["command"]["arguments"] == [{"actionId": action_id}]
         assert action["diagnostics"][0]["message"] == diagnostic.message
 
