@@ -117,6 +117,45 @@ def sub(a, b):
 PLAN_NEVER = plan("Add div()", "- modify `calc.py`: add div()")
 
 
+USER_NOTE = "- Keep the signatures of add and mul: a note the user typed, unsaved."
+PLAN_NOTED = PLAN.replace("## Constraints\n", f"## Constraints\n{USER_NOTE}\nRefined: edge cases checked.\n")
+
+
+REVIEW_SUGGESTION = """# Review
+
+Summary: add() and mul() are fixed.
+
+## Finding: calc.py:2-3 warning
+Message: add() has no docstring.
+Suggestion:
+calc.py
+<<<<<<< SEARCH
+def add(a, b):
+    return a + b
+=======
+def add(a, b):
+    \"\"\"Sum of a and b.\"\"\"
+    return a + b
+>>>>>>> REPLACE
+"""
+
+
+def buffers_script(*, user_edit_delay_s: float = 4.0) -> dict[str, Any]:
+    """plan (frontier); refine (light) answers only when the prompt holds the user's unsaved note; implement
+    (mid) answers late, while the user types; the quick fix (light) on mul()."""
+    import re
+
+    return {
+        "rules": [
+            {"model": "replay-frontier", "reply": PLAN, "times": 1},
+            {"model": "replay-light", "match": f"(?s)implementation plan.*{re.escape(USER_NOTE)}",
+             "reply": PLAN_NOTED, "times": 1},
+            {"model": "replay-mid", "reply": FIX_ADD, "times": 1, "hang_before_s": user_edit_delay_s},
+            {"model": "replay-light", "reply": FIX_MUL, "times": 1},
+        ]
+    }
+
+
 def replay_script(*, user_edit_delay_s: float = 4.0, cancel_hang_s: float = 60.0) -> dict[str, Any]:
     """Rules per model, used in order: each answers once."""
 

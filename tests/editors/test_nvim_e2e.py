@@ -13,7 +13,16 @@ import sys
 from pathlib import Path
 
 import pytest
-from e2e_project import TASK, make_project, project_tests_pass, replay_script
+from e2e_project import (
+    CALC,
+    PLAN_NOTED,
+    TASK,
+    USER_NOTE,
+    buffers_script,
+    make_project,
+    project_tests_pass,
+    replay_script,
+)
 from nvim_support import SCRIPTS, find_nvim, run_script
 
 NVIM = find_nvim()
@@ -96,3 +105,42 @@ def test_whole_session_in_neovim(tmp_path: Path, replay_server, tier_config) -> 
     for path in [server_log, *(project / ".tierwise").rglob("*")]:
         if path.is_file():
             assert TEST_KEY not in path.read_text(encoding="utf-8", errors="replace"), path
+
+
+def test_buffers_stay_the_truth_in_neovim(tmp_path: Path, replay_server, tier_config) -> None:  # type: ignore[no-untyped-def]
+    """Issue #12, items 5-7 in a real Neovim: unsaved PLAN.md edits survive refine, typing during implement,
+    a code action that ends saved, and undo through the buffer (refused first, then forced)."""
+    replay = replay_server(buffers_script())
+    project = make_project(tmp_path / "proj", tier_config(replay.url))
+    server_log = tmp_path / "server.log"
+    assert NVIM is not None
+    run = run_script(
+        NVIM,
+        SCRIPTS / "e2e_buffers.lua",
+        tmp_path / "result.json",
+        env={
+            "TIERWISE_WORKDIR": str(project),
+            "TIERWISE_SERVER_CMD": json.dumps(
+                [str(TIERWISE), "serve", "--log-file", str(server_log), "--log-level", "info"]
+            ),
+            "TIERWISE_TASK": TASK,
+            "TIERWISE_NOTE": USER_NOTE,
+        },
+        cwd=project,
+        timeout=240,
+    )
+    explain = (
+        run.explain() + "\n--- server log\n" + (server_log.read_text()[-6000:] if server_log.exists() else "")
+    )
+    assert run.result.get("done"), explain
+    assert not run.failures(), explain
+    result = run.result
+    plan = Path(result["plan"])
+    assert plan.read_text(encoding="utf-8") == PLAN_NOTED == result["refined_plan"]
+    assert "# typed while tierwise works" not in result["disk_during_typing"]  # unsaved typing not saved
+    typed_original = "# typed while tierwise works\n" + CALC
+    assert result["implemented"] == typed_original.replace("return a - b", "return a + b")
+    # undo put back what the buffer held when the task first edited it (the typing included), on disk too
+    assert result["after_undo"] == typed_original == (project / "calc.py").read_text(encoding="utf-8")
+    assert [r["model"] for r in replay.requests()] == ["replay-frontier", "replay-light", "replay-mid", "replay-light"]
+

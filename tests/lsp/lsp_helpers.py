@@ -107,11 +107,12 @@ class EditorState:
         self.status_event = asyncio.Event()
 
     # buffers
-    def open(self, uri_: str, text: str, language: str = "python") -> None:
-        self.buffers[uri_] = [text, 1]
+    def open(self, uri_: str, text: str, language: str = "python", version: int = 1) -> None:
+        """Open a buffer (Neovim opens at version 0, VS Code at 1)."""
+        self.buffers[uri_] = [text, version]
         self.client.text_document_did_open(
             types.DidOpenTextDocumentParams(
-                text_document=types.TextDocumentItem(uri=uri_, language_id=language, version=1, text=text)
+                text_document=types.TextDocumentItem(uri=uri_, language_id=language, version=version, text=text)
             )
         )
 

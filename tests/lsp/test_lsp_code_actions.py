@@ -41,8 +41,12 @@ async def test_quick_fix_per_diagnostic_is_lazy_with_resolve_support(lsp):
     quick = [a for a in actions if a["kind"] == "quickfix"]
     assert [a["title"] for a in quick] == ["Fix with tierwise (light: openai/replay-light)"] * 2
     for action, diagnostic in zip(quick, diagnostics, strict=True):
-        assert "edit" not in action and "command" not in action  # the model call waits for resolve
-        assert action["data"] == {"kind": "tierwise.quickfix", "uri": doc, "version": 1}
+        assert "edit" not in action  # the model call waits for resolve
+        action_id = action["data"]["actionId"]
+        assert action["data"] == {"kind": "tierwise.quickfix", "uri": doc, "version": 1, "actionId": action_id}
+        # resolve prepares the change; this command applies it through workspace/applyEdit (then saved)
+        assert action["command"]["command"] == "tierwise.applyCodeAction"
+        assert action["command"]["arguments"] == [{"actionId": action_id}]
         assert action["diagnostics"][0]["message"] == diagnostic.message
 
 

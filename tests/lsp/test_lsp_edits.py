@@ -79,10 +79,19 @@ async def test_quick_fix_resolves_with_a_model_call(lp: Loop):
     assert request["model"] == "replay-light"
     prompt = "\n".join(m["content"] for m in request["messages"])
     assert "add() subtracts its arguments" in prompt and "def add(a, b):" in prompt
-    (doc_edit,) = resolved.edit.document_changes
-    assert doc_edit.text_document.version == 1
-    result = await lp.editor.apply_edit(types.ApplyWorkspaceEditParams(edit=resolved.edit))
-    assert result.applied and "return a + b" in lp.editor.text(calc)
+    # no edit for the client to apply on its own: the action's command applies it through applyEdit
+    assert resolved.edit is None and resolved.command.command == "tierwise.applyCodeAction"
+    assert lp.editor.edits == []
+    answer = await execute(lp.client, resolved.command.command, resolved.command.arguments[0])
+    assert answer["applied"] is True
+    (params,) = lp.editor.edits
+    assert params.edit.document_changes[0].text_document.version == 1  # the version resolve read
+    assert "return a + b" in lp.editor.text(calc)
+    # the buffer had no unsaved changes: the edit ends saved (written through for a plugin-less client)
+    assert _calc(lp) == lp.editor.text(calc)
+    with pytest.raises(Exception, match="expired or was already applied"):  # one action, one edit
+        await execute(lp.client, resolved.command.command, resolved.command.arguments[0])
+    assert len(lp.editor.edits) == 1
 
 
 async def test_new_and_deleted_files_use_resource_operations(lp: Loop):

@@ -39,6 +39,12 @@ async def test_each_phase_command_with_progress_edits_and_review_diagnostics(lp:
     assert any(
         "frontier (openai/replay-frontier)" in (r.message or "") for r in reports if r.kind == "report"
     )
+    # the title names the phase once; reports do not repeat it ("tierwise: plan: asking frontier (…) · $…")
+    assert reports[0].title == "tierwise: plan" and reports[0].message == "starting"
+    messages = [r.message or "" for r in reports if r.kind == "report"]
+    assert "asking frontier (openai/replay-frontier) · $0.0000" in messages, messages
+    assert messages[0] == "started · $0.0000" and messages[-1].startswith("finished · $"), messages
+    assert not [m for m in messages if m.startswith("plan") or m.count("asking") > 1], messages
     running = [st for st in lp.editor.status if st["taskId"] == task_id and st["state"] == "running"]
     assert any(st["tier"] == "frontier" and st["model"] == "openai/replay-frontier" for st in running)
 
@@ -86,9 +92,10 @@ async def test_each_phase_command_with_progress_edits_and_review_diagnostics(lp:
     picked = lp.client.protocol._converter.structure(actions[0], types.CodeAction)
     resolved = await lp.client.code_action_resolve_async(picked)
     assert len(lp.requests()) == calls_before
-    result = await lp.editor.apply_edit(types.ApplyWorkspaceEditParams(edit=resolved.edit))
-    assert result.applied
+    assert resolved.edit is None  # applied by the action's command, through workspace/applyEdit
+    await execute(lp.client, resolved.command.command, resolved.command.arguments[0])
     assert '"""Sum of a and b."""' in lp.editor.text(calc)
+    assert _calc(lp) == lp.editor.text(calc)  # saved: the buffer had no unsaved changes
     await wait_for(lambda: len(lp.client.diagnostics[calc]) == 0)  # the edit touched the flagged lines
 
     status = await execute(lp.client, "tierwise.status", {"taskId": task_id})
@@ -97,8 +104,11 @@ async def test_each_phase_command_with_progress_edits_and_review_diagnostics(lp:
     assert cost["calls"] == 4 and cost["savedUsd"] > 0
     assert set(cost["byTier"]) == {"frontier", "light", "mid"}
 
+    # the suggestion changed calc.py after the task: undo refuses, naming it, unless forced
+    with pytest.raises(Exception, match="calc.py was changed after the task edited it"):
+        await execute(lp.client, "tierwise.undo", {"taskId": task_id})
     lp.editor.close(calc)
-    undone = await execute(lp.client, "tierwise.undo", {"taskId": task_id})
+    undone = await execute(lp.client, "tierwise.undo", {"taskId": task_id, "force": True})
     assert undone["restored"] == ["calc.py"]
     assert "return a - b" in _calc(lp)
 

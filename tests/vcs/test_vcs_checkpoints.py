@@ -140,6 +140,22 @@ def test_refuses_when_the_user_changed_a_file_after_the_task(repo: Path, store_c
     assert (repo / "src" / "app.py").read_text() == "def f():\n    return 1\n"
 
 
+@pytest.mark.parametrize("store_cls", [GitCheckpoints, CopyCheckpoints])
+def test_restore_leaves_skipped_paths_to_the_caller(repo: Path, store_cls: type) -> None:
+    """Files open in the editor are restored through their buffers: restore neither checks nor writes them."""
+    store = store_cls(repo)
+    store.checkpoint("t1", ["src/app.py", "README.md"])
+    (repo / "src" / "app.py").write_text("task version\n")
+    (repo / "README.md").write_text("task readme\n")
+    store.record_written("t1", ["src/app.py", "README.md"])
+    (repo / "src" / "app.py").write_text("what the editor saved\n")  # would be a conflict if checked
+    assert store.restore("t1", skip=["src/app.py"]) == ["README.md"]
+    assert (repo / "src" / "app.py").read_text() == "what the editor saved\n"
+    assert (repo / "README.md").read_text() == "# demo\n"
+    (repo / "src" / "app.py").write_text("def f():\n    return 1\n")  # the editor saved the restored buffer
+    assert store.restore("t1") == []  # recorded as restored: a second undo finds nothing and refuses nothing
+
+
 def test_user_deleting_or_recreating_a_file_counts_as_a_change(repo: Path) -> None:
     store = GitCheckpoints(repo)
     store.checkpoint("t1", ["src/app.py", "created.txt"])

@@ -1,7 +1,9 @@
 // Drives a real VS Code (code-server in Debian's chromium, through playwright-core) through a tierwise session
-// from the command palette: Plan Task… (PLAN.md opens beside, progress notification with Cancel), Implement
-// Plan, Run Tests and Fix, Show Cost. tests/editors/test_vscode_e2e.py starts code-server and the replay model
-// server, then checks the files on disk and the replay log; this script reports what the UI showed.
+// from the command palette: Plan Task… (PLAN.md opens beside, progress notification with Cancel), a note typed
+// into PLAN.md without saving, Refine Plan, Implement Plan while the user types in calc.py, Run Tests and Fix,
+// Review Changes, the reviewer's suggestion as a quick fix (Ctrl+.), Undo Task (refused, then Undo Anyway),
+// Show Cost. tests/editors/test_vscode_e2e.py starts code-server and the replay model server, then checks the
+// files on disk and the replay log; this script reports what the UI showed.
 //
 //   node drive.mjs URL RESULT_JSON SCREENSHOT_DIR
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -12,6 +14,9 @@ import { chromium } from 'playwright-core';
 const [url, resultPath, shots] = process.argv.slice(2);
 const CHROMIUM = process.env.TIERWISE_CHROMIUM || '/usr/bin/chromium';
 const TASK = process.env.TIERWISE_TASK || 'Fix add() and mul() in calc.py so that the tests pass';
+const NOTE = process.env.TIERWISE_NOTE || '- a note typed by the user';
+const NOTE_LINE = Number(process.env.TIERWISE_NOTE_LINE || '5');
+const TYPED = '# typed while tierwise works';
 const result = { steps: [], ok: false };
 
 function step(name, data = {}) {
@@ -27,6 +32,56 @@ async function palette(page, title) {
   const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first();
   await row.waitFor({ state: 'visible', timeout: 20000 });
   await page.keyboard.press('Enter');
+}
+
+/** The text of the editor whose active tab is `name`, and whether that tab is dirty. */
+async function editorState(page, name) {
+  const group = page.locator('.editor-group-container', { has: page.locator('.tab.active', { hasText: name }) }).first();
+  const lines = group.locator('.view-lines').first();
+  await lines.waitFor({ state: 'visible', timeout: 20000 });
+  // Rendered lines are not in document order in the DOM: sort them by their offset.
+  const text = (await lines.evaluate((node) => [...node.querySelectorAll('.view-line')]
+    .map((line) => [parseFloat(line.style.top) || 0, line.innerText])
+    .sort((a, b) => a[0] - b[0])
+    .map(([, lineText]) => lineText)
+    .join('\n'))).replace(/\u00a0/g, ' ');
+  const dirty = await page.locator('.tabs-container .tab.dirty', { hasText: name }).count();
+  return { text, dirty };
+}
+
+async function focusTab(page, name) {
+  await page.locator('.tabs-container .tab', { hasText: name }).first().click();
+  await page.waitForTimeout(300);
+}
+
+async function goToLine(page, line) {
+  await page.keyboard.press('Control+G');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor({ state: 'visible', timeout: 20000 });
+  await input.fill(`:${line}`);
+  await page.keyboard.press('Enter');
+  await page.waitForTimeout(300);
+}
+
+async function waitEditor(page, name, predicate, what, timeout = 60000) {
+  const deadline = Date.now() + timeout;
+  let state = { text: '', dirty: -1 };
+  while (Date.now() < deadline) {
+    state = await editorState(page, name);
+    if (predicate(state)) {
+      return state;
+    }
+    await page.waitForTimeout(250);
+  }
+  throw new Error(`${what}: last state ${JSON.stringify(state)}`);
+}
+
+async function clickDialogButton(page, label) {
+  const button = page.locator('.monaco-dialog-box .monaco-button', { hasText: label }).first();
+  await button.waitFor({ state: 'visible', timeout: 30000 });
+  const message = (await page.locator('.monaco-dialog-box').first().innerText()).slice(0, 500);
+  await button.click();
+  return message;
 }
 
 async function statusText(page) {
@@ -87,22 +142,66 @@ try {
   await toast.waitFor({ state: 'visible', timeout: 30000 });
   const cancelButton = toast.locator('.monaco-button', { hasText: 'Cancel' });
   step('progress notification', { cancel: (await cancelButton.count()) > 0, text: (await toast.innerText()).slice(0, 300) });
+  await page.locator('.notification-toast', { hasText: 'asking' }).first().waitFor({ timeout: 30000 }).catch(() => undefined);
+  const asking = await page.locator('.notification-toast', { hasText: 'tierwise: plan' }).first().innerText().catch(() => '');
+  step('progress message', { text: asking.slice(0, 300) });
   const planTab = page.locator('.tabs-container .tab', { hasText: 'PLAN.md' }).first();
   await planTab.waitFor({ state: 'visible', timeout: 90000 });
   const groups = await page.locator('.editor-group-container').count();
   step('plan', { groups, status: await waitStatus(page, /plan finished, next: refine/) });
 
+  // The user adds a note to PLAN.md and does not save; refine reads it and keeps it; PLAN.md ends saved.
+  await focusTab(page, 'PLAN.md');
+  await goToLine(page, NOTE_LINE);
+  await page.keyboard.press('Home');
+  await page.keyboard.insertText(`${NOTE}\n`);
+  const noted = await waitEditor(page, 'PLAN.md', (st) => st.text.includes(NOTE) && st.dirty === 1, 'the note typed, unsaved');
+  step('plan note', { dirty: noted.dirty });
+  await palette(page, 'Tierwise: Refine Plan');
+  const refined = await waitStatus(page, /refine finished, next: implement/);
+  const plan = await waitEditor(page, 'PLAN.md', (st) => st.text.includes('Refined: edge cases checked.') && st.dirty === 0,
+    'the refined plan in the editor, saved');
+  step('refine', { status: refined, text: plan.text, dirty: plan.dirty });
+
+  // The user types at the top of calc.py while implement waits for the model.
   await palette(page, 'Tierwise: Implement Plan');
+  // type while the model call is under way (the replay answers after 5 s)
+  await page.locator('.notification-toast', { hasText: 'asking mid' }).first().waitFor({ timeout: 60000 });
+  await focusTab(page, 'calc.py');
+  await page.keyboard.press('Control+Home');
+  await page.keyboard.insertText(`${TYPED}\n`);
   const implemented = await waitStatus(page, /implement finished, next: fix/);
-  const calcEditor = page.locator('.editor-group-container', { has: page.locator('.tab.active', { hasText: 'calc.py' }) })
-    .locator('.view-lines').first();
-  await calcEditor.waitFor({ state: 'visible', timeout: 20000 });
-  const editorText = (await calcEditor.innerText()).replace(/\u00a0/g, ' ');
-  const dirty = await page.locator('.tabs-container .tab.dirty', { hasText: 'calc.py' }).count();
-  step('implement', { status: implemented, editorText, dirty });
+  const afterImplement = await waitEditor(page, 'calc.py', (st) => st.text.includes('return a + b'), "tierwise's edit in the editor");
+  step('implement', { status: implemented, editorText: afterImplement.text, dirty: afterImplement.dirty });
+  await page.keyboard.press('Control+S');  // the user saves their typing
+  await waitEditor(page, 'calc.py', (st) => st.dirty === 0, 'calc.py saved by the user');
 
   await palette(page, 'Tierwise: Run Tests and Fix');
-  step('fix', { status: await waitStatus(page, /fix finished, next: review/, 120000) });
+  const fixed = await waitStatus(page, /fix finished, next: review/, 120000);
+  const afterFix = await waitEditor(page, 'calc.py', (st) => st.text.includes('return a * b'), "the fix in the editor");
+  step('fix', { status: fixed, dirty: afterFix.dirty });
+
+  // The reviewer's suggestion through the quick-fix menu: applied through workspace/applyEdit, and saved.
+  await palette(page, 'Tierwise: Review Changes');
+  step('review', { status: await waitStatus(page, /^\W*review done/, 120000) });
+  await focusTab(page, 'calc.py');
+  await page.locator('.squiggly-warning, .squiggly-error, .squiggly-info').first().waitFor({ timeout: 30000 });
+  await goToLine(page, 2);
+  await page.keyboard.press('Control+.');
+  const action = page.locator('.action-widget .monaco-list-row, .context-view .monaco-list-row', { hasText: "Apply reviewer's suggestion" }).first();
+  await action.waitFor({ state: 'visible', timeout: 30000 });
+  await action.click();
+  const suggested = await waitEditor(page, 'calc.py', (st) => st.text.includes('Sum of a and b.') && st.dirty === 0,
+    "the reviewer's suggestion applied and saved");
+  step('suggestion', { text: suggested.text, dirty: suggested.dirty });
+
+  // Undo: refused (calc.py changed after the task), then Undo Anyway restores the editor and the disk.
+  await palette(page, 'Tierwise: Undo Task');
+  const question = await clickDialogButton(page, 'Undo');
+  const refusal = await clickDialogButton(page, 'Undo Anyway');
+  const undone = await waitEditor(page, 'calc.py', (st) => st.text.includes('return a - b') && st.dirty === 0,
+    'calc.py restored and saved');
+  step('undo', { question, refusal, text: undone.text, dirty: undone.dirty });
 
   await palette(page, 'Tierwise: Show Cost');
   const cost = page.locator('.editor-group-container .view-lines', { hasText: 'tierwise cost' }).first();

@@ -8,10 +8,12 @@ import {
   ApplyWorkspaceEditRequest,
   type ApplyWorkspaceEditParams,
   type ApplyWorkspaceEditResult,
+  type ClientCapabilities,
   type LanguageClientOptions,
   type ResponseError,
   type ShowDocumentParams,
   type ShowDocumentResult,
+  type StaticFeature,
   WorkDoneProgressCreateRequest,
 } from 'vscode-languageclient';
 import { LanguageClient, type ServerOptions, TransportKind } from 'vscode-languageclient/node';
@@ -99,6 +101,20 @@ export async function showDocument(params: ShowDocumentParams, beside: boolean):
   }
 }
 
+/**
+ * Tells the server that this client shows `tierwise/status` itself (`experimental.tierwise.status`), so a failed
+ * phase is shown once — from the final status — and not also as a `window/showMessage` toast.
+ */
+export const statusFeature: StaticFeature = {
+  fillClientCapabilities(capabilities: ClientCapabilities): void {
+    const experimental = (capabilities.experimental ?? {}) as Record<string, unknown>;
+    capabilities.experimental = { ...experimental, tierwise: { status: true } };
+  },
+  initialize(): void {},
+  getState: () => ({ kind: 'static' }),
+  clear(): void {},
+};
+
 export function createClient(server: ServerCommand, cwd: string | undefined, hooks: ClientHooks): LanguageClient {
   const serverOptions: ServerOptions = {
     command: server.command,
@@ -128,6 +144,7 @@ export function createClient(server: ServerCommand, cwd: string | undefined, hoo
     },
   };
   const client = new LanguageClient('tierwise', 'tierwise', serverOptions, clientOptions);
+  client.registerFeature(statusFeature);
   client.onRequest(ApplyWorkspaceEditRequest.type, (params) => applyEdit(client, params));
   client.onNotification(STATUS_NOTIFICATION, (params: unknown) => hooks.onStatus(params));
   return client;

@@ -58,9 +58,17 @@ export function touchedUris(edit: WorkspaceEditLike): string[] {
 }
 
 /**
- * Documents to save after the edit: those it touched that had no unsaved changes before. A document with the
- * user's unsaved text stays unsaved (the server leaves its file alone too).
+ * tierwise's own task documents (`.tierwise/tasks/<id>/PLAN.md`): what tierwise writes there was made from the
+ * whole document, unsaved text included, so they are saved after its edits even when they were dirty.
+ */
+export function isTaskDocument(uri: string): boolean {
+  return /\/\.tierwise\/tasks\/[^/]+\/[^/]+\.md$/.test(uri);
+}
+
+/**
+ * Documents to save after the edit: those it touched that had no unsaved changes before, and task documents. A
+ * document with the user's unsaved text stays unsaved (the server leaves its file alone too).
  */
 export function urisToSave(edit: WorkspaceEditLike, openBefore: ReadonlyMap<string, OpenDocument>): string[] {
-  return touchedUris(edit).filter((uri) => !(openBefore.get(uri)?.isDirty ?? false));
+  return touchedUris(edit).filter((uri) => isTaskDocument(uri) || !(openBefore.get(uri)?.isDirty ?? false));
 }

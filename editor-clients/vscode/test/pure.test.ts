@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { optionalTaskIdArgs, selectionBlock, startedTask, taskArgs, taskIdArgs } from '../src/args';
-import { staleReason, touchedUris, urisToSave } from '../src/edits';
+import { isTaskDocument, staleReason, touchedUris, urisToSave } from '../src/edits';
 import { costMarkdown, taskPickItem, tasksNewestFirst } from '../src/format';
 import { missingServerMessage, type Probe, resolveServerCommand, venvCandidates } from '../src/serverCommand';
 import { explicitValue, initializationOptions, serverSettings } from '../src/settings';
@@ -215,5 +215,27 @@ describe('applyEdit checks', () => {
       ['file:///w/b.py', { version: 1, isDirty: false }],
     ]);
     assert.deepEqual(urisToSave(edit, open), ['file:///w/b.py', 'file:///w/c.py']);
+  });
+
+  it('checks version 0 like any other version', () => {
+    const first = { documentChanges: [{ textDocument: { uri: 'file:///w/a.py', version: 0 }, edits: [] }] };
+    assert.equal(staleReason(first, new Map([['file:///w/a.py', { version: 1, isDirty: true }]]), (uri) => uri.slice(8)),
+      'w/a.py changed in the editor (version 1, edit made for 0)');
+  });
+
+  it('saves a task document (PLAN.md) even when it had unsaved text: the edit was made from all of it', () => {
+    const plan = 'file:///w/.tierwise/tasks/t1/PLAN.md';
+    const planEdit = { documentChanges: [{ textDocument: { uri: plan, version: 3 }, edits: [] }] };
+    assert.deepEqual(urisToSave(planEdit, new Map([[plan, { version: 3, isDirty: true }]])), [plan]);
+    assert.equal(isTaskDocument('file:///w/docs/PLAN.md'), false);
+  });
+});
+
+describe('client capabilities', () => {
+  it('declare that the extension shows tierwise/status (the server then sends no second toast)', async () => {
+    const { statusFeature } = await import('../src/client');
+    const capabilities: { experimental?: unknown } = { experimental: { other: 1 } };
+    statusFeature.fillClientCapabilities(capabilities);
+    assert.deepEqual(capabilities.experimental, { other: 1, tierwise: { status: true } });
   });
 });

@@ -26,8 +26,8 @@ from acp.helpers import (
 from acp.schema import PermissionOption, ToolCallLocation, ToolCallUpdate
 
 from tierwise.acp.updates import PHASE_KINDS, phase_title, plan_entries, trim
-from tierwise.edits import resolve_for_write, resolve_in_workspace
-from tierwise.edits.paths import relative_form
+from tierwise.edits import resolve_in_workspace
+from tierwise.edits.paths import relative_form, resolve_for_change
 from tierwise.engine.planfile import Plan
 from tierwise.engine.ports import (
     ApplyOutcome,
@@ -178,9 +178,12 @@ class ClientFiles:
         self.disk = DiskFiles(self.root)
         self.attached: dict[str, str] = {}  # texts the client attached to the prompt (editor selections)
 
-    def _locate(self, path: str, *, write: bool = False) -> tuple[str, Path]:
+    def _locate(self, path: str, *, write: bool = False, artifact: bool = False) -> tuple[str, Path]:
         """The relative path and where it resolves; writes never reach a protected location by any path."""
-        full = (resolve_for_write if write else resolve_in_workspace)(self.root, path)
+        if write:
+            full = resolve_for_change(self.root, path, artifact=artifact)
+        else:
+            full = resolve_in_workspace(self.root, path)
         return relative_form(self.root, path), full
 
     async def read(self, path: str) -> Document:
@@ -197,7 +200,7 @@ class ClientFiles:
         outcome = ApplyOutcome()
         for change in changes:
             try:
-                rel, full = self._locate(change.path, write=True)
+                rel, full = self._locate(change.path, write=True, artifact=change.artifact)
                 current = await self.read(rel)
             except (ValueError, OSError) as err:
                 outcome.rejected[change.path] = str(err)
@@ -206,7 +209,8 @@ class ClientFiles:
                 outcome.rejected[change.path] = "the file changed since it was read"
                 continue
             if change.new_text is None or not self.can_write:
-                done = await self.disk.apply([FileChange(rel, Document(rel, current.text), change.new_text)])
+                done = await self.disk.apply([FileChange(rel, Document(rel, current.text), change.new_text,
+                                                         artifact=change.artifact)])
                 outcome.applied.extend(done.applied)
                 outcome.rejected.update(done.rejected)
             else:

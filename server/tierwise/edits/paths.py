@@ -78,6 +78,23 @@ def resolve_for_write(root: Path, relpath: str) -> Path:
     return resolved
 
 
+TASK_DOCUMENTS = (".tierwise", "tasks")
+"""Where tierwise's own task documents live (PLAN.md): the only writable place under ``.tierwise``."""
+
+
+def resolve_for_change(root: Path, relpath: str, *, artifact: bool = False) -> Path:
+    """Where a change may be written. A model's change (``artifact`` False) goes through
+    :func:`resolve_for_write`; tierwise's own task document (``FileChange.artifact``, e.g. the refined
+    PLAN.md — never built from a reply's file name) only when it resolves inside ``.tierwise/tasks/``."""
+    if not artifact:
+        return resolve_for_write(root, relpath)
+    resolved = resolve_in_workspace(root, relpath)
+    tasks = Path(os.path.realpath(root)).joinpath(*TASK_DOCUMENTS)
+    if resolved == tasks or not resolved.is_relative_to(tasks):
+        raise PathOutsideWorkspace(f"{relpath!r} is refused: not a tierwise task document")
+    return resolved
+
+
 def workspace_relpath(root: Path, relpath: str) -> str:
     """The validated workspace-relative posix form of a path to edit (symlinks not followed in the result;
     the resolved target must be writable, :func:`resolve_for_write`)."""

@@ -12,6 +12,7 @@ from tierwise.engine.planfile import (
     extract_plan_text,
     load_valid_plan,
 )
+from tierwise.engine.ports import Document
 from tierwise.engine.prompts import render_prompt
 from tierwise.engine.session import PhaseContext
 from tierwise.engine.state import TaskState
@@ -114,19 +115,25 @@ def resend_message(err: PlanInvalid) -> str:
     )
 
 
-async def read_plan_text(ctx: PhaseContext, state: TaskState) -> str:
-    """PLAN.md as it is now: the editor's buffer when open, else the disk (the user may have edited it)."""
+async def read_plan_document(ctx: PhaseContext, state: TaskState) -> Document:
+    """PLAN.md as it is now: the editor's buffer (with its version) when open, else the disk (the user may
+    have edited it); raises ``PlanInvalid`` when there is none."""
     rel = state.plan_path or plan_relpath(state.id)
     try:
         doc = await ctx.files.read(rel)
     except (FileTooLargeError, BinaryFileError, UnicodeError) as err:
         raise PlanInvalid([f"{rel} cannot be read as a plan ({err}); resume to plan again, or replace it"]) from err
     if doc.text is not None:
-        return doc.text
+        return doc
     text = ctx.store.read(state.id, "PLAN.md")
     if text is None:
         raise PlanInvalid([f"{rel} does not exist; run the plan phase first"])
-    return text
+    return Document(path=rel, text=text)
+
+
+async def read_plan_text(ctx: PhaseContext, state: TaskState) -> str:
+    """PLAN.md's text as it is now (see ``read_plan_document``)."""
+    return (await read_plan_document(ctx, state)).text or ""
 
 
 async def current_plan(ctx: PhaseContext, state: TaskState, *, check_files: bool = True) -> tuple[str, Plan]:

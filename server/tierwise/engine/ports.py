@@ -65,6 +65,10 @@ class FileChange:
     path: str
     base: Document
     new_text: str | None  # None: delete the file
+    # tierwise's own document in its task folder (PLAN.md), written by the engine at a fixed path no model
+    # chose: FilesPorts accept it only under ``.tierwise/tasks/`` and apply it like any edit (through the
+    # editor's buffer when open), so an open PLAN.md is never overwritten behind the editor's back.
+    artifact: bool = False
 
 
 @dataclass
@@ -164,8 +168,11 @@ class CheckpointPort(Protocol):
         """Record the current content (or absence) of ``paths`` before the task first edits them."""
         ...
 
-    def restore(self, task_id: str, *, force: bool = False) -> list[str]:
-        """Put the task's files back; raise when the user changed one since, unless ``force``."""
+    def restore(self, task_id: str, *, force: bool = False, skip: Sequence[str] = ()) -> list[str]:
+        """Put the task's files back; raise when the user changed one since, unless ``force``.
+
+        ``skip``: paths the engine restored itself (open editor buffers, through the FilesPort); neither
+        checked nor written, but recorded as restored."""
         ...
 
     def diff(self, task_id: str) -> str:

@@ -1,12 +1,15 @@
 """Undo a task: restore its files through the CheckpointPort, or from the engine's own copies.
 
-The engine's fallback refuses, naming the file, when the user changed a file after the task last wrote it
-(unless ``force``), like the git and copy checkpoints do.
+Files open in the editor (their ``Document`` has a buffer version) are restored through the FilesPort — a
+versioned edit of the buffer, saved like every tierwise edit when the buffer had no unsaved text — and
+never on disk behind the buffer's back; the checkpoint restores the rest (``skip``). Before anything
+changes, a buffer that differs from what the task last left in it is refused, naming the file (unless
+``force``), like the git and copy checkpoints refuse files changed on disk.
 """
 
 from __future__ import annotations
 
-from tierwise.engine.ports import FileChange
+from tierwise.engine.ports import Document, FileChange
 from tierwise.engine.session import PhaseContext
 from tierwise.engine.state import TaskState
 from tierwise.engine.steps import text_digest
@@ -25,26 +28,41 @@ class FileChangedSinceTask(RuntimeError):
 
 async def run_undo(ctx: PhaseContext, state: TaskState, *, force: bool = False) -> list[str]:
     if ctx.checkpoints is not None:
-        restored = ctx.checkpoints.restore(state.id, force=force)
+        buffers = await _open_buffers(ctx, state)
+        changes = _changes(ctx, state, buffers, force=force)
+        restored = ctx.checkpoints.restore(state.id, force=force, skip=list(buffers))
+        restored += await _apply(ctx, changes, force=force)
     else:
-        restored = await _restore_from_copies(ctx, state, force=force)
+        docs = {path: await ctx.files.read(path) for path in ctx.store.originals(state.id)}
+        restored = await _apply(ctx, _changes(ctx, state, docs, force=force), force=force)
     state.message = f"undone: {len(restored)} files restored"
     ctx.save(state)
     return restored
 
 
-async def _restore_from_copies(ctx: PhaseContext, state: TaskState, *, force: bool) -> list[str]:
+async def _open_buffers(ctx: PhaseContext, state: TaskState) -> dict[str, Document]:
+    """The task's files that are open in the editor (read from their buffers)."""
+    docs = {path: await ctx.files.read(path) for path in ctx.store.originals(state.id)}
+    return {path: doc for path, doc in docs.items() if doc.version is not None}
+
+
+def _changes(
+    ctx: PhaseContext, state: TaskState, docs: dict[str, Document], *, force: bool
+) -> list[FileChange]:
+    """The changes back to the originals; raises ``FileChangedSinceTask`` before anything is applied."""
     originals = ctx.store.originals(state.id)
     changes: list[FileChange] = []
-    for path, original in originals.items():
-        doc = await ctx.files.read(path)
-        if doc.text == original:
-            continue
-        if path not in state.written:
-            continue  # checkpointed but never written by the task: nothing of ours to undo
+    for path, doc in docs.items():
+        original = originals.get(path)
+        if doc.text == original or path not in state.written:
+            continue  # unchanged, or checkpointed but never written by the task: nothing of ours to undo
         if not force and text_digest(doc.text) != state.written[path]:
             raise FileChangedSinceTask(path)
         changes.append(FileChange(path=path, base=doc, new_text=original))
+    return changes
+
+
+async def _apply(ctx: PhaseContext, changes: list[FileChange], *, force: bool) -> list[str]:
     outcome = await ctx.files.apply(changes)
     if outcome.rejected and not force:
         path, why = next(iter(outcome.rejected.items()))

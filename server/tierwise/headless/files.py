@@ -16,11 +16,10 @@ from tierwise.edits import (
     FileTooLargeError,
     PathOutsideWorkspace,
     read_text_file,
-    resolve_for_write,
     resolve_in_workspace,
     write_text_atomic,
 )
-from tierwise.edits.paths import relative_form
+from tierwise.edits.paths import relative_form, resolve_for_change
 from tierwise.engine.ports import ApplyOutcome, Document, FileChange
 from tierwise.workspace_files import list_workspace_files
 
@@ -31,10 +30,13 @@ class DiskFiles:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
 
-    def _locate(self, path: str, *, write: bool) -> tuple[str, Path]:
-        """The cleaned relative path and where it resolves; writes go through ``resolve_for_write`` (no
-        protected location by any path: tierwise.protected)."""
-        full = (resolve_for_write if write else resolve_in_workspace)(self.root, path)
+    def _locate(self, path: str, *, write: bool, artifact: bool = False) -> tuple[str, Path]:
+        """The cleaned relative path and where it resolves; writes go through ``resolve_for_change`` (no
+        protected location by any path: tierwise.protected; task documents only under .tierwise/tasks)."""
+        if write:
+            full = resolve_for_change(self.root, path, artifact=artifact)
+        else:
+            full = resolve_in_workspace(self.root, path)
         return relative_form(self.root, path), full
 
     async def read(self, path: str) -> Document:
@@ -47,7 +49,7 @@ class DiskFiles:
         outcome = ApplyOutcome()
         for change in changes:
             try:
-                rel, full = self._locate(change.path, write=True)
+                rel, full = self._locate(change.path, write=True, artifact=change.artifact)
                 self._apply_one(full, change)
             except _Rejected as err:
                 outcome.rejected[change.path] = str(err)

@@ -11,6 +11,8 @@ Layout (each module small, none holds domain logic):
 - ``ui``            ``UserPort``: work-done progress, ``tierwise/status``, log/show message, show document
 - ``tasks``         task id → asyncio task registry (cancellation)
 - ``code_actions``  pure builders for quick fixes and source actions (answered from memory)
+- ``resolve``       ``codeAction/resolve``: the quick fix's model call, kept for the action's command
+- ``client_edits``  what resolve prepared, until ``tierwise.applyCodeAction`` applies it via ``applyEdit``
 - ``findings``      review findings as diagnostics, cleared when their lines change
 - ``settings``      configuration from initializationOptions / didChangeConfiguration / workspace/configuration
 - ``watcher``       watchdog observer (imported lazily, after ``initialized``)

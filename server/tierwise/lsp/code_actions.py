@@ -1,8 +1,11 @@
 """Code actions, built from memory (no model call, no disk access) so ``textDocument/codeAction`` stays fast.
 
 - every diagnostic in the range, from any source → quick fix "Fix with tierwise (TIER: MODEL)". With
-  ``codeAction/resolve`` support for ``edit`` the action carries only ``data`` and the model call happens on
+  ``codeAction/resolve`` support for ``edit`` the action carries ``data`` and the model call happens on
   resolve; otherwise it carries the ``tierwise.quickFix`` command.
+- a lazy action carries the command ``tierwise.applyCodeAction {actionId}``: resolve prepares the change
+  (and answers without an ``edit``), the command applies it through ``workspace/applyEdit`` like every
+  other tierwise edit (versioned, saved when the file had no unsaved changes) — see ``client_edits.py``.
 - tierwise review diagnostics with a suggestion → "Apply reviewer's suggestion" (no model call), resolved
   the same way or through the ``tierwise.applyFinding`` command.
 - source actions: plan a task from the selection, or from a TODO/FIXME comment in the range.
@@ -14,6 +17,7 @@ within a few milliseconds.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -28,7 +32,15 @@ KIND_QUICKFIX = "tierwise.quickfix"
 KIND_FINDING = "tierwise.finding"
 _TODO = re.compile(r"(?:#|//|/\*|--|;|<!--|\*)\s*(TODO|FIXME|XXX)\b[:\s-]*(?P<text>.*?)(?:\*/|-->)?\s*$")
 MAX_TASK_CHARS = 4000
+APPLY_CODE_ACTION = "tierwise.applyCodeAction"
 Json = dict[str, Any]
+_action_ids = itertools.count(1)
+
+
+def _apply_command(title: str) -> tuple[str, Json]:
+    """A fresh action id and the ``tierwise.applyCodeAction`` command that applies what resolve prepared."""
+    action_id = f"a{next(_action_ids)}"
+    return action_id, {"title": title, "command": APPLY_CODE_ACTION, "arguments": [{"actionId": action_id}]}
 
 
 def wanted(only: Sequence[str] | None, kind: str) -> bool:
@@ -47,8 +59,12 @@ def quick_fix_actions(
 ) -> list[Json]:
     """One quick fix per diagnostic; ``lazy`` for clients that resolve ``edit``."""
     if lazy:
-        data = {"kind": KIND_QUICKFIX, "uri": uri, "version": version}
-        return [{"title": label, "kind": QUICKFIX, "diagnostics": [d], "data": data} for d in diagnostics]
+        actions = []
+        for d in diagnostics:
+            action_id, command = _apply_command(label)
+            data = {"kind": KIND_QUICKFIX, "uri": uri, "version": version, "actionId": action_id}
+            actions.append({"title": label, "kind": QUICKFIX, "diagnostics": [d], "data": data, "command": command})
+        return actions
     return [
         {
             "title": label,
@@ -83,7 +99,8 @@ def finding_actions(uri: str, diagnostics: Sequence[Json], *, lazy: bool) -> lis
             continue
         action: Json = {"title": title, "kind": QUICKFIX, "diagnostics": [diagnostic], "isPreferred": True}
         if lazy:
-            action["data"] = {"kind": KIND_FINDING, "uri": uri, "findingId": finding_id}
+            action_id, action["command"] = _apply_command(title)
+            action["data"] = {"kind": KIND_FINDING, "uri": uri, "findingId": finding_id, "actionId": action_id}
         else:
             arguments = [{"uri": uri, "findingId": finding_id}]
             action["command"] = {"title": title, "command": "tierwise.applyFinding", "arguments": arguments}

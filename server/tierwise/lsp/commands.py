@@ -161,6 +161,26 @@ async def undo(session: Session, args: p.UndoArgs) -> dict[str, Any]:
     return {"taskId": args.task_id, "restored": list(restored)}
 
 
+async def apply_code_action(session: Session, args: p.CodeActionArgs) -> dict[str, Any]:
+    """Apply what ``codeAction/resolve`` prepared for the action, through ``workspace/applyEdit`` (versioned,
+    saved by the plugins or written through when the file had no unsaved changes). A failed resolve answers
+    its reason (Neovim runs the action's command even then)."""
+    resolved = session.client_edits.take(args.action_id)
+    if resolved is None:
+        raise RequestFailed("this tierwise code action expired or was already applied; ask for code actions again")
+    if resolved.failure is not None:
+        raise RequestFailed(resolved.failure)
+    try:
+        message = await long_tasks.apply_changes(session, list(resolved.changes), resolved.what)
+    except RuntimeError as err:
+        raise RequestFailed(str(err)) from None
+    if resolved.finding_id is not None:
+        path = session.findings.discard(resolved.finding_id)
+        if path is not None:
+            await session.publish_findings({path})
+    return {"applied": True, "message": message}
+
+
 async def status(session: Session, args: p.OptionalTaskArgs) -> dict[str, Any]:
     from tierwise.lsp import reports
 
@@ -195,6 +215,7 @@ COMMANDS: dict[str, tuple[str, Handler]] = {
     "tierwise.undo": ("UndoArgs", undo),
     "tierwise.quickFix": ("QuickFixArgs", quick_fix),
     "tierwise.applyFinding": ("ApplyFindingArgs", apply_finding),
+    "tierwise.applyCodeAction": ("CodeActionArgs", apply_code_action),
     "tierwise.status": ("OptionalTaskArgs", status),
     "tierwise.cost": ("OptionalTaskArgs", cost),
 }

@@ -10,7 +10,10 @@ Policy, per change (each file is its own ``workspace/applyEdit`` so a refusal ma
 - new / deleted / renamed file → ``CreateFile`` / ``DeleteFile`` / ``RenameFile`` when the client supports
   that resource operation, atomic disk operations otherwise;
 - write-through: after the editor applied an edit, the new text is also saved to disk when the disk still
-  held the text the engine started from, so configured commands (tests) see what the editor shows.
+  held the text the engine started from, so configured commands (tests) see what the editor shows;
+- tierwise's own task documents (``FileChange.artifact``: PLAN.md, only under ``.tierwise/tasks/``) go
+  through the buffer like any edit and are always written through: the engine read the whole buffer,
+  unsaved text included, and what it writes already holds it.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SYNC_WAIT_S = 2.0  # how long a read waits for the client's didChange after an applied edit
+ARTIFACT_DIR = ".tierwise/tasks/"  # where tierwise's own documents (PLAN.md) live
 
 
 def _norm(text: str | None) -> str | None:
@@ -182,7 +186,9 @@ class EditorFiles:
         return current, None
 
     async def _apply_change(self, change: FileChange, support: wse.ClientEditSupport) -> str | None:
-        writable(self.root, change.path)  # never a protected location, by any path (tierwise.protected)
+        if change.artifact and not change.path.startswith(ARTIFACT_DIR):
+            return f"{change.path} is not a tierwise task document"
+        writable(self.root, change.path, artifact=change.artifact)  # never a protected location, by any path
         current, stale = await self._check_base(change)
         if stale:
             return stale
@@ -212,7 +218,7 @@ class EditorFiles:
             echo = Echo(change.new_text, current.version)
             if doc is not None and not echo.seen_in(doc):
                 self._expected[change.path] = echo  # the client's didChange is still on its way
-            await self._sync_disk(change.path, change.base.text, change.new_text)
+            await self._sync_disk(change.path, change.base.text, change.new_text, supersedes=change.artifact)
         return refused
 
     async def _apply_rename(self, rename: wse.Rename, support: wse.ClientEditSupport) -> str | None:
@@ -242,14 +248,16 @@ class EditorFiles:
             return f"the editor refused the edit: {reason}"
         return None
 
-    async def _sync_disk(self, path: str, base_text: str | None, new_text: str) -> None:
-        """Write-through: save ``new_text`` when the disk still holds what the engine started from."""
+    async def _sync_disk(self, path: str, base_text: str | None, new_text: str, *, supersedes: bool = False) -> None:
+        """Write-through: save ``new_text`` when the disk still holds what the engine started from — or, for
+        tierwise's own task document (``supersedes``: the engine read the whole buffer, unsaved text
+        included, and wrote its successor), always."""
         if not self._write_through():
             return
         on_disk = await asyncio.to_thread(read_disk, self.root, path)
         if _norm(on_disk) == _norm(new_text):
             return
-        if _norm(on_disk) == _norm(base_text) or (base_text is None and not on_disk):
+        if supersedes or _norm(on_disk) == _norm(base_text) or (base_text is None and not on_disk):
             await asyncio.to_thread(write_disk, self.root, path, new_text)
         else:
             log.info("%s has unsaved changes in the editor; left the saved file alone", path)
@@ -270,7 +278,7 @@ def write_disk(root: Path, path: str, text: str) -> None:
     """Atomic write that keeps the existing file's encoding and BOM."""
     from tierwise.edits import read_text_file, write_text_atomic
 
-    target = writable(root, path)
+    target = writable(root, path, artifact=path.startswith(ARTIFACT_DIR))  # callers checked the change first
     target.parent.mkdir(parents=True, exist_ok=True)
     if target.is_file():
         existing = read_text_file(target)

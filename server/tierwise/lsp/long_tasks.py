@@ -86,12 +86,12 @@ async def _run(
         message = (entry.cancel_reason if entry and entry.cancel_reason else None) or "cancelled"
     except EngineUnavailable as err:
         message = str(err)
-        ui.notify("error", f"tierwise {phase}: {err}")
+        ui.outcome(f"tierwise {phase}: {err}")
     except Exception as err:
         final, message = _failure(err)
         if final == "failed":
             log.exception("%s of %s failed", phase, task_id)
-        ui.notify("error", f"tierwise {phase}: {message}")
+        ui.outcome(f"tierwise {phase}: {message}")
     finally:
         payload = _final_status(session, task_id, phase, final, message, state)
         ui.end(token, f"{payload['state']}: {message}" if message else payload["state"])
@@ -184,7 +184,7 @@ async def diagnostic_info(diagnostic: dict[str, Any]) -> Any:
 
 async def quick_fix_and_apply(session: Session, engine: Any, path: str, info: Any) -> str:
     changes = await engine.quick_fix(path, info)
-    return await _apply(session, changes, "quick fix")
+    return await apply_changes(session, changes, "quick fix")
 
 
 async def apply_suggestion(session: Session, finding: fnd.StoredFinding) -> str:
@@ -192,14 +192,14 @@ async def apply_suggestion(session: Session, finding: fnd.StoredFinding) -> str:
 
     assert session.files is not None and finding.suggestion
     changes = await changes_for_suggestion(session.files, session.require_root(), finding.suggestion)
-    message = await _apply(session, changes, "reviewer's suggestion")
+    message = await apply_changes(session, changes, "reviewer's suggestion")
     path = session.findings.discard(finding.id)
     if path is not None:
         await session.publish_findings({path})
     return message
 
 
-async def _apply(session: Session, changes: list[Any], what: str) -> str:
+async def apply_changes(session: Session, changes: list[Any], what: str) -> str:
     assert session.files is not None
     if not changes:
         return f"the {what} changes nothing"

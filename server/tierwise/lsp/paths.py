@@ -27,13 +27,15 @@ def absolute(root: Path, relpath: str) -> Path:
         raise OutsideWorkspace(str(err)) from err
 
 
-def writable(root: Path, relpath: str) -> Path:
+def writable(root: Path, relpath: str, *, artifact: bool = False) -> Path:
     """Where ``relpath`` lives, for a create, change or delete: also refuses tierwise's protected locations
-    by their resolved path (``tierwise.edits.resolve_for_write``); raises :class:`OutsideWorkspace`."""
-    from tierwise.edits import PathOutsideWorkspace, resolve_for_write
+    by their resolved path (``tierwise.edits.paths.resolve_for_change``; ``artifact``: a task document under
+    ``.tierwise/tasks/``); raises :class:`OutsideWorkspace`."""
+    from tierwise.edits import PathOutsideWorkspace
+    from tierwise.edits.paths import resolve_for_change
 
     try:
-        return resolve_for_write(root, relpath)
+        return resolve_for_change(root, relpath, artifact=artifact)
     except PathOutsideWorkspace as err:
         raise OutsideWorkspace(str(err)) from err
 

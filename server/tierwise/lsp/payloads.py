@@ -80,6 +80,10 @@ class ApplyFindingArgs(Args):
     finding_id: str = Field(min_length=1)
 
 
+class CodeActionArgs(Args):
+    action_id: str = Field(min_length=1, max_length=100)
+
+
 class BadArguments(ValueError):
     """The message names the command, the expected shape and what was wrong."""
 

@@ -1,8 +1,8 @@
-"""``codeAction/resolve``: the model call of a quick fix (or a reviewer's suggestion) happens here, when the
-user picks the action, and the answer comes back as the action's ``edit`` for the client to apply.
-
-Open documents get a ``TextDocumentEdit`` with the version the engine read, so a buffer that moved in the
-meantime makes the client refuse the edit instead of clobbering what was typed.
+"""``codeAction/resolve``: the model call of a quick fix (or the location of a reviewer's suggestion) happens
+here, when the user picks the action. The changes are kept for the action's ``tierwise.applyCodeAction``
+command, which applies them through ``workspace/applyEdit`` with the version the engine read — so a buffer
+that moved meanwhile refuses the edit instead of losing what was typed, and the file is saved afterwards
+like after every tierwise edit.
 """
 
 from __future__ import annotations
@@ -24,14 +24,33 @@ class ResolveFailed(JsonRpcException):
     CODE = -32803  # RequestFailed
 
 
-async def edit_for(session: Session, action: types.CodeAction, data: dict[str, Any]) -> types.WorkspaceEdit:
+async def resolve_action(session: Session, action: types.CodeAction, data: dict[str, Any]) -> types.CodeAction:
+    """Make the model call (or locate the suggestion) now. An action with an ``actionId`` keeps its
+    ``tierwise.applyCodeAction`` command and gets no ``edit``: the command applies the prepared changes through
+    ``workspace/applyEdit`` (see ``client_edits.py``). Older actions without one get the ``edit``."""
+    action_id = data.get("actionId")
+    try:
+        changes = await _changes_for(session, action, data)
+    except ResolveFailed as err:
+        if isinstance(action_id, str):
+            session.client_edits.failed(action_id, str(err.message))
+        raise
+    if isinstance(action_id, str):
+        finding_id = str(data["findingId"]) if data["kind"] == KIND_FINDING else None
+        session.client_edits.remember(action_id, changes, finding_id=finding_id)
+        return action
+    action.edit = workspace_edit(session, changes)
+    return action
+
+
+async def _changes_for(session: Session, action: types.CodeAction, data: dict[str, Any]) -> list[FileChange]:
     if data["kind"] == KIND_FINDING:
         changes = await _suggestion_changes(session, str(data["findingId"]))
     else:
         changes = await _quick_fix_changes(session, action, str(data["uri"]))
     if not changes:
         raise ResolveFailed("tierwise found nothing to change for this diagnostic")
-    return workspace_edit(session, changes)
+    return changes
 
 
 async def _quick_fix_changes(session: Session, action: types.CodeAction, uri: str) -> list[FileChange]:

@@ -234,10 +234,9 @@ async def on_code_action_resolve(ls: TierwiseServer, action: types.CodeAction) -
     if data.get("kind") not in (ca.KIND_QUICKFIX, ca.KIND_FINDING):
         return action
     try:
-        action.edit = await resolve.edit_for(ls.session, action, data)
+        return await resolve.resolve_action(ls.session, action, data)
     except (OutsideWorkspace, KeyError, TypeError) as err:
         raise JsonRpcInvalidParams(f"codeAction/resolve: bad data ({err})") from None
-    return action
 
 
 def on_progress_cancel(ls: TierwiseServer, params: types.WorkDoneProgressCancelParams) -> None:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 
 from tierwise.lsp import findings as fnd
+from tierwise.lsp.client_edits import ClientEdits
 from tierwise.lsp.code_actions import quick_fix_label
 from tierwise.lsp.engine_host import EngineHost
 from tierwise.lsp.files import EditorFiles, read_disk
@@ -35,6 +36,7 @@ class Session:
         self.server = server
         self.tasks = TaskRegistry()
         self.findings = fnd.FindingStore()
+        self.client_edits = ClientEdits()  # resolved code actions until the client runs editApplied
         self.settings = SettingsSources()
         self.options = LspOptions()
         self.root: Path | None = None

@@ -62,15 +62,21 @@ def status_payload(
 
 
 def progress_message(event: ProgressEvent) -> str:
-    """One line for a progress report: phase, tier (model), round and cost so far."""
-    parts = [event.phase]
-    if event.tier:
-        parts.append(f"{event.tier} ({event.model})" if event.model else event.tier)
+    """One short line for a progress report. The progress title already names the phase ("tierwise: plan"),
+    so the line does not repeat it: ``asking frontier (openai/gpt-4.1) · round 2 · $0.0123``."""
+    text = event.message
+    for prefix in (f"{event.phase}: ", f"{event.phase} "):  # "plan: asking frontier", "plan finished"
+        if text.startswith(prefix):
+            text = text[len(prefix) :]
+            break
+    where = f"{event.tier} ({event.model})" if event.tier and event.model else event.tier
+    if event.tier and text.startswith(f"asking {event.tier}"):
+        text, where = f"asking {where}{text[len('asking ') + len(event.tier) :]}", None
+    parts = [part for part in (text, where) if part]
     if event.round is not None:
         parts.append(f"round {event.round}")
     parts.append(f"${event.cost_usd:.4f}")
-    head = " · ".join(parts)
-    return f"{head} — {event.message}" if event.message else head
+    return " · ".join(parts)
 
 
 class EditorUser:
@@ -93,6 +99,22 @@ class EditorUser:
         return bool(window and window.work_done_progress)
 
     @property
+    def shows_status(self) -> bool:
+        """The client shows ``tierwise/status`` itself (the tierwise plugins declare
+        ``experimental.tierwise.status``): a failed phase is then not also sent as ``window/showMessage``."""
+        caps = self._server.client_capabilities
+        experimental = caps.experimental if caps else None
+        tierwise = experimental.get("tierwise") if isinstance(experimental, dict) else None
+        return isinstance(tierwise, dict) and tierwise.get("status") is True
+
+    def outcome(self, message: str) -> None:
+        """A phase failed: logged, and shown unless the client shows the final status (one message per event)."""
+        if self.shows_status:
+            self.log("error", message)
+        else:
+            self.notify("error", message)
+
+    @property
     def supports_show_document(self) -> bool:
         window = self._window_caps()
         return bool(window and window.show_document and window.show_document.support)
@@ -111,7 +133,7 @@ class EditorUser:
             return None
         self._tasks.set_token(task_id, token)
         self._server.work_done_progress.begin(
-            token, types.WorkDoneProgressBegin(title=title, cancellable=True, message=f"{phase} · starting")
+            token, types.WorkDoneProgressBegin(title=title, cancellable=True, message="starting")
         )
         return token
 

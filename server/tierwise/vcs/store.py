@@ -129,21 +129,25 @@ class CheckpointStore(abc.ABC):
             return written.exists
         return not written.exists or sha256(data) != written.sha256
 
-    def restore(self, task_id: str, *, force: bool = False) -> list[str]:
+    def restore(self, task_id: str, *, force: bool = False, skip: Sequence[str] = ()) -> list[str]:
         """Put every touched file back to its pre-task content (deleting files the task created).
 
         Raises ``UserChangedFile`` when a file changed after the task wrote it, unless ``force``.
+        ``skip``: paths restored by the caller (editor buffers); not checked or written, recorded as restored.
         Returns the paths whose content was changed by restoring."""
         manifest = self.load(task_id)
         if manifest is None:
             raise NoCheckpoint(task_id)
-        conflicts = [rel for rel, e in sorted(manifest.entries.items()) if self._differs(rel, e.written)]
+        skipped = {clean_path(self.root, path) for path in skip}
+        entries = sorted(((r, e) for r, e in manifest.entries.items() if r not in skipped), key=lambda item: item[0])
+        conflicts = [rel for rel, e in entries if self._differs(rel, e.written)]
         if conflicts and not force:
             raise UserChangedFile(conflicts)
         restored: list[str] = []
-        for rel, entry in sorted(manifest.entries.items()):
+        for rel, entry in entries:
             if self._restore_one(task_id, rel, entry.base):
                 restored.append(rel)
+        for entry in manifest.entries.values():
             entry.written = entry.base
         manifest.restored = now()
         self._save(manifest)

@@ -186,7 +186,11 @@ case('quick fix through a code action on the diagnostic', function()
     return H.buf_text(calc_buf()):find('Return the sum', 1, true)
   end, 'the quick fix to change the buffer (actions offered: ' .. table.concat(titles, ' | ') .. ')')
   H.results.code_actions = titles
-  vim.cmd('silent update')
+  -- the code action's edit went through workspace/applyEdit: saved like every tierwise edit (issue #12, 6)
+  H.wait(10000, function()
+    return not vim.bo[calc_buf()].modified
+  end, 'the quick fix saved')
+  H.eq(H.buf_text(calc_buf()), H.read_file(calc), 'buffer and disk agree after the code action')
 end)
 
 case('the user edits the buffer while a task runs; nothing typed is lost', function()

@@ -54,6 +54,8 @@ case('setup registers the server and the client starts on a project file', funct
   H.eq('initialize', init.method, 'first message')
   H.eq({ tierwise = { budget = { per_task_usd = 1.5 } } }, init.params.initializationOptions,
     'initializationOptions sent')
+  H.eq({ status = true }, init.params.capabilities.experimental.tierwise,
+    'the plugin shows tierwise/status (the server then sends no second message for a failure)')
 end)
 
 case('statusline formats phase, tier, model, cost and saving', function()
@@ -222,6 +224,52 @@ case('applyEdit: a stale version is refused and nothing is applied', function()
   H.eq('# header\ndef f():\n    return 2\ntyped = "by the user"\nx = f()\n', H.buf_text(bufnr), 'user text kept')
   H.eq(b_before, H.read_file(work .. '/b.py'), 'the other file untouched too')
   vim.cmd('silent write')
+end)
+
+case('applyEdit: version 0 (didOpen, before any change) is a real version and is checked', function()
+  local fname = work .. '/c.py'
+  vim.fn.writefile({ 'c = 1' }, fname)
+  vim.cmd('split ' .. fname)
+  local bufnr = vim.fn.bufnr(fname)
+  H.wait(5000, function()
+    return #vim.lsp.get_clients({ name = 'tierwise', bufnr = bufnr }) > 0
+  end, 'c.py attached')
+  H.eq(0, vim.lsp.util.buf_versions[bufnr], 'the version didOpen sent')
+  local function edit_at(version, text)
+    return F.server_request('workspace/applyEdit', {
+      edit = { documentChanges = {
+        { textDocument = { uri = uri('c.py'), version = version }, edits = { text_edit(0, 0, 0, 0, text) } },
+      } },
+    })
+  end
+  vim.api.nvim_buf_set_lines(bufnr, 1, 1, false, { 'typed = 2' })  -- the user types before the first edit
+  local result = edit_at(0, '# stale\n')
+  H.eq(false, result.applied, 'an edit for version 0 on a buffer that moved is refused')
+  H.truthy(result.failureReason:find('c.py changed in the editor', 1, true), 'reason: ' .. tostring(result.failureReason))
+  H.eq('c = 1\ntyped = 2\n', H.buf_text(bufnr), 'nothing applied')
+  result = edit_at(vim.lsp.util.buf_versions[bufnr], '# fresh\n')
+  H.eq({ applied = true }, result, 'an edit for the current version applies')
+  H.eq('# fresh\nc = 1\ntyped = 2\n', H.buf_text(bufnr), 'applied')
+  vim.cmd('silent write | close')
+end)
+
+case('applyEdit: a task document (PLAN.md) is saved after the edit even with unsaved text', function()
+  local plan = work .. '/.tierwise/tasks/p7/PLAN.md'
+  vim.fn.mkdir(vim.fs.dirname(plan), 'p')
+  vim.fn.writefile({ '# Plan', 'v1' }, plan)
+  vim.cmd('split ' .. plan)
+  local bufnr = vim.fn.bufnr(plan)
+  vim.api.nvim_buf_set_lines(bufnr, 2, 2, false, { 'typed by the user' })
+  H.eq(true, vim.bo[bufnr].modified, 'unsaved user text')
+  local result = F.server_request('workspace/applyEdit', {
+    edit = { documentChanges = {
+      { textDocument = { uri = vim.uri_from_fname(plan), version = vim.NIL }, edits = { text_edit(1, 0, 1, 2, 'v2') } },
+    } },
+  })
+  H.eq({ applied = true }, result, 'result')
+  H.eq(false, vim.bo[bufnr].modified, 'saved: the refined plan was made from the whole buffer')
+  H.eq('# Plan\nv2\ntyped by the user\n', H.read_file(plan), 'disk')
+  vim.cmd('close')
 end)
 
 case('applyEdit: a buffer with unsaved user text is edited but not saved', function()

@@ -13,6 +13,8 @@ M.NAME = 'tierwise'
 function M.lsp_config(opts)
   local root = vim.fs.root(0, opts.root_markers) or vim.fn.getcwd()
   local capabilities = vim.lsp.protocol.make_client_capabilities()
+  -- The plugin shows tierwise/status (a failed phase is notified once, not also as window/showMessage).
+  capabilities.experimental = vim.tbl_deep_extend('force', capabilities.experimental or {}, { tierwise = { status = true } })
   if opts.capabilities then
     capabilities = vim.tbl_deep_extend('force', capabilities, opts.capabilities)
   end
@@ -71,6 +73,11 @@ end
 --- @param bufnr integer?
 function M.execute(client, command, args, on_result, bufnr)
   local params = { command = command, arguments = { args } }
+  -- Send every buffer's pending (debounced) didChange first, not only `bufnr`'s: a command reads other open
+  -- files too (refine reads PLAN.md while calc.py is current), and must see what the user just typed there.
+  pcall(function()
+    require('vim.lsp._changetracking').flush(client)
+  end)
   local ok, request_id = client:request('workspace/executeCommand', params, function(err, result)
     on_result(err, result)
   end, bufnr)

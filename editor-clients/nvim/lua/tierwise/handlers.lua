@@ -11,6 +11,8 @@ local function notify(msg, level)
   vim.notify('tierwise: ' .. msg, level or vim.log.levels.INFO, { title = 'tierwise' })
 end
 
+--- The buffer's LSP version as Neovim sent it to the servers: 0 from didOpen until the first change, then
+--- the changedtick of the last change (not b:changedtick itself, which also moves when the buffer is saved).
 --- @param bufnr integer
 --- @return integer
 local function buf_version(bufnr)
@@ -35,13 +37,14 @@ local function loaded_buffer(uri)
 end
 
 --- Checks every versioned TextDocumentEdit against the buffer before anything is applied.
---- Returns a reason to refuse the whole edit, or nil.
+--- Returns a reason to refuse the whole edit, or nil. Version 0 is a real version (what didOpen sent), checked
+--- like any other; only a null version means "no version" (Neovim's own apply_workspace_edit skips 0).
 --- @param edit lsp.WorkspaceEdit
 --- @return string?
 function M.stale_reason(edit)
   for _, change in ipairs(edit.documentChanges or {}) do
     local doc = change.textDocument
-    if change.kind == nil and doc and type(doc.version) == 'number' and doc.version > 0 then
+    if change.kind == nil and doc and type(doc.version) == 'number' then
       local bufnr = loaded_buffer(doc.uri)
       local name = vim.fn.fnamemodify(vim.uri_to_fname(doc.uri), ':~:.')
       if not bufnr then
@@ -76,14 +79,23 @@ function M.touched_files(edit)
   return files
 end
 
---- Files of `files` whose buffer has no unsaved changes (or is not loaded): the ones safe to save after an edit.
+--- tierwise's own task documents (.tierwise/tasks/<id>/PLAN.md): what tierwise writes there was made from the
+--- whole buffer, unsaved text included, so they are saved after its edits even when they had unsaved text.
+--- @param fname string
+--- @return boolean
+function M.is_task_document(fname)
+  return fname:match('/%.tierwise/tasks/[^/]+/[^/]+%.md$') ~= nil
+end
+
+--- Files of `files` safe to save after an edit: buffers without unsaved changes (or not loaded), and task
+--- documents.
 --- @param files string[]
 --- @return string[]
 function M.clean_files(files)
   local clean = {}
   for _, fname in ipairs(files) do
     local bufnr = vim.fn.bufnr(fname)
-    if bufnr < 0 or not vim.api.nvim_buf_is_loaded(bufnr) or not vim.bo[bufnr].modified then
+    if bufnr < 0 or not vim.api.nvim_buf_is_loaded(bufnr) or not vim.bo[bufnr].modified or M.is_task_document(fname) then
       clean[#clean + 1] = fname
     end
   end
