@@ -150,15 +150,17 @@ class CommandPort(Protocol):
 
 
 class CheckpointPort(Protocol):
-    def checkpoint(self, task_id: str, paths: Sequence[str]) -> None:
+    """Coroutines: implementations do their blocking work (git, hashing, disk) off the event loop."""
+
+    async def checkpoint(self, task_id: str, paths: Sequence[str]) -> None:
         """Record the current content (or absence) of ``paths`` before the task first edits them."""
         ...
 
-    def restore(self, task_id: str, *, force: bool = False) -> list[str]:
+    async def restore(self, task_id: str, *, force: bool = False) -> list[str]:
         """Put the task's files back; raise when the user changed one since, unless ``force``."""
         ...
 
-    def diff(self, task_id: str) -> str:
+    async def diff(self, task_id: str) -> str:
         """Unified diff of the task's files from their checkpoint to now."""
         ...
 
@@ -168,4 +170,4 @@ class RecordsWrites(Protocol):
     """Optional CheckpointPort extension: told what the task just wrote, so that a later ``restore`` can
     refuse when the user changed a file afterwards (``tierwise.vcs`` checkpoints implement it)."""
 
-    def record_written(self, task_id: str, paths: Sequence[str]) -> None: ...
+    async def record_written(self, task_id: str, paths: Sequence[str]) -> None: ...

@@ -7,6 +7,7 @@ same step (a resume after a crash, Ctrl-C or budget stop) reuses the stored repl
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from collections.abc import Sequence
@@ -159,7 +160,7 @@ class PhaseContext:
             doc = await self.files.read(path)
             self.store.save_original(state.id, path, doc.text)
         if self.checkpoints is not None:
-            self.checkpoints.checkpoint(state.id, new)
+            await self.checkpoints.checkpoint(state.id, new)
         state.touched_files.extend(new)
         self.save(state)
 
@@ -169,9 +170,9 @@ class PhaseContext:
             return
         for path in paths:
             doc = await self.files.read(path)
-            state.written[path] = text_digest(doc.text)
+            state.written[path] = await asyncio.to_thread(text_digest, doc.text)
         if isinstance(self.checkpoints, RecordsWrites):
-            self.checkpoints.record_written(state.id, list(paths))
+            await self.checkpoints.record_written(state.id, list(paths))
         self.save(state)
 
 

@@ -25,7 +25,7 @@ class FileChangedSinceTask(RuntimeError):
 
 async def run_undo(ctx: PhaseContext, state: TaskState, *, force: bool = False) -> list[str]:
     if ctx.checkpoints is not None:
-        restored = ctx.checkpoints.restore(state.id, force=force)
+        restored = await ctx.checkpoints.restore(state.id, force=force)
     else:
         restored = await _restore_from_copies(ctx, state, force=force)
     state.message = f"undone: {len(restored)} files restored"
