@@ -104,6 +104,7 @@ class EngineHost:
                 from tierwise.gateway import provider
 
                 await asyncio.shield(asyncio.wrap_future(provider.warm_up()))  # litellm, on its own thread
+                await asyncio.to_thread(_preload_model_tables, self.require_config())
                 await self.engine()  # the configuration changed during the import: build for the newest
             except Exception as err:  # reported again, with context, by the first command that needs it
                 log.warning("warm-up failed: %s", err)
@@ -124,7 +125,8 @@ class EngineHost:
             return False
         from tierwise.gateway import provider
 
-        return provider.warm_up().done()
+        warm = self._warm  # a warm-up under way also loads the tokenizer and price tables: wait for it
+        return provider.warm_up().done() and (warm is None or warm.done())
 
     def current_engine(self) -> Engine | None:
         """The engine if already built (for answers that must come from memory)."""
@@ -178,6 +180,17 @@ def responsive_imports(interval_s: float = WARM_UP_SWITCH_INTERVAL_S) -> Iterato
             if sys.getswitchinterval() == interval_s:  # nobody else changed it meanwhile
                 sys.setswitchinterval(_saved)
             _saved = None
+
+
+def _preload_model_tables(config: Config) -> None:
+    """Worker thread: load the tokenizer and the price map now, so that the first model call does not load
+    them on the event loop (about 1 s and 0.2 s, cached for the process)."""
+    from tierwise.gateway import pricing, tokens
+
+    tokens.count_tokens("warm up")
+    for tier in config.tiers.values():
+        if tier.model:
+            pricing.lookup_model(tier.model)
 
 
 def _load_config(root: Path, overrides: dict[str, Any], trusted: bool) -> tuple[Config, list[str]]:
