@@ -11,6 +11,7 @@ token by token (``token_delay_s``).
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import subprocess
@@ -23,7 +24,6 @@ from typing import Any
 from rpc import RpcClient, initialize_params
 
 from tierwise.replay.fixtures import replay_tier_config
-from tierwise.replay.server import run_in_thread
 
 KEY_ENV, KEY = "TIERWISE_BENCH_KEY", "sk-bench-0000"
 TOKEN_DELAY_S = 0.002
@@ -112,6 +112,19 @@ def script(paths: list[str]) -> dict[str, Any]:
     }
 
 
+def _replay_process(data: dict[str, Any], path: Path, env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
+    """``tierwise replay-server`` in its own process, like a model provider (its work never shares our GIL)."""
+    path.write_text(json.dumps(data), encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, "-m", "tierwise", "replay-server", "--script", str(path)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    assert proc.stdout is not None
+    url = proc.stdout.readline().strip()
+    if not url.startswith("http"):
+        proc.kill()
+        raise RuntimeError(f"the replay server did not start: {url!r}")
+    return proc, url
+
+
 def _summary(values: list[float]) -> dict[str, Any]:
     ordered = sorted(values)
     return {
@@ -129,9 +142,9 @@ def during_task(caps: dict[str, Any], env: dict[str, str], argv: list[str], *, f
     root = make_repo(files, touch)
     build_s = time.perf_counter() - built
     paths = touched(touch)
-    replay = run_in_thread(script(paths), root.parent / f"{root.name}-replay.jsonl")
+    replay, url = _replay_process(script(paths), root.parent / f"{root.name}-replay.json", env)
     config = replay_tier_config(
-        replay.url, key_env=KEY_ENV,
+        url, key_env=KEY_ENV,
         loop={"test_command": f"{sys.executable} run_tests.py", "fix_rounds": 2, "test_timeout_s": 120},
         gateway={"max_retries": 0, "timeout_s": 60},
     )
@@ -148,24 +161,31 @@ def during_task(caps: dict[str, Any], env: dict[str, str], argv: list[str], *, f
     })
     task_id = answer["taskId"]
     samples: dict[str, list[float]] = {}
-    phase, state, seen = answer.get("phase", "plan"), "running", 0
+    slowest: list[tuple[float, float, str, str]] = []  # (wait ms, at s, phase, the last status message)
+    phase, state, seen, message = answer.get("phase", "plan"), "running", 0, ""
     while state not in FINAL and time.perf_counter() - started < 600:
-        samples.setdefault(phase, []).append(code_action.once(client, uri, sum(map(len, samples.values()))))
+        at = time.perf_counter() - started
+        wait = code_action.once(client, uri, sum(map(len, samples.values())))
+        samples.setdefault(phase, []).append(wait)
+        slowest = sorted([*slowest, (round(wait, 1), round(at, 2), phase, message)], reverse=True)[:5]
         for note in client.notifications[seen:]:
             params = note.get("params") or {}
             if note.get("method") == "tierwise/status" and params.get("taskId") == task_id:
                 phase, state = params.get("phase") or phase, params.get("state") or state
+                message = str(params.get("message") or "")[:80]
         seen = len(client.notifications)
         time.sleep(0.02)
     task_s = time.perf_counter() - started
     status = client.request("workspace/executeCommand", {"command": "tierwise.status",
                                                           "arguments": [{"taskId": task_id}]})
     client.close()
-    replay.stop()
+    replay.terminate()
+    replay.wait(timeout=10)
     task = status.get("task") or {}
     every = [v for values in samples.values() for v in values]
     return {
         "files": files, "touched": touch, "repo_build_s": round(build_s, 1), "task_s": round(task_s, 1),
         "final_state": state, "tests_passed": task.get("tests_passed"),
         "all": _summary(every), "by_phase": {name: _summary(values) for name, values in samples.items()},
+        "slowest": [{"wait_ms": w, "at_s": a, "phase": p, "after_status": m} for w, a, p, m in slowest],
     }
