@@ -118,11 +118,8 @@ async def _start_with_registration(workspace: Path, xdg: Path, registrations: li
     caps = capabilities("visual-studio-code")
     assert caps.workspace and caps.workspace.did_change_watched_files
     assert caps.workspace.did_change_watched_files.dynamic_registration
-    from lsp_helpers import SERVER_COMMAND, TEST_KEY, TEST_KEY_ENV  # noqa: F401 - same server as the others
-
-    started = await start_client(workspace, caps, init_options={"tierwise": NO_WARMUP},
-                                 env={"XDG_CONFIG_HOME": str(xdg)}, on_client=_accept(registrations))
-    return started
+    return await start_client(workspace, caps, init_options={"tierwise": NO_WARMUP},
+                              env={"XDG_CONFIG_HOME": str(xdg)}, on_client=_accept(registrations))
 
 
 def _accept(registrations: list[Any]) -> Any:
