@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import contextlib
 import functools
 import os
 import tempfile
@@ -170,10 +171,8 @@ class GitRepo:
 
     def close(self) -> None:
         """Stop the persistent git processes and the worker thread."""
-        try:
+        with contextlib.suppress(RuntimeError):  # already shut down
             self._executor.submit(self._close).result(timeout=10)
-        except RuntimeError:  # already shut down
-            pass
         self._executor.shutdown(wait=False)
 
 
@@ -227,7 +226,5 @@ def _close_all() -> None:
         repos = list(_REPOS.values())
         _REPOS.clear()
     for repo in repos:
-        try:
+        with contextlib.suppress(Exception):  # exiting anyway
             repo.close()
-        except Exception:  # noqa: BLE001 - exiting anyway
-            pass
