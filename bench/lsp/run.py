@@ -1,8 +1,10 @@
 """Benchmarks of ``tierwise serve``: start-up to the ``initialize`` answer against a bare pygls server,
-``textDocument/codeAction`` latency on a 5,000-line file with 200 diagnostics, and idle memory before and
-after the model stack's warm-up.
+``textDocument/codeAction`` latency on a 5,000-line file with 200 diagnostics, the longest wait of any
+request during the model stack's warm-up and while a task runs (``task.py``: git checkpoints in a
+repository with many files, tests streaming, model streaming through the replay server), and idle memory
+before and after the warm-up.
 
-    .venv/bin/python bench/lsp/run.py [--runs 15] [--requests 200] [--json out.json]
+    .venv/bin/python bench/lsp/run.py [--runs 15] [--requests 200] [--only warmup,task] [--json out.json]
 
 Figures go to docs/benchmarks.md (## LSP server). No model is called.
 """
@@ -21,6 +23,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 from rpc import RpcClient, initialize_params  # noqa: E402
+from task import during_task  # noqa: E402
 
 HERE = Path(__file__).parent
 PYTHON = sys.executable
@@ -160,6 +163,32 @@ def during_warmup(root: str, caps: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+class CursorProbe:
+    """One cursor ``codeAction`` on the open ``big.py`` (what an editor sends as the cursor moves)."""
+
+    @staticmethod
+    def open(client: RpcClient, root: str) -> str:
+        uri = "file://" + os.path.join(root, "big.py")
+        client.notify(
+            "textDocument/didOpen",
+            {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": _source()}},
+        )
+        return uri
+
+    @staticmethod
+    def once(client: RpcClient, uri: str, n: int) -> float:
+        line = (n * 25) % LINES
+        rng = {"start": {"line": line, "character": 6}, "end": {"line": line, "character": 6}}
+        params = {"textDocument": {"uri": uri}, "range": rng, "context": {"diagnostics": [_diagnostic(line)]}}
+        start = time.perf_counter()
+        client.request("textDocument/codeAction", params)
+        return (time.perf_counter() - start) * 1000
+
+    @staticmethod
+    def wait_ready(client: RpcClient) -> float:
+        return _wait_ready(client)
+
+
 def _wait_ready(client: RpcClient, timeout_s: float = 120.0) -> float:
     start = time.perf_counter()
     while time.perf_counter() - start < timeout_s:
@@ -203,17 +232,26 @@ def main() -> None:
     )
     parser.add_argument("--runs", type=int, default=15, help="start-up runs per server (median)")
     parser.add_argument("--requests", type=int, default=200, help="codeAction requests per kind")
+    parser.add_argument("--only", default="startup,code_action,warmup,task,memory",
+                        help="comma-separated scenarios (default: all)")
+    parser.add_argument("--files", type=int, default=4000, help="files in the task's git repository")
+    parser.add_argument("--touch", type=int, default=40, help="files the task edits (each checkpointed)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
     caps, root = _capabilities(), _workspace()
-    results = {
-        "python": sys.version.split()[0],
-        "cpus": os.cpu_count(),
-        "startup": startup(args.runs, root, caps),
-        "code_action": code_actions(args.requests, root, caps),
-        "code_action_during_warmup": during_warmup(root, caps),
-        "memory": memory(root, caps),
+    scenarios = {
+        "startup": lambda: startup(args.runs, root, caps),
+        "code_action": lambda: code_actions(args.requests, root, caps),
+        "warmup": lambda: during_warmup(root, caps),
+        "task": lambda: during_task(caps, _env(), TIERWISE, files=args.files, touch=args.touch,
+                                    code_action=CursorProbe),
+        "memory": lambda: memory(root, caps),
     }
+    results: dict[str, Any] = {"python": sys.version.split()[0], "cpus": os.cpu_count(),
+                               "loadavg_1m_at_start": os.getloadavg()[0]}
+    for name in args.only.split(","):
+        results[name] = scenarios[name.strip()]()
+    results["loadavg_1m_at_end"] = os.getloadavg()[0]
     text = json.dumps(results, indent=2)
     print(text)
     if args.json:

@@ -272,9 +272,10 @@ async def start_client(
     init_options: Any = None,
     env: dict[str, str] | None = None,
     server_args: list[str] | None = None,
+    on_client: Callable[[LanguageClient], None] | None = None,
 ) -> tuple[LanguageClient, EditorState, types.InitializeResult]:
     """Start ``tierwise serve`` over stdio (``server_args`` replace ``--log-level warning``) and initialize it
-    for ``root``."""
+    for ``root``. ``on_client`` may add handlers to the client before it initializes."""
     server_env = {**os.environ, TEST_KEY_ENV: TEST_KEY, "LITELLM_LOCAL_MODEL_COST_MAP": "True", **(env or {})}
     command = SERVER_COMMAND if server_args is None else [*SERVER_COMMAND[:4], *server_args]
     config = ClientServerConfig(server_command=command, client_factory=make_test_lsp_client, server_env=server_env)
@@ -293,6 +294,8 @@ async def start_client(
 
     client.feature(types.WORKSPACE_APPLY_EDIT)(apply_edit)
     client.feature("tierwise/status")(on_status)
+    if on_client is not None:
+        on_client(client)
     result = await client.initialize_session(
         types.InitializeParams(
             capabilities=caps,

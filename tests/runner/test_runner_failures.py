@@ -5,6 +5,7 @@ from __future__ import annotations
 import shlex
 import shutil
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -204,3 +205,17 @@ def test_rerun_command_for_pytest_keeps_options_and_drops_paths() -> None:
     assert rerun_command("make test", ["x"]) is None
     assert rerun_command("pytest", []) is None
     assert rerun_command("pytest", ["test_lonely"]) is None  # a bare name is no node id: full run
+
+
+def test_long_progress_lines_parse_in_linear_time(tmp_path: Path) -> None:
+    """pytest's ``....`` progress runs made the JS location pattern retry from every character (quadratic per
+    line: a 2 MB log took 25 s, on the language server's event loop). Locations still start at a token."""
+    (tmp_path / "web").mkdir()
+    (tmp_path / "web" / "app.test.js").write_text("test()\n")
+    progress = "tests/test_mod.py " + "." * 20_000 + " [ 50%]"
+    log = "\n".join([progress] * 40 + ["    at Object.<anonymous> (web/app.test.js:4:37)", "FAILED x"])
+    started = time.perf_counter()
+    report = parse_failures(log, tmp_path)
+    assert time.perf_counter() - started < 5  # quadratic: 40 lines x 20,000^2 steps, minutes
+    assert report.files == ["web/app.test.js"]
+    assert parse_failures("see foo.bar.js:1:2 and x=lib/y.ts:3:4", tmp_path).files == []  # not in workspace

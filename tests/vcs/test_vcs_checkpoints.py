@@ -64,118 +64,118 @@ def busy_repo(repo: Path) -> Path:
     return repo
 
 
-def test_checkpoint_and_undo_leave_the_users_git_state_alone(busy_repo: Path) -> None:
+async def test_checkpoint_and_undo_leave_the_users_git_state_alone(busy_repo: Path) -> None:
     before_files = {p: (busy_repo / p).read_bytes() for p in ["README.md", "src/app.py", "run.sh"]}
     before = snapshot(busy_repo)
     store = GitCheckpoints(busy_repo)
-    store.checkpoint("t1", TOUCHED)
+    await store.checkpoint("t1", TOUCHED)
     assert snapshot(busy_repo) == before
     task_edits(busy_repo)
-    store.record_written("t1", TOUCHED)
-    restored = store.restore("t1")
+    await store.record_written("t1", TOUCHED)
+    restored = await store.restore("t1")
     assert sorted(restored) == sorted(TOUCHED)
     assert snapshot(busy_repo) == before
     assert {p: (busy_repo / p).read_bytes() for p in before_files} == before_files
     assert git(busy_repo, "diff", "--cached", "--name-only").split() == ["README.md"]  # still staged
 
 
-def test_undo_restores_modified_created_and_deleted_files(repo: Path) -> None:
+async def test_undo_restores_modified_created_and_deleted_files(repo: Path) -> None:
     store = GitCheckpoints(repo)
-    store.checkpoint("t1", TOUCHED)
+    await store.checkpoint("t1", TOUCHED)
     os.chmod(repo / "run.sh", 0o644)
     task_edits(repo)
-    store.record_written("t1", TOUCHED)
-    store.restore("t1")
+    await store.record_written("t1", TOUCHED)
+    await store.restore("t1")
     assert (repo / "src" / "app.py").read_text() == "def f():\n    return 1\n"
     assert (repo / "README.md").read_text() == "# demo\n"
     assert not (repo / "src" / "new").exists(), "folders the task created are removed"
     assert os.stat(repo / "run.sh").st_mode & 0o111, "the exec bit comes back"
     assert git(repo, "status", "--porcelain") == ""
-    assert store.restore("t1") == []  # a second undo has nothing left to do
+    assert await store.restore("t1") == []  # a second undo has nothing left to do
 
 
-def test_private_refs_keep_the_content_through_gc(repo: Path) -> None:
+async def test_private_refs_keep_the_content_through_gc(repo: Path) -> None:
     store = GitCheckpoints(repo)
-    store.checkpoint("t2", ["src/app.py"])
+    await store.checkpoint("t2", ["src/app.py"])
     (repo / "src" / "app.py").write_text("changed\n")
-    store.record_written("t2", ["src/app.py"])
+    await store.record_written("t2", ["src/app.py"])
     refs = git(repo, "for-each-ref", "--format=%(refname)", "refs/tierwise")
     assert refs.split() == ["refs/tierwise/tasks/t2/after", "refs/tierwise/tasks/t2/base"]
     git(repo, "reflog", "expire", "--expire=now", "--all")
     git(repo, "gc", "-q", "--prune=now")
-    assert store.restore("t2") == ["src/app.py"]
+    assert await store.restore("t2") == ["src/app.py"]
     assert (repo / "src" / "app.py").read_text() == "def f():\n    return 1\n"
-    store.forget("t2")
+    await store.forget("t2")
     assert git(repo, "for-each-ref", "refs/tierwise") == ""
     with pytest.raises(NoCheckpoint):
-        store.restore("t2")
+        await store.restore("t2")
 
 
-def test_only_the_first_checkpoint_of_a_path_counts(repo: Path) -> None:
+async def test_only_the_first_checkpoint_of_a_path_counts(repo: Path) -> None:
     store = GitCheckpoints(repo)
-    store.checkpoint("t1", ["src/app.py"])
+    await store.checkpoint("t1", ["src/app.py"])
     (repo / "src" / "app.py").write_text("step one\n")
-    store.checkpoint("t1", ["src/app.py"])  # touched again later in the task
+    await store.checkpoint("t1", ["src/app.py"])  # touched again later in the task
     (repo / "src" / "app.py").write_text("step two\n")
-    store.record_written("t1", ["src/app.py"])
-    store.restore("t1")
+    await store.record_written("t1", ["src/app.py"])
+    await store.restore("t1")
     assert (repo / "src" / "app.py").read_text() == "def f():\n    return 1\n"
 
 
 @pytest.mark.parametrize("store_cls", [GitCheckpoints, CopyCheckpoints])
-def test_refuses_when_the_user_changed_a_file_after_the_task(repo: Path, store_cls: type) -> None:
+async def test_refuses_when_the_user_changed_a_file_after_the_task(repo: Path, store_cls: type) -> None:
     store = store_cls(repo)
-    store.checkpoint("t1", ["src/app.py", "README.md"])
+    await store.checkpoint("t1", ["src/app.py", "README.md"])
     (repo / "src" / "app.py").write_text("task version\n")
     (repo / "README.md").write_text("task readme\n")
-    store.record_written("t1", ["src/app.py", "README.md"])
+    await store.record_written("t1", ["src/app.py", "README.md"])
     (repo / "src" / "app.py").write_text("task version\nuser addition\n")
     with pytest.raises(UserChangedFile) as info:
-        store.restore("t1")
+        await store.restore("t1")
     assert info.value.paths == ["src/app.py"]
     assert "src/app.py" in str(info.value) and "--force" in str(info.value)
     assert (repo / "README.md").read_text() == "task readme\n", "a refused undo changes nothing"
-    assert store.changed_by_user("t1") == ["src/app.py"]
-    assert sorted(store.restore("t1", force=True)) == ["README.md", "src/app.py"]
+    assert await store.changed_by_user("t1") == ["src/app.py"]
+    assert sorted(await store.restore("t1", force=True)) == ["README.md", "src/app.py"]
     assert (repo / "src" / "app.py").read_text() == "def f():\n    return 1\n"
 
 
 @pytest.mark.parametrize("store_cls", [GitCheckpoints, CopyCheckpoints])
-def test_restore_leaves_skipped_paths_to_the_caller(repo: Path, store_cls: type) -> None:
+async def test_restore_leaves_skipped_paths_to_the_caller(repo: Path, store_cls: type) -> None:
     """Files open in the editor are restored through their buffers: restore neither checks nor writes them."""
     store = store_cls(repo)
-    store.checkpoint("t1", ["src/app.py", "README.md"])
+    await store.checkpoint("t1", ["src/app.py", "README.md"])
     (repo / "src" / "app.py").write_text("task version\n")
     (repo / "README.md").write_text("task readme\n")
-    store.record_written("t1", ["src/app.py", "README.md"])
+    await store.record_written("t1", ["src/app.py", "README.md"])
     (repo / "src" / "app.py").write_text("what the editor saved\n")  # would be a conflict if checked
-    assert store.restore("t1", skip=["src/app.py"]) == ["README.md"]
+    assert await store.restore("t1", skip=["src/app.py"]) == ["README.md"]
     assert (repo / "src" / "app.py").read_text() == "what the editor saved\n"
     assert (repo / "README.md").read_text() == "# demo\n"
     (repo / "src" / "app.py").write_text("def f():\n    return 1\n")  # the editor saved the restored buffer
-    assert store.restore("t1") == []  # recorded as restored: a second undo finds nothing and refuses nothing
+    assert await store.restore("t1") == []  # recorded as restored: a second undo finds nothing and refuses nothing
 
 
-def test_user_deleting_or_recreating_a_file_counts_as_a_change(repo: Path) -> None:
+async def test_user_deleting_or_recreating_a_file_counts_as_a_change(repo: Path) -> None:
     store = GitCheckpoints(repo)
-    store.checkpoint("t1", ["src/app.py", "created.txt"])
+    await store.checkpoint("t1", ["src/app.py", "created.txt"])
     (repo / "src" / "app.py").write_text("task\n")
     (repo / "created.txt").write_text("task made me\n")
-    store.record_written("t1", ["src/app.py", "created.txt"])
+    await store.record_written("t1", ["src/app.py", "created.txt"])
     (repo / "src" / "app.py").unlink()
     with pytest.raises(UserChangedFile, match="src/app.py"):
-        store.restore("t1")
+        await store.restore("t1")
     (repo / "src" / "app.py").write_text("task\n")
-    assert sorted(store.restore("t1")) == ["created.txt", "src/app.py"]
+    assert sorted(await store.restore("t1")) == ["created.txt", "src/app.py"]
     assert not (repo / "created.txt").exists()
 
 
-def test_diff_shows_modified_new_and_deleted_files(repo: Path) -> None:
+async def test_diff_shows_modified_new_and_deleted_files(repo: Path) -> None:
     store = GitCheckpoints(repo)
-    store.checkpoint("t1", TOUCHED)
-    assert store.diff("t1") == ""
+    await store.checkpoint("t1", TOUCHED)
+    assert await store.diff("t1") == ""
     task_edits(repo)
-    diff = store.diff("t1")
+    diff = await store.diff("t1")
     assert "diff --git a/src/app.py b/src/app.py\n--- a/src/app.py\n+++ b/src/app.py\n" in diff
     assert "-    return 1\n+    return 2\n" in diff
     assert "new file mode 100644\n--- /dev/null\n+++ b/src/new/deep/mod.py\n@@ -0,0 +1 @@\n+X = 1\n" in diff
@@ -186,89 +186,89 @@ def test_diff_shows_modified_new_and_deleted_files(repo: Path) -> None:
     git(repo, "apply", "--check", "-R", str(patch))
 
 
-def test_diff_of_binary_and_no_trailing_newline(tmp_path: Path) -> None:
+async def test_diff_of_binary_and_no_trailing_newline(tmp_path: Path) -> None:
     store = CopyCheckpoints(tmp_path)
     (tmp_path / "blob.bin").write_bytes(b"\x00\x01")
-    store.checkpoint("t1", ["blob.bin", "x.txt"])
+    await store.checkpoint("t1", ["blob.bin", "x.txt"])
     (tmp_path / "blob.bin").write_bytes(b"\x00\x02")
     (tmp_path / "x.txt").write_text("no newline")
-    diff = store.diff("t1")
+    diff = await store.diff("t1")
     assert "Binary files a/blob.bin and b/blob.bin differ" in diff
     assert "+no newline\n\\ No newline at end of file\n" in diff
 
 
-def test_copy_checkpoints_outside_git(tmp_path: Path) -> None:
+async def test_copy_checkpoints_outside_git(tmp_path: Path) -> None:
     root = tmp_path / "plain"
     root.mkdir()
     (root / "a.txt").write_text("original\n")
     assert not is_git_repo(root)
     store = checkpoints_for(root)
     assert isinstance(store, CopyCheckpoints)
-    store.checkpoint("t1", ["a.txt", "b/new.txt"])
+    await store.checkpoint("t1", ["a.txt", "b/new.txt"])
     copies = list((root / ".tierwise" / "tasks" / "t1" / "checkpoint").iterdir())
     assert [c.read_text() for c in copies] == ["original\n"]
     (root / "a.txt").write_text("edited\n")
     (root / "b").mkdir()
     (root / "b" / "new.txt").write_text("new\n")
-    store.record_written("t1", ["a.txt", "b/new.txt"])
-    assert "+edited" in store.diff("t1") and "+++ b/b/new.txt" in store.diff("t1")
-    assert sorted(store.restore("t1")) == ["a.txt", "b/new.txt"]
+    await store.record_written("t1", ["a.txt", "b/new.txt"])
+    assert "+edited" in await store.diff("t1") and "+++ b/b/new.txt" in await store.diff("t1")
+    assert sorted(await store.restore("t1")) == ["a.txt", "b/new.txt"]
     assert (root / "a.txt").read_text() == "original\n"
     assert not (root / "b").exists()
 
 
-def test_checkpoints_for_picks_git_in_a_repo_and_subfolder(repo: Path) -> None:
+async def test_checkpoints_for_picks_git_in_a_repo_and_subfolder(repo: Path) -> None:
     assert isinstance(checkpoints_for(repo), GitCheckpoints)
     store = checkpoints_for(repo / "src")  # a workspace that is a folder inside the repo
     assert isinstance(store, GitCheckpoints)
-    store.checkpoint("t1", ["app.py"])
+    await store.checkpoint("t1", ["app.py"])
     (repo / "src" / "app.py").write_text("x\n")
-    store.record_written("t1", ["app.py"])
-    assert store.restore("t1") == ["app.py"]
+    await store.record_written("t1", ["app.py"])
+    assert await store.restore("t1") == ["app.py"]
     assert git(repo, "status", "--porcelain") == ""
 
 
 @pytest.mark.parametrize(
     "bad", ["../outside.txt", "/etc/passwd", ".git/config", ".tierwise/x", "", "a/../../b"]
 )
-def test_paths_must_stay_inside_the_workspace(repo: Path, bad: str) -> None:
+async def test_paths_must_stay_inside_the_workspace(repo: Path, bad: str) -> None:
     with pytest.raises(InvalidPath):
-        GitCheckpoints(repo).checkpoint("t1", [bad])
+        await GitCheckpoints(repo).checkpoint("t1", [bad])
 
 
-def test_symlinked_folder_pointing_outside_is_refused(repo: Path, tmp_path: Path) -> None:
+async def test_symlinked_folder_pointing_outside_is_refused(repo: Path, tmp_path: Path) -> None:
     outside = tmp_path / "outside"
     outside.mkdir()
     (repo / "link").symlink_to(outside)
     with pytest.raises(InvalidPath, match="outside"):
-        GitCheckpoints(repo).checkpoint("t1", ["link/file.txt"])
+        await GitCheckpoints(repo).checkpoint("t1", ["link/file.txt"])
 
 
 @pytest.mark.parametrize("bad", ["a/b", "../x", "x..y", "x.lock", "", "-x", "a b"])
-def test_task_ids_are_validated(repo: Path, bad: str) -> None:
+async def test_task_ids_are_validated(repo: Path, bad: str) -> None:
     with pytest.raises(InvalidPath, match="invalid task id"):
-        GitCheckpoints(repo).checkpoint(bad, ["README.md"])
+        await GitCheckpoints(repo).checkpoint(bad, ["README.md"])
 
 
-def test_record_written_needs_a_checkpoint(repo: Path) -> None:
+async def test_record_written_needs_a_checkpoint(repo: Path) -> None:
     store = GitCheckpoints(repo)
     with pytest.raises(NoCheckpoint):
-        store.record_written("t1", ["README.md"])
-    store.checkpoint("t1", ["README.md"])
+        await store.record_written("t1", ["README.md"])
+    await store.checkpoint("t1", ["README.md"])
     with pytest.raises(VcsError, match="was not checkpointed"):
-        store.record_written("t1", ["src/app.py"])
+        await store.record_written("t1", ["src/app.py"])
 
 
-def test_damaged_manifest_gives_a_clear_error(repo: Path) -> None:
+async def test_damaged_manifest_gives_a_clear_error(repo: Path) -> None:
     store = GitCheckpoints(repo)
-    store.checkpoint("t1", ["README.md"])
+    await store.checkpoint("t1", ["README.md"])
     store.manifest_path("t1").write_text("{not json")
     with pytest.raises(VcsError, match="damaged"):
-        store.restore("t1")
+        await store.restore("t1")
 
 
-def test_tierwise_folder_is_ignored_by_git(repo: Path) -> None:
-    GitCheckpoints(repo).checkpoint("t1", ["README.md"])
+async def test_tierwise_folder_is_ignored_by_git(repo: Path) -> None:
+    await GitCheckpoints(repo).checkpoint("t1", ["README.md"])
     assert (repo / ".tierwise" / ".gitignore").read_text().strip().endswith("*")
     assert git(repo, "status", "--porcelain", "--untracked-files=all") == ""
     assert (

@@ -86,7 +86,7 @@ def _show_results(console: Console, engine: Any, state: Any) -> None:
     from tierwise.headless.report import print_diff, print_findings, print_summary, print_test_rounds
 
     console.print(Rule("Edits made by the task"))
-    diff = engine.ctx.checkpoints.diff(state.id) if engine.ctx.checkpoints is not None else ""
+    diff = asyncio.run(engine.ctx.checkpoints.diff(state.id)) if engine.ctx.checkpoints is not None else ""
     print_diff(console, diff)
     console.print(Rule("Test rounds"))
     print_test_rounds(console, engine.root, state)

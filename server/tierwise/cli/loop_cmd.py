@@ -161,12 +161,12 @@ def run_command(session: Session, task: str | None, phases: str | None, resume: 
 
         try:
             if resume:
-                path = worktree_path(session.root, resume)
+                path = asyncio.run(worktree_path(session.root, resume))
                 if not path.is_dir():
                     _fail(session.console, f"task {resume} has no worktree at {path}")
             else:
                 task_id = new_task_id(task or "")
-                path = create_worktree(session.root, task_id)
+                path = asyncio.run(create_worktree(session.root, task_id))
         except VcsError as err:
             _fail(session.console, str(err))
         session.rebase(path)
@@ -184,7 +184,7 @@ def _commit(session: Session, task_id: str) -> None:
 
     message = session.drive(lambda engine: engine.commit_message(task_id))
     try:
-        sha = commit_all(session.root, message)
+        sha = asyncio.run(commit_all(session.root, message))
     except NothingToCommit:
         session.console.print("Nothing to commit.")
         return

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from tierwise.edits import BinaryFileError, FileTooLargeError
 from tierwise.engine.context import files_section, plural, read_conventions, read_documents, repo_tree
 from tierwise.engine.planfile import (
@@ -34,7 +36,7 @@ async def workspace_view(ctx: PhaseContext, state: TaskState) -> dict[str, str]:
     return {
         "task": state.task,
         "workspace": ctx.root.name,
-        "repo_tree": repo_tree(listed, TREE_BUDGET_TOKENS),
+        "repo_tree": await asyncio.to_thread(repo_tree, listed, TREE_BUDGET_TOKENS),  # large workspaces
         "files": files_section(docs, FILES_BUDGET_TOKENS) if docs else "(none)",
         "conventions": await read_conventions(ctx.files),
     }

@@ -164,18 +164,20 @@ class ChecksCommands(Protocol):
 
 
 class CheckpointPort(Protocol):
-    def checkpoint(self, task_id: str, paths: Sequence[str]) -> None:
+    """Coroutines: implementations do their blocking work (git, hashing, disk) off the event loop."""
+
+    async def checkpoint(self, task_id: str, paths: Sequence[str]) -> None:
         """Record the current content (or absence) of ``paths`` before the task first edits them."""
         ...
 
-    def restore(self, task_id: str, *, force: bool = False, skip: Sequence[str] = ()) -> list[str]:
+    async def restore(self, task_id: str, *, force: bool = False, skip: Sequence[str] = ()) -> list[str]:
         """Put the task's files back; raise when the user changed one since, unless ``force``.
 
         ``skip``: paths the engine restored itself (open editor buffers, through the FilesPort); neither
         checked nor written, but recorded as restored."""
         ...
 
-    def diff(self, task_id: str) -> str:
+    async def diff(self, task_id: str) -> str:
         """Unified diff of the task's files from their checkpoint to now."""
         ...
 
@@ -185,4 +187,4 @@ class RecordsWrites(Protocol):
     """Optional CheckpointPort extension: told what the task just wrote, so that a later ``restore`` can
     refuse when the user changed a file afterwards (``tierwise.vcs`` checkpoints implement it)."""
 
-    def record_written(self, task_id: str, paths: Sequence[str]) -> None: ...
+    async def record_written(self, task_id: str, paths: Sequence[str]) -> None: ...

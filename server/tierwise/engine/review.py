@@ -29,7 +29,7 @@ async def task_diff(ctx: PhaseContext, state: TaskState) -> str:
     """Unified diff of the task's files since their checkpoint."""
     if ctx.checkpoints is not None:
         try:
-            return ctx.checkpoints.diff(state.id)
+            return await ctx.checkpoints.diff(state.id)
         except (LookupError, OSError, ValueError) as err:
             ctx.ui.notify("warning", f"checkpoint diff unavailable ({err}); using the engine's copies")
     chunks: list[str] = []

@@ -7,6 +7,7 @@ same step (a resume after a crash, Ctrl-C or budget stop) reuses the stored repl
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from collections.abc import Callable, Sequence
@@ -143,9 +144,7 @@ class PhaseContext:
             "cost_usd": usage.cost_usd,
             "prompt_digest": messages_digest(messages),
         }
-        self.store.save_reply(state.id, step, text, meta)
-        self.store.write_json(state.id, f"replies/{step.replace('/', '.')}.prompt.json",
-                              [m.model_dump() for m in messages])
+        await asyncio.to_thread(self._keep_reply, state.id, step, text, meta, messages)
         record = UsageRecord(
             phase=phase,
             step=step,
@@ -158,7 +157,7 @@ class PhaseContext:
             saved_usd=usage.saved_usd,
             scripted=usage.scripted,
         )
-        self.store.append_usage(state.id, record)
+        await asyncio.to_thread(self.store.append_usage, state.id, record)
         state.record_usage(usage.tier, usage.model, usage.tokens_in, usage.tokens_out, usage.cost_usd,
                            usage.saved_usd)
         self.save(state)
@@ -169,6 +168,13 @@ class PhaseContext:
         )
         return Reply(text, usage.tier, usage.model)
 
+    def _keep_reply(self, task_id: str, step: str, text: str, meta: dict[str, object],
+                    messages: Sequence[Message]) -> None:
+        """Worker thread: the reply and its prompt, written (atomically, fsync'd) before the phase uses them."""
+        self.store.save_reply(task_id, step, text, meta)
+        self.store.write_json(task_id, f"replies/{step.replace('/', '.')}.prompt.json",
+                              [m.model_dump() for m in messages])
+
     # -- checkpoints ---------------------------------------------------------------------------------
     async def checkpoint(self, state: TaskState, paths: Sequence[str]) -> None:
         """Record files before the task first edits them (CheckpointPort, plus the engine's own copy)."""
@@ -177,9 +183,9 @@ class PhaseContext:
             return
         for path in new:
             doc = await self.files.read(path)
-            self.store.save_original(state.id, path, doc.text)
+            await asyncio.to_thread(self.store.save_original, state.id, path, doc.text)
         if self.checkpoints is not None:
-            self.checkpoints.checkpoint(state.id, new)
+            await self.checkpoints.checkpoint(state.id, new)
         state.touched_files.extend(new)
         self.save(state)
 
@@ -189,9 +195,9 @@ class PhaseContext:
             return
         for path in paths:
             doc = await self.files.read(path)
-            state.written[path] = text_digest(doc.text)
+            state.written[path] = await asyncio.to_thread(text_digest, doc.text)
         if isinstance(self.checkpoints, RecordsWrites):
-            self.checkpoints.record_written(state.id, list(paths))
+            await self.checkpoints.record_written(state.id, list(paths))
         self.save(state)
 
 

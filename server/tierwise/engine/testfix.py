@@ -10,10 +10,14 @@ Rules (docs/loop.md explains them for users):
   loop escalates at once, and stops early when there is no stronger tier left;
 - fix edits may not touch test files or other test infrastructure unless the plan lists them (a test is
   never "fixed" away; ``tierwise.testinfra`` defines test infrastructure, ``engine.guards`` the rule).
+
+Reading the workspace to detect the command, writing logs and parsing or trimming them (up to 2 MB) run in
+worker threads (``asyncio.to_thread``), so a language server's event loop keeps answering meanwhile.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 from dataclasses import dataclass
@@ -84,7 +88,7 @@ async def _run(ctx: PhaseContext, state: TaskState, check: Check, command: str, 
     ctx.progress(state, "fix", f"running {check.kind}: {command}")
     result = await ctx.commands.run(command, cwd=ctx.root, timeout_s=ctx.config.loop.test_timeout_s)
     status = "passed" if result.passed else f"failed (exit {result.exit_code})"
-    ctx.store.write(state.id, f"tests/{label}.log", f"$ {command}\n{result.output}\n[{status}]\n")
+    await asyncio.to_thread(ctx.store.write, state.id, f"tests/{label}.log", f"$ {command}\n{result.output}\n[{status}]\n")
     ctx.progress(state, "fix", f"{check.kind} {status} in {result.duration_s:.1f}s")
     return result
 
@@ -96,10 +100,19 @@ async def run_checks(ctx: PhaseContext, state: TaskState, checks: list[Check], l
     for check in checks:
         result = await _run(ctx, state, check, check.command, f"{label}-{check.kind}")
         if not result.passed:
-            report = parse_failures(result.output, ctx.root)
-            return Failure(check, result, report.failing_tests, report.files, _signature(result, report.signature),
-                           report.summary)
+            return await _failure(ctx, check, result)
     return None
+
+
+async def _failure(ctx: PhaseContext, check: Check, result: CommandResult, tests: list[str] | None = None) -> Failure:
+    """Parse a failed run's output in a worker thread (large logs take a while)."""
+
+    def parse() -> Failure:
+        report = parse_failures(result.output, ctx.root)
+        return Failure(check, result, report.failing_tests or (tests or []), report.files,
+                       _signature(result, report.signature), report.summary)
+
+    return await asyncio.to_thread(parse)
 
 
 async def _log_for_model(ctx: PhaseContext, state: TaskState, failure: Failure, round_no: int) -> str:
@@ -107,11 +120,12 @@ async def _log_for_model(ctx: PhaseContext, state: TaskState, failure: Failure, 
     output = failure.result.output
     if len(output) <= limit:
         return output.strip()
-    trimmed = trim_log(output, limit)
+    trimmed = await asyncio.to_thread(trim_log, output, limit)
     try:
+        longer = await asyncio.to_thread(trim_log, output, limit * 4)
         messages = render_prompt(
             "summarize",
-            {"command": failure.check.command, "log": trim_log(output, limit * 4), "max_chars": limit},
+            {"command": failure.check.command, "log": longer, "max_chars": limit},
             ctx.root,
         )
         step = f"fix/{state.run_of('fix')}/{round_no}/summarize"
@@ -160,9 +174,7 @@ async def _after_fix(ctx: PhaseContext, state: TaskState, checks: list[Check], f
         if focused and focused != failure.check.command:
             result = await _run(ctx, state, failure.check, focused, f"run{state.run_of('fix')}-round-{round_no}-failing")
             if not result.passed:
-                report = parse_failures(result.output, ctx.root)
-                return Failure(failure.check, result, report.failing_tests or failure.failing_tests,
-                               report.files, _signature(result, report.signature), report.summary)
+                return await _failure(ctx, failure.check, result, failure.failing_tests)
     return await run_checks(ctx, state, checks, f"run{state.run_of('fix')}-round-{round_no}-full")
 
 
@@ -170,7 +182,7 @@ async def run_testfix(ctx: PhaseContext, state: TaskState, plan_text: str, plan:
     """Run the bounded test-and-fix loop; True when every check passes at the end."""
     if ctx.commands is None:
         raise NoTestCommand("no command runner is available to run the tests")
-    checks = checks_for(ctx, state)
+    checks = await asyncio.to_thread(checks_for, ctx, state)
     ctx.save(state)
     progress = state.fix
     ladder = ctx.models.ladder("fix")

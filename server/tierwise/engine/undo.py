@@ -30,7 +30,7 @@ async def run_undo(ctx: PhaseContext, state: TaskState, *, force: bool = False) 
     if ctx.checkpoints is not None:
         buffers = await _open_buffers(ctx, state)
         changes = _changes(ctx, state, buffers, force=force)
-        restored = ctx.checkpoints.restore(state.id, force=force, skip=list(buffers))
+        restored = await ctx.checkpoints.restore(state.id, force=force, skip=list(buffers))
         restored += await _apply(ctx, changes, force=force)
     else:
         docs = {path: await ctx.files.read(path) for path in ctx.store.originals(state.id)}

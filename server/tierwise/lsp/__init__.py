@@ -15,7 +15,7 @@ Layout (each module small, none holds domain logic):
 - ``client_edits``  what resolve prepared, until ``tierwise.applyCodeAction`` applies it via ``applyEdit``
 - ``findings``      review findings as diagnostics, cleared when their lines change
 - ``settings``      configuration from initializationOptions / didChangeConfiguration / workspace/configuration
-- ``watcher``       watchdog observer (imported lazily, after ``initialized``)
+- ``watcher``       configuration files only: client file watchers, else non-recursive watchdog (lazy)
 - ``engine_host``   builds the engine and the model stack off the event loop
 - ``commands``      ``workspace/executeCommand`` handlers
 - ``payloads``      pydantic models of command arguments (imported on first command)

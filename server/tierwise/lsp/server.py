@@ -1,7 +1,8 @@
 """The tierwise language server: a pygls server whose handlers translate LSP to engine calls.
 
 Start-up path: pygls, lsprotocol and small tierwise modules only. pydantic (config), the engine, the model
-stack (litellm) and watchdog load after ``initialized``, in worker threads.
+stack (litellm) and watchdog (when the client does not watch the configuration files) load after
+``initialized``, in worker threads.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ from tierwise.lsp.session import Session
 from tierwise.lsp.settings import LspOptions, section_of
 
 log = logging.getLogger(__name__)
-CONFIG_FILES = frozenset({".tierwise.toml", "pyproject.toml"})
 CONFIG_DEBOUNCE_S = 0.3
 
 
@@ -90,16 +90,30 @@ async def start_session(ls: TierwiseServer) -> None:
     await reload_config(ls, pull=True)
     if session.options.warm_up and session.host is not None:
         session.host.warm_up()
-    from tierwise.lsp.watcher import WorkspaceWatcher
+    await watch_config_files(ls)
 
-    watcher = WorkspaceWatcher(
-        session.require_root(), asyncio.get_running_loop(), lambda p, k: on_disk_change(ls, p, k)
-    )
+
+async def watch_config_files(ls: TierwiseServer) -> None:
+    """The client's file watching when it offers it (``workspace/didChangeWatchedFiles``), else watchdog on
+    the configuration files' folders only (non-recursive)."""
+    from tierwise.lsp.watcher import ConfigFiles, ConfigFileWatcher, register_client_watchers
+
+    session = ls.session
+    files = await asyncio.to_thread(ConfigFiles.for_root, session.require_root())
+    session.config_files = files
+    rest = await register_client_watchers(ls, files)
+    if rest is not None:
+        session.watch_mode = "client"
+    if rest == []:
+        return
+    watcher = ConfigFileWatcher(files.all() if rest is None else rest, asyncio.get_running_loop(),
+                                lambda path, kind: on_config_file_change(ls, path, kind))
     try:
         await watcher.start()
         session.watcher = watcher
-    except Exception as err:  # e.g. inotify limits: edits still re-read the disk, only reloads are lost
-        session.log("warning", f"tierwise cannot watch the workspace ({err}); config changes need a restart")
+        session.watch_mode = "client+watchdog" if rest is not None else "watchdog"
+    except Exception as err:  # e.g. inotify limits: only reloads are lost
+        session.log("warning", f"tierwise cannot watch its configuration files ({err}); changes need a restart")
 
 
 def supports_configuration_pull(ls: TierwiseServer) -> bool:
@@ -159,15 +173,20 @@ def on_trust(ls: TierwiseServer, params: Any) -> None:
     ls.schedule_config_reload(pull=False)
 
 
-def on_disk_change(ls: TierwiseServer, path: str, kind: str) -> None:
-    if path in CONFIG_FILES:
-        ls.session.log("info", f"{path} {kind}: reloading the tierwise configuration")
-        ls.schedule_config_reload(pull=False)
+def on_config_file_change(ls: TierwiseServer, path: Path, kind: str) -> None:
+    ls.session.log("info", f"{path} {kind}: reloading the tierwise configuration")
+    ls.schedule_config_reload(pull=False)
+
+
+def on_did_change_watched_files(ls: TierwiseServer, params: types.DidChangeWatchedFilesParams) -> None:
+    """The client's report for the watchers registered in ``watch_config_files``."""
+    files = ls.session.config_files
+    if files is None:
         return
-    for running in ls.session.tasks.running():
-        ls.session.log(
-            "info", f"{path} {kind} on disk while {running.task_id} runs; it is re-read before edits"
-        )
+    from tierwise.lsp.watcher import changed_config_files
+
+    for path, kind in changed_config_files(files, params):
+        on_config_file_change(ls, path, kind)
 
 
 def _path_of(ls: TierwiseServer, uri: str) -> str | None:
@@ -251,6 +270,7 @@ def create_server() -> TierwiseServer:
         (types.INITIALIZED, on_initialized, None),
         (types.SHUTDOWN, on_shutdown, None),
         (types.WORKSPACE_DID_CHANGE_CONFIGURATION, on_did_change_configuration, None),
+        (types.WORKSPACE_DID_CHANGE_WATCHED_FILES, on_did_change_watched_files, None),
         (types.TEXT_DOCUMENT_DID_OPEN, on_did_open, None),
         (types.TEXT_DOCUMENT_DID_CHANGE, on_did_change, None),
         (types.TEXT_DOCUMENT_DID_CLOSE, on_did_close, None),

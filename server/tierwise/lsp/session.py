@@ -26,7 +26,7 @@ from tierwise.lsp.workspace_edit import ClientEditSupport
 if TYPE_CHECKING:
     from pygls.lsp.server import LanguageServer
 
-    from tierwise.lsp.watcher import WorkspaceWatcher
+    from tierwise.lsp.watcher import ConfigFiles, ConfigFileWatcher
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,9 @@ class Session:
         self.ui: EditorUser | None = None
         self.files: EditorFiles | None = None
         self.host: EngineHost | None = None
-        self.watcher: WorkspaceWatcher | None = None
+        self.watcher: ConfigFileWatcher | None = None  # watchdog, for files the client does not watch
+        self.config_files: ConfigFiles | None = None
+        self.watch_mode: str | None = None  # "client", "watchdog", "client+watchdog"
         self.background: set[asyncio.Task[Any]] = set()
         self.trusted = True  # the editor's workspace trust (tierwise.lsp.trust)
 

@@ -31,7 +31,11 @@ _GO_FAIL = re.compile(r"^\s*--- FAIL: (\S+)")
 # files
 _PY_FRAME = re.compile(r'^\s*File "([^"]+)", line (\d+)')
 _PYTEST_LOC = re.compile(r"^(\S+\.py):(\d+):(?: (.*))?$")
-_JS_LOC = re.compile(r"(?:file://)?((?:/|\.{1,2}/)?[^\s()'\"`:]+\.(?:[cm]?[jt]sx?)):(\d+):(\d+)")
+# A location starts a token (after whitespace, a bracket, a quote or ``file://``): without that anchor the
+# search retried from every character of long tokens (pytest's "......" progress lines), quadratic per line.
+_JS_LOC = re.compile(
+    r"(?:(?<=file://)|(?<![^\s()\[\]'\"`=]))((?:/|\.{1,2}/)?[^\s()'\"`:]+\.(?:[cm]?[jt]sx?)):(\d+):(\d+)"
+)
 _RUST_LOC = re.compile(r"(?:-->|panicked at) (\S+\.rs):(\d+):(\d+)")
 _GO_LOC = re.compile(r"^\s+(\S+\.go):(\d+):")
 

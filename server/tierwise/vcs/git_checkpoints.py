@@ -4,18 +4,24 @@ Content is stored as blobs (``git hash-object -w``); the blobs are pinned by pri
 ``refs/tierwise/tasks/<task_id>/base`` (content before the task) and ``.../after`` (what the task wrote),
 built through a temporary index file (GIT_INDEX_FILE) so the user's index is never read or written.
 The manifest ``.tierwise/tasks/<id>/checkpoint.json`` lists the touched files.
+
+All of it runs on the repository's git thread (``tierwise.vcs.git.GitRepo``), never on the event loop.
 """
 
 from __future__ import annotations
 
 import contextlib
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 from tierwise.vcs.errors import VcsError
-from tierwise.vcs.git import git, git_text
+from tierwise.vcs.git import GitRepo, repository
 from tierwise.vcs.manifest import FileState, Manifest
 from tierwise.vcs.store import CheckpointStore
+
+T = TypeVar("T")
 
 REF_PREFIX = "refs/tierwise/tasks"
 _PRIVATE_IDENTITY = {
@@ -33,12 +39,19 @@ def task_ref(task_id: str, which: str) -> str:
 class GitCheckpoints(CheckpointStore):
     backend = "git"
 
+    def __init__(self, root: Path, repo: GitRepo | None = None) -> None:
+        super().__init__(root)
+        self.git = repo or repository(self.root)
+
+    async def _call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        return await self.git.call(fn, *args, **kwargs)
+
     def _put(self, task_id: str, data: bytes) -> str:
-        return git_text(self.root, ["hash-object", "-w", "--no-filters", "--stdin"], input=data)
+        return self.git.text(["hash-object", "-w", "--no-filters", "--stdin"], input=data)
 
     def _get(self, task_id: str, key: str) -> bytes:
         try:
-            return git(self.root, ["cat-file", "blob", key])
+            return self.git.read_blob(key)
         except VcsError as err:
             raise VcsError(f"checkpoint content {key[:12]} is missing from the repository: {err}") from err
 
@@ -60,13 +73,13 @@ class GitCheckpoints(CheckpointStore):
             env = {"GIT_INDEX_FILE": str(Path(tmp) / "index"), **_PRIVATE_IDENTITY}
             if lines:
                 info = ("\n".join(lines) + "\n").encode()
-                git(self.root, ["update-index", "--add", "--index-info"], input=info, env=env)
-            tree = git_text(self.root, ["write-tree"], env=env)
+                self.git.run(["update-index", "--add", "--index-info"], input=info, env=env)
+            tree = self.git.text(["write-tree"], env=env)
             message = f"tierwise checkpoint ({which}) of task {task_id}\n\nPrivate; safe to delete.\n"
-            commit = git_text(self.root, ["commit-tree", tree], input=message.encode(), env=env)
-        git(self.root, ["update-ref", task_ref(task_id, which), commit])
+            commit = self.git.text(["commit-tree", tree], input=message.encode(), env=env)
+        self.git.run(["update-ref", task_ref(task_id, which), commit])
 
     def _drop(self, task_id: str) -> None:
         for which in ("base", "after"):
             with contextlib.suppress(VcsError):
-                git(self.root, ["update-ref", "-d", task_ref(task_id, which)])
+                self.git.run(["update-ref", "-d", task_ref(task_id, which)])

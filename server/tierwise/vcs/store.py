@@ -1,15 +1,22 @@
 """The checkpoint logic shared by the git and the copy store: record, record_written, restore, diff.
 
-A subclass only says how to keep bytes (``_put``/``_get``) and how to pin them (``_persist``)."""
+A subclass only says how to keep bytes (``_put``/``_get``), how to pin them (``_persist``) and where its
+blocking work runs (``_call``: the repository's git thread, or a worker thread). The public methods are
+coroutines (``CheckpointPort``); the work behind them (reading and hashing files, git, atomic writes) never
+runs on the event loop. One store runs one operation at a time (a lock around each), so concurrent calls
+cannot interleave their manifest updates."""
 
 from __future__ import annotations
 
 import abc
+import asyncio
 import contextlib
 import json
 import os
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
@@ -27,6 +34,7 @@ from tierwise.vcs.fsutil import (
 from tierwise.vcs.manifest import Entry, FileState, Manifest, now, sha256
 
 MANIFEST_NAME = "checkpoint.json"
+T = TypeVar("T")
 
 
 class CheckpointStore(abc.ABC):
@@ -36,6 +44,18 @@ class CheckpointStore(abc.ABC):
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root).resolve()
+        self._mutex = threading.Lock()
+
+    async def _call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run blocking work off the event loop (a subclass may pick the thread)."""
+        return await asyncio.to_thread(fn, *args, **kwargs)
+
+    def _locked(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        with self._mutex:
+            return fn(*args, **kwargs)
+
+    async def _op(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        return await self._call(self._locked, fn, *args, **kwargs)
 
     # -- storage, per backend ------------------------------------------------------------------------------
     @abc.abstractmethod
@@ -81,9 +101,42 @@ class CheckpointStore(abc.ABC):
         key = self._put(task_id, data) if keep else None
         return FileState(exists=True, sha256=sha256(data), key=key, mode=file_mode(full))
 
-    # -- CheckpointPort ------------------------------------------------------------------------------------
-    def checkpoint(self, task_id: str, paths: Sequence[str]) -> None:
+    # -- CheckpointPort (coroutines) ------------------------------------------------------------------------
+    async def checkpoint(self, task_id: str, paths: Sequence[str]) -> None:
         """Record the content (or absence) of each path the first time the task touches it."""
+        await self._op(self._checkpoint, task_id, list(paths))
+
+    async def record_written(self, task_id: str, paths: Sequence[str]) -> None:
+        """Record what the task has just written (or deleted), so that undo can tell later user edits apart.
+
+        Call ``checkpoint`` for a path before editing it; a path never checkpointed raises VcsError."""
+        await self._op(self._record_written, task_id, list(paths))
+
+    async def touched(self, task_id: str) -> list[str]:
+        return await self._op(self._touched, task_id)
+
+    async def changed_by_user(self, task_id: str) -> list[str]:
+        """Files whose current content differs from what the task last wrote."""
+        return await self._op(self._changed_by_user, task_id)
+
+    async def restore(self, task_id: str, *, force: bool = False, skip: Sequence[str] = ()) -> list[str]:
+        """Put every touched file back to its pre-task content (deleting files the task created).
+
+        Raises ``UserChangedFile`` when a file changed after the task wrote it, unless ``force``.
+        ``skip``: paths restored by the caller (editor buffers); not checked or written, recorded as restored.
+        Returns the paths whose content was changed by restoring."""
+        return await self._op(self._restore, task_id, force=force, skip=tuple(skip))
+
+    async def diff(self, task_id: str) -> str:
+        """Unified diff (git style) of every touched file from its checkpoint to its current content."""
+        return await self._op(self._diff, task_id)
+
+    async def forget(self, task_id: str) -> None:
+        """Drop the checkpoint (manifest and pinned content); the task can no longer be undone."""
+        await self._op(self._forget, task_id)
+
+    # -- the same, blocking (run through ``_op``) ---------------------------------------------------------
+    def _checkpoint(self, task_id: str, paths: Sequence[str]) -> None:
         manifest = self.load(task_id) or Manifest(task_id=check_task_id(task_id), backend=self.backend)
         changed = False
         for path in paths:
@@ -95,10 +148,7 @@ class CheckpointStore(abc.ABC):
         if changed:
             self._save(manifest)
 
-    def record_written(self, task_id: str, paths: Sequence[str]) -> None:
-        """Record what the task has just written (or deleted), so that undo can tell later user edits apart.
-
-        Call ``checkpoint`` for a path before editing it; a path never checkpointed raises VcsError."""
+    def _record_written(self, task_id: str, paths: Sequence[str]) -> None:
         manifest = self.load(task_id)
         if manifest is None:
             raise NoCheckpoint(task_id)
@@ -110,12 +160,11 @@ class CheckpointStore(abc.ABC):
             entry.written = self._state(task_id, rel, keep=True)
         self._save(manifest)
 
-    def touched(self, task_id: str) -> list[str]:
+    def _touched(self, task_id: str) -> list[str]:
         manifest = self.load(task_id)
         return sorted(manifest.entries) if manifest else []
 
-    def changed_by_user(self, task_id: str) -> list[str]:
-        """Files whose current content differs from what the task last wrote."""
+    def _changed_by_user(self, task_id: str) -> list[str]:
         manifest = self.load(task_id)
         if manifest is None:
             return []
@@ -129,12 +178,7 @@ class CheckpointStore(abc.ABC):
             return written.exists
         return not written.exists or sha256(data) != written.sha256
 
-    def restore(self, task_id: str, *, force: bool = False, skip: Sequence[str] = ()) -> list[str]:
-        """Put every touched file back to its pre-task content (deleting files the task created).
-
-        Raises ``UserChangedFile`` when a file changed after the task wrote it, unless ``force``.
-        ``skip``: paths restored by the caller (editor buffers); not checked or written, recorded as restored.
-        Returns the paths whose content was changed by restoring."""
+    def _restore(self, task_id: str, *, force: bool = False, skip: Sequence[str] = ()) -> list[str]:
         manifest = self.load(task_id)
         if manifest is None:
             raise NoCheckpoint(task_id)
@@ -174,8 +218,7 @@ class CheckpointStore(abc.ABC):
         write_bytes_atomic(full, self._get(task_id, base.key), base.mode)
         return True
 
-    def diff(self, task_id: str) -> str:
-        """Unified diff (git style) of every touched file from its checkpoint to its current content."""
+    def _diff(self, task_id: str) -> str:
         manifest = self.load(task_id)
         if manifest is None:
             return ""
@@ -188,7 +231,6 @@ class CheckpointStore(abc.ABC):
             parts.append(file_diff(rel, before, after, entry.base.mode, mode))
         return "".join(parts)
 
-    def forget(self, task_id: str) -> None:
-        """Drop the checkpoint (manifest and pinned content); the task can no longer be undone."""
+    def _forget(self, task_id: str) -> None:
         self._drop(check_task_id(task_id))
         self.manifest_path(task_id).unlink(missing_ok=True)
