@@ -7,7 +7,7 @@ never imports litellm itself, so the language server's start path stays light.
   ``input_per_mtok``, cache reads at ``cached_input_per_mtok`` and cache writes at
   ``cache_write_per_mtok`` (each defaults to ``input_per_mtok``), completion tokens (reasoning included)
   at ``output_per_mtok``.
-- Otherwise litellm's ``cost_per_token`` prices the usage from its pinned price map: cached input, cache
+- Otherwise litellm's ``completion_cost`` (with the price-map entry's provider) prices the usage from its pinned price map: cached input, cache
   writes, reasoning tokens and long-context (above 128k/200k/272k tokens) prices included.
 - A model litellm cannot price falls back to the pinned map's plain prices with the formula above, and to
   0 when nothing is known (a local model).
@@ -19,7 +19,7 @@ import sys
 from typing import Any
 
 from tierwise.config.model import Deployment, Price
-from tierwise.gateway.pricing import litellm_price
+from tierwise.gateway.pricing import litellm_price, lookup_model
 from tierwise.gateway.types import TokenUsage
 
 PER_M = 1_000_000
@@ -96,18 +96,21 @@ def litellm_usage(litellm: Any, usage: TokenUsage) -> Any:
 def litellm_cost(model: str, usage: TokenUsage) -> float | None:
     """litellm's price for ``usage`` on ``model``, or None when litellm is not loaded or cannot price it."""
     litellm = sys.modules.get("litellm")
-    if litellm is None or not hasattr(litellm, "cost_per_token"):
+    if litellm is None or not hasattr(litellm, "completion_cost"):
         return None
+    entry = lookup_model(model)
+    provider = entry.get("litellm_provider") if entry is not None else None
     try:
-        prompt_cost, completion_cost = litellm.cost_per_token(
-            model=model,
-            prompt_tokens=usage.prompt_tokens,
-            completion_tokens=usage.completion_tokens,
-            usage_object=litellm_usage(litellm, usage),
+        response = litellm.ModelResponse(model=model, usage=litellm_usage(litellm, usage))
+        total = float(
+            litellm.completion_cost(
+                completion_response=response,
+                model=model,
+                custom_llm_provider=provider if isinstance(provider, str) else None,
+            )
         )
     except Exception:  # noqa: BLE001 - an unknown model or provider: use the fallback
         return None
-    total = float(prompt_cost) + float(completion_cost)
     return total if total >= 0 else None
 
 
