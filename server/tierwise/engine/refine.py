@@ -6,7 +6,7 @@ The refined plan replaces PLAN.md only when it is valid; an invalid refinement k
 
 from __future__ import annotations
 
-from tierwise.engine.plan import current_plan, plan_relpath, workspace_view
+from tierwise.engine.plan import current_plan, plan_relpath, task_prefix
 from tierwise.engine.planfile import Plan, PlanInvalid, extract_plan_text, load_valid_plan
 from tierwise.engine.prompts import render_prompt
 from tierwise.engine.session import PhaseContext
@@ -15,9 +15,8 @@ from tierwise.engine.state import TaskState
 
 async def run_refine(ctx: PhaseContext, state: TaskState) -> Plan:
     plan_text, plan = await current_plan(ctx, state)
-    variables = await workspace_view(ctx, state)
-    variables["plan"] = plan_text
-    messages = render_prompt("refine", variables, ctx.root)
+    prefix = await task_prefix(ctx, state, plan_text)
+    messages = render_prompt("refine", prefix, ctx.root, prefix=prefix)
     reply = await ctx.call(state, "refine", f"refine/{state.run_of('refine')}", "refine", messages)
     refined_text = extract_plan_text(reply.text)
     ctx.store.write(state.id, "PLAN.refined.md", refined_text)

@@ -8,7 +8,10 @@ Rules (docs/loop.md explains them for users):
   next (stronger) tier takes over;
 - when a round leaves the same failure unchanged (same signature), the tier is not making progress: the
   loop escalates at once, and stops early when there is no stronger tier left;
-- fix edits may not touch test files unless the plan lists them (a test is never "fixed" away).
+- fix edits may not touch test files unless the plan lists them (a test is never "fixed" away);
+- rounds extend one conversation (the previous rounds' prompts and answers stay, the new round's failure
+  is appended), so each round repeats the previous request as its prefix and a provider's cache serves
+  it; past ``CONVERSATION_BUDGET_TOKENS`` the conversation starts over from the full prompt.
 """
 
 from __future__ import annotations
@@ -18,18 +21,20 @@ import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from tierwise.engine.context import files_section, read_conventions, read_documents
+from tierwise.engine.context import estimate_tokens, files_section, read_conventions, read_documents
 from tierwise.engine.editing import Gate
+from tierwise.engine.plan import task_prefix
 from tierwise.engine.planfile import Plan
 from tierwise.engine.ports import CommandResult
-from tierwise.engine.prompts import EDIT_FORMAT, render_prompt
+from tierwise.engine.prompts import EDIT_FORMAT, render_prompt, varying_tail
 from tierwise.engine.session import PhaseContext
 from tierwise.engine.state import TaskState
 from tierwise.engine.steps import apply_step
-from tierwise.gateway.types import ModelCallFailed, NoModelConfigured
+from tierwise.gateway.types import Message, ModelCallFailed, NoModelConfigured
 from tierwise.runner import detect_test_command, parse_failures, rerun_command, trim_log
 
 FILES_BUDGET_TOKENS = 8000
+CONVERSATION_BUDGET_TOKENS = 32_000
 _TEST_FILE = re.compile(r"(^|/)(tests?|__tests__|spec)/|(^|/)test_[^/]*$|_test\.[^/]+$|\.(test|spec)\.[^/]+$")
 
 
@@ -132,8 +137,9 @@ async def _log_for_model(ctx: PhaseContext, state: TaskState, failure: Failure, 
 
 
 async def _fix_round(ctx: PhaseContext, state: TaskState, plan_text: str, plan: Plan | None,
-                     failure: Failure, round_no: int, tier: str) -> int:
-    """Ask ``tier`` for a fix and apply it; returns the number of files changed."""
+                     failure: Failure, round_no: int, tier: str,
+                     conversation: list[Message] | None = None) -> list[Message]:
+    """Ask ``tier`` for a fix and apply it; returns the conversation so far (the next round extends it)."""
     involved = [*failure.files, *(plan.paths(include_deleted=False) if plan else []), *state.touched_files]
     docs = [d for d in await read_documents(ctx.files, involved) if d.text is not None]
     variables = {
@@ -148,13 +154,17 @@ async def _fix_round(ctx: PhaseContext, state: TaskState, plan_text: str, plan: 
         "edit_format": EDIT_FORMAT,
         "conventions": await read_conventions(ctx.files),
     }
-    messages = render_prompt("fix", variables, ctx.root)
+    prefix = await task_prefix(ctx, state, plan_text or "(no plan: make the failing checks pass)")
+    full = render_prompt("fix", variables, ctx.root, prefix=prefix)
+    messages = full
+    if conversation and estimate_tokens("".join(m.content for m in conversation)) < CONVERSATION_BUDGET_TOKENS:
+        messages = [*conversation, *varying_tail(full)]
     step = f"fix/{state.run_of('fix')}/{round_no}"
     reply = await ctx.call(state, "fix", step, "fix", messages, tier=tier, round=round_no)
     report = await apply_step(ctx, state, step, reply.text, gate=fix_gate(plan))
     if report.refused or not report.blocks:
         ctx.progress(state, "fix", f"round {round_no}: {len(report.refused)} blocks refused", round=round_no)
-    return len(report.applied_files)
+    return [*messages, Message(role="assistant", content=reply.text or "(no answer)")]
 
 
 async def _after_fix(ctx: PhaseContext, state: TaskState, checks: list[Check], failure: Failure,
@@ -182,6 +192,7 @@ async def run_testfix(ctx: PhaseContext, state: TaskState, plan_text: str, plan:
     escalate_after = ctx.models.escalate_after("fix")
     failure = await run_checks(ctx, state, checks, f"run{state.run_of('fix')}-round-{progress.round}-start")
     max_rounds = ctx.config.loop.fix_rounds
+    conversation: list[Message] | None = None
     while failure is not None:
         if progress.round >= max_rounds:
             progress.stopped_reason = f"still failing after {max_rounds} fix rounds"
@@ -190,7 +201,7 @@ async def run_testfix(ctx: PhaseContext, state: TaskState, plan_text: str, plan:
         tier = ladder[min(progress.rung, len(ladder) - 1)]
         ctx.progress(state, "fix", f"round {round_no}/{max_rounds} on {tier}: {failure.summary}", tier=tier,
                      round=round_no)
-        await _fix_round(ctx, state, plan_text, plan, failure, round_no, tier)
+        conversation = await _fix_round(ctx, state, plan_text, plan, failure, round_no, tier, conversation)
         progress.round = round_no
         before = failure.signature
         failure = await _after_fix(ctx, state, checks, failure, round_no)
