@@ -60,11 +60,10 @@ def _blocks(content: Any) -> list[tuple[str, bool]]:
     return [(str(content), False)]
 
 
-def layout(messages: list[dict[str, Any]], offsets: set[int] | None = None) -> Layout:
-    """Tokenise ``messages``; records a prefix digest at every block end and at every offset in
-    ``offsets`` (plus every 128-token step from 1,024 when ``offsets`` is None)."""
+def framed_tokens(messages: list[dict[str, Any]], result: Layout | None = None) -> list[Any]:
+    """The prompt as one token sequence with OpenAI's chat framing (3 framing tokens per message, the
+    role, the content); block ends and breakpoints are recorded in ``result`` when given."""
     tokens: list[Any] = []
-    result = Layout()
     for message in messages:
         if not isinstance(message, dict):
             continue
@@ -72,9 +71,18 @@ def layout(messages: list[dict[str, Any]], offsets: set[int] | None = None) -> L
         tokens += encode(str(message.get("role", "")))
         for text, marked in _blocks(message.get("content")):
             tokens += encode(text)
-            result.boundaries.append(len(tokens))
-            if marked:
-                result.breakpoints.append(len(tokens))
+            if result is not None:
+                result.boundaries.append(len(tokens))
+                if marked:
+                    result.breakpoints.append(len(tokens))
+    return tokens
+
+
+def layout(messages: list[dict[str, Any]], offsets: set[int] | None = None) -> Layout:
+    """Tokenise ``messages``; records a prefix digest at every block end and at every offset in
+    ``offsets`` (plus every 128-token step from 1,024 when ``offsets`` is None)."""
+    result = Layout()
+    tokens = framed_tokens(messages, result)
     result.length = len(tokens) + TOKENS_PER_REPLY
     wanted = set(result.boundaries)
     wanted |= set(range(MIN_PREFIX, len(tokens) + 1, STEP)) if offsets is None else set(offsets)
