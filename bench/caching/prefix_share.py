@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import tomllib
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from typing import Any
 from tierwise.replay.caching import framed_tokens
 
 LOG_NAMES = ("bench-replay.jsonl", "replay-requests.jsonl")
+IMPLEMENT_FILE = re.compile(r"Your file: `([^`]+)`")
 
 
 @dataclass
@@ -45,8 +47,7 @@ class TaskFigures:
     reported: bool = False
     cost_usd: float = 0.0
     uncached_cost_usd: float = 0.0
-    passed: bool | None = None
-    per_model: dict[str, list[int]] = field(default_factory=dict)
+    files: set[str] = field(default_factory=set)
 
 
 def common_prefix(a: list[Any], b: list[Any]) -> int:
@@ -71,6 +72,10 @@ def measure_log(path: Path, name: str) -> TaskFigures:
         tokens = framed_tokens(entry.get("messages") or [])
         shared = max((common_prefix(tokens, old) for _, old in seen), default=0)
         same = max((common_prefix(tokens, old) for m, old in seen if m == model), default=0)
+        last = entry.get("messages")[-1] if entry.get("messages") else {}
+        found = IMPLEMENT_FILE.search(str(last.get("content", "")) if isinstance(last, dict) else "")
+        if found:
+            figures.files.add(found.group(1))
         figures.requests += 1
         figures.prompt_tokens += len(tokens)
         figures.prefix_tokens += shared
@@ -126,29 +131,30 @@ def main(argv: list[str] | None = None) -> int:
         prices = {k: (float(v[0]), float(v[1])) for k, v in data.get("scripted", {}).get("prices", {}).items()}
     rows = []
     for log, workspace in find_logs(args.folders):
-        figures = measure_log(log, workspace.name)
+        figures = measure_log(log, re.sub(r"^tw-bench-[^-]+-r\d+-|-[a-z0-9_]{8}$", "", workspace.name))
         if prices:
             price_ledger(workspace, prices, figures)
         rows.append(figures)
     if not rows:
         print("no replay request logs found", file=sys.stderr)
         return 2
-    print("| run | requests | prompt tokens | prefix share | same-model share | served from cache |"
+    print("| run | files | requests | prompt tokens | prefix share | same-model share | served from cache |"
           + (" cost | cost without caching |" if prices else ""))
-    print("|---|---:|---:|---:|---:|---:|" + ("---:|---:|" if prices else ""))
+    print("|---|---:|---:|---:|---:|---:|---:|" + ("---:|---:|" if prices else ""))
+    multi = TaskFigures(name="**multi-file runs**")
     total = TaskFigures(name="**all runs**")
-    for f in [*rows, None]:
-        if f is None:
-            f = total
-        else:
-            for key in ("requests", "prompt_tokens", "prefix_tokens", "same_model_tokens", "cached_tokens"):
-                setattr(total, key, getattr(total, key) + getattr(f, key))
-            total.cost_usd += f.cost_usd
-            total.uncached_cost_usd += f.uncached_cost_usd
-            total.reported = total.reported or f.reported
-        cached = pct(f.cached_tokens, f.prompt_tokens) if f.reported or f is total else "—"
-        line = (f"| {f.name} | {f.requests} | {f.prompt_tokens:,} | {pct(f.prefix_tokens, f.prompt_tokens)} | "
-                f"{pct(f.same_model_tokens, f.prompt_tokens)} | {cached} |")
+    for f in [*rows, multi, total]:
+        if f is not total and f is not multi:
+            for sum_into in (total, multi) if len(f.files) > 1 else (total,):
+                for key in ("requests", "prompt_tokens", "prefix_tokens", "same_model_tokens", "cached_tokens"):
+                    setattr(sum_into, key, getattr(sum_into, key) + getattr(f, key))
+                sum_into.cost_usd += f.cost_usd
+                sum_into.uncached_cost_usd += f.uncached_cost_usd
+                sum_into.reported = sum_into.reported or f.reported
+        cached = pct(f.cached_tokens, f.prompt_tokens) if f.reported else "—"
+        files = str(len(f.files)) if f is not total and f is not multi else ""
+        line = (f"| {f.name} | {files} | {f.requests} | {f.prompt_tokens:,} | "
+                f"{pct(f.prefix_tokens, f.prompt_tokens)} | {pct(f.same_model_tokens, f.prompt_tokens)} | {cached} |")
         if prices:
             line += f" ${f.cost_usd:.4f} | ${f.uncached_cost_usd:.4f} |"
         print(line)
