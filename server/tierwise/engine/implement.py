@@ -44,14 +44,15 @@ async def _retry_text(ctx: PhaseContext, report: EditReport, path: str) -> str:
 
 
 async def implement_context(ctx: PhaseContext, state: TaskState, plan: Plan) -> str:
-    """The context files of every per-file call of this run of the phase: the plan's files and the user's,
-    as they are when the run starts. Built once and kept in the task folder, so a resumed run sends the
-    same bytes again."""
+    """The context files of every per-file call of this run of the phase: the plan's files as they are when
+    the run starts (the user's named files are already in the task prefix). Built once and kept in the
+    task folder, so a resumed run sends the same bytes again."""
     name = f"implement-context.{state.run_of('implement')}.md"
     stored = ctx.store.read(state.id, name)
     if stored is not None:
         return stored
-    paths = list(dict.fromkeys([*plan.paths(include_deleted=False), *state.paths]))
+    named = set(state.paths)
+    paths = [p for p in dict.fromkeys(plan.paths(include_deleted=False)) if p not in named]
     docs = [d for d in await read_documents(ctx.files, paths) if d.text is not None]
     text = files_section(docs, CONTEXT_BUDGET_TOKENS) if docs else "(none)"
     ctx.store.write(state.id, name, text)
