@@ -19,9 +19,9 @@ from pathlib import Path
 from tierwise.config.model import Config, Deployment, Price
 from tierwise.gateway import provider
 from tierwise.gateway.budget import BudgetGuard, Reservation, worst_case_usd
-from tierwise.gateway.ledger import Ledger
 from tierwise.gateway.cacheloss import CacheMemory
 from tierwise.gateway.invoice import call_cost, usage_from_provider
+from tierwise.gateway.ledger import Ledger
 from tierwise.gateway.pricing import context_window_for, explicit_caching, price_for
 from tierwise.gateway.routing import (
     ResolvedRoute,
