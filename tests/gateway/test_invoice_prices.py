@@ -112,3 +112,30 @@ def test_long_context_prices_apply_above_the_threshold() -> None:
     usage = usage_from_provider({"prompt_tokens": 250_000, "completion_tokens": 0})
     booked = call_cost(Deployment(model="gemini/gemini-2.5-pro"), usage)
     assert math.isclose(booked, 250_000 * entry["input_cost_per_token_above_200k_tokens"], rel_tol=1e-6)
+
+
+def test_prompt_tokens_are_counted_with_the_models_tokenizer_once_litellm_is_loaded() -> None:
+    from tierwise.gateway.tokens import count_prompt_tokens
+
+    pairs = [("system", "You are terse."), ("user", "Wie geht's? " * 40 + "数据 " * 30)]
+    wire = [{"role": r, "content": c} for r, c in pairs]
+    for model in ("gpt-4o", "anthropic/claude-sonnet-4-5", "openai/replay-mid"):
+        assert count_prompt_tokens(model, pairs) == litellm.token_counter(model=model, messages=wire)
+
+
+def test_counting_and_pricing_never_import_litellm(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from tierwise.gateway.tokens import count_prompt_tokens\n"
+        "from tierwise.gateway.invoice import call_cost\n"
+        "from tierwise.gateway.types import TokenUsage\n"
+        "from tierwise.config.model import Deployment\n"
+        "n = count_prompt_tokens('gpt-4o', [('user', 'hello there')])\n"
+        "cost = call_cost(Deployment(model='gpt-4o'), TokenUsage(prompt_tokens=1000, completion_tokens=10))\n"
+        "assert n > 0 and cost > 0, (n, cost)\n"
+        "assert 'litellm' not in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=tmp_path, timeout=120)

@@ -193,6 +193,8 @@ class ModelGateway:
         unpriced: list[str] = []
         deployments = usable_deployments(self.config, tier, self._env)
         for position, deployment in enumerate(deployments):
+            # the model's own tokenizer once litellm is loaded (it is by now), else the cl100k estimate
+            call.prompt_estimate = count_prompt_tokens(deployment.model, [(m.role, m.content) for m in messages])
             window = context_window_for(deployment)
             if window is not None and call.prompt_estimate > window:
                 failures.append(
@@ -207,7 +209,6 @@ class ModelGateway:
             if position > 0:
                 call.fallbacks_used.append(deployment.model)
             call.model = deployment.model
-            call.prompt_estimate = count_prompt_tokens(deployment.model, [(m.role, m.content) for m in messages])
             try:
                 return await self._attempts(call, tier, deployment, price, messages)
             except _DeploymentFailed as failed:
