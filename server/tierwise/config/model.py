@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_serializer, model_validator
 
 DEFAULT_TIER_NAMES: tuple[str, ...] = ("frontier", "mid", "light", "local")
 """Built-in tier names, strongest first. Users may add more tiers."""
@@ -59,6 +59,15 @@ class Price(_Strict):
         description="USD per million prompt tokens written to the provider's cache (default: input_per_mtok). "
         "Setting it marks an explicit-caching (Anthropic-style) model: tierwise sends cache breakpoints.",
     )
+
+    @model_serializer(mode="wrap")
+    def _omit_unset_cache_prices(self, handler: Any) -> Any:
+        data = handler(self)
+        if isinstance(data, dict):
+            for key in ("cached_input_per_mtok", "cache_write_per_mtok"):
+                if data.get(key) is None:
+                    data.pop(key, None)
+        return data
 
 
 class Deployment(_Strict):
