@@ -164,6 +164,13 @@ async def test_fix_escalates_to_the_next_tier_after_a_failed_round(workspace: Pa
     assert commands.runs == ["pytest -q", "pytest -q test_calc.py::test_add", "pytest -q test_calc.py::test_add",
                              "pytest -q"]
     assert "assert a - b == 5" in models.calls[0].prompt and "Fix round 1 (tier: light)" in models.calls[0].prompt
+    # round 2 extends round 1's conversation (its whole request is the new request's prefix), then the answer,
+    # then only the varying part of the fix prompt with the new round's values
+    first, second = models.calls[0].messages, models.calls[1].messages
+    assert second[: len(first)] == first
+    assert second[len(first)].role == "assistant" and second[len(first)].content == WRONG_FIX
+    assert second[-1].content.startswith("Fix round 2 (tier: mid)") and len(second) == len(first) + 2
+    assert first[0].role == "system" and first[1].cache_break  # the shared task prefix comes first
 
 
 async def test_fix_stops_early_when_the_same_failure_repeats_on_the_top_tier(workspace: Path) -> None:

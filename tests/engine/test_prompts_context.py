@@ -8,7 +8,16 @@ import pytest
 from tierwise.config.model import ACTIONS
 from tierwise.engine.context import estimate_tokens, files_section, read_conventions, repo_tree
 from tierwise.engine.ports import Document
-from tierwise.engine.prompts import PROMPT_VARIABLES, PromptError, prompt_path, render_prompt, split_roles
+from tierwise.engine.prompts import (
+    PREFIX,
+    PREFIX_ACTIONS,
+    PROMPT_VARIABLES,
+    PromptError,
+    prompt_path,
+    render_prompt,
+    split_roles,
+    varying_tail,
+)
 from tierwise.headless.files import DiskFiles
 
 REPO = Path(__file__).resolve().parents[2]
@@ -17,7 +26,8 @@ REPO = Path(__file__).resolve().parents[2]
 @pytest.mark.parametrize("action", ACTIONS)
 def test_every_action_has_a_template_that_renders(action: str, tmp_path: Path) -> None:
     values = {name: f"<{name}-value>" for name in PROMPT_VARIABLES[action]}
-    messages = render_prompt(action, values, tmp_path)
+    prefix = {name: f"<{name}-value>" for name in PROMPT_VARIABLES[PREFIX]} if action in PREFIX_ACTIONS else None
+    messages = render_prompt(action, values, tmp_path, prefix=prefix)
     assert messages[0].role == "system" and messages[-1].role == "user"
     text = "\n".join(m.content for m in messages)
     used = {name for name in PROMPT_VARIABLES[action] if f"<{name}-value>" in text}
@@ -25,7 +35,7 @@ def test_every_action_has_a_template_that_renders(action: str, tmp_path: Path) -
     assert "<!--" not in text and "$" not in re.sub(r"\$\$", "", text)
 
 
-@pytest.mark.parametrize("action", ACTIONS)
+@pytest.mark.parametrize("action", [*ACTIONS, PREFIX])
 def test_docs_list_every_variable_of_every_template(action: str) -> None:
     docs = (REPO / "docs" / "prompts.md").read_text(encoding="utf-8")
     section = docs.split(f"## {action}\n", 1)
@@ -86,3 +96,42 @@ async def test_conventions_file_is_found(tmp_path: Path) -> None:
     assert await read_conventions(files) == "From CONVENTIONS.md:\nUse type hints."
     (tmp_path / "AGENTS.md").write_text("Small functions.\n")
     assert (await read_conventions(files)).startswith("From AGENTS.md:")
+
+
+def _prefix_values(plan: str = "the plan") -> dict[str, str]:
+    return {name: f"<{name}>" for name in PROMPT_VARIABLES[PREFIX] if name != "edit_format"} | {"plan": plan}
+
+
+@pytest.mark.parametrize("action", PREFIX_ACTIONS)
+def test_task_phases_start_with_one_shared_prefix_in_a_fixed_order(action: str, tmp_path: Path) -> None:
+    values = {name: f"[{name}]" for name in PROMPT_VARIABLES[action]}
+    messages = render_prompt(action, values, tmp_path, prefix=_prefix_values())
+    head = render_prompt("plan", {}, tmp_path, prefix=_prefix_values())[:2]
+    assert messages[:2] == head  # the same bytes for every phase
+    assert head[0].role == "system" and head[1].cache_break
+    text = head[1].content
+    order = [text.index(f"<{name}>") for name in ("conventions", "repo_tree", "files", "task")]
+    assert order == sorted(order) and text.rstrip().endswith("the plan")
+    assert "<edit_format>" not in head[0].content and "<<<<<<< SEARCH" in head[0].content
+
+
+@pytest.mark.parametrize("action", ["implement", "fix", "review", "quickfix"])
+def test_what_varies_comes_after_the_last_stable_part(action: str, tmp_path: Path) -> None:
+    values = {name: f"[{name}]" for name in PROMPT_VARIABLES[action]}
+    prefix = _prefix_values() if action in PREFIX_ACTIONS else None
+    messages = render_prompt(action, values, tmp_path, prefix=prefix)
+    varying = {"implement": "[file_text]", "fix": "[log]", "review": "[diff]", "quickfix": "[diagnostic]"}[action]
+    tail = varying_tail(messages)
+    assert tail and varying in tail[-1].content
+    assert all(varying not in m.content for m in messages[: len(messages) - len(tail)])
+
+
+def test_implement_calls_for_different_files_share_everything_before_the_file(tmp_path: Path) -> None:
+    def render(path: str) -> list:
+        values = {"path": path, "file_text": f"text of {path}", "context_files": "[ctx]", "action": "modify"}
+        return render_prompt("implement", values, tmp_path, prefix=_prefix_values())
+
+    one, two = render("a.py"), render("b.py")
+    assert len(one) == len(two) == 4
+    assert one[:3] == two[:3] and [m.cache_break for m in one] == [False, True, True, False]
+    assert "[ctx]" in one[2].content and "a.py" in one[3].content

@@ -109,3 +109,26 @@ async def test_cost_of_real_gateway_calls(replay_server, make_gateway, tmp_path:
     assert set(tiers) == {"frontier", "mid", "light"}
     assert tiers["frontier"]["saved_usd"] == 0 and tiers["mid"]["saved_pct"] == pytest.approx(80, abs=0.5)
     assert tiers["light"]["saved_pct"] == pytest.approx(98.3, abs=0.5)
+
+
+def test_cache_hit_rate_per_phase_and_tier_and_old_lines_still_read(tmp_path: Path) -> None:
+    ledger = Ledger(tmp_path)
+    old = {"time": "2026-01-01T00:00:00Z", "task_id": "t", "action": "fix", "tier": "light", "model": "l",
+           "tokens_in": 1000, "tokens_out": 10, "cost_usd": 0.001}
+    ledger.path.parent.mkdir(parents=True, exist_ok=True)
+    ledger.path.write_text(json.dumps(old) + "\n")  # a line written before the cache fields existed
+    ledger.append(LedgerLine(task_id="t", action="fix", tier="light", model="l", tokens_in=3000, tokens_out=10,
+                             tokens_cached_read=2048, cost_usd=0.0005))
+    ledger.append(LedgerLine(task_id="t", action="fix", tier="mid", model="m", tokens_in=3000, tokens_out=10,
+                             cache_loss_tokens=2048, cache_loss_usd=0.0055, tokens_reasoning=4, cost_usd=0.009))
+    report = summarize(ledger.read(), ["frontier", "mid", "light", "local"])
+    phases = {row.key: row for row in report.phases}
+    assert list(phases) == ["fix/mid", "fix/light"]
+    assert phases["fix/light"].cache_hit_rate == pytest.approx(2048 / 4000)
+    assert phases["fix/mid"].cache_hit_rate == 0 and phases["fix/mid"].cache_loss_tokens == 2048
+    result = CliRunner().invoke(cost_command, ["--workspace", str(tmp_path), "--json"])
+    data = json.loads(result.output)
+    assert data["total"]["cache_hit_rate"] == pytest.approx(2048 / 7000, abs=1e-4)
+    assert {row["key"] for row in data["phases"]} == {"fix/light", "fix/mid"}
+    table = CliRunner().invoke(cost_command, ["--workspace", str(tmp_path)], terminal_width=200).output
+    assert "Prompt cache per phase and tier" in table and "51%" in table and "Prompt cache hit rate: 29%" in table

@@ -100,6 +100,9 @@ async def test_each_phase_command_with_progress_edits_and_review_diagnostics(lp:
 
     status = await execute(lp.client, "tierwise.status", {"taskId": task_id})
     assert status["task"]["completed_phases"] == ["plan", "refine", "implement", "fix", "review"]
+    cache = status["cache"]  # the prompt cache per phase and tier, from the ledger
+    assert cache["calls"] == 4 and cache["promptTokens"] > 0 and 0 <= cache["hitRate"] <= 1
+    assert set(cache["byPhaseTier"]) == {"plan/frontier", "implement/mid", "review/frontier", "refine/light"}
     cost = await execute(lp.client, "tierwise.cost", {"taskId": task_id})
     assert cost["calls"] == 4 and cost["savedUsd"] > 0
     assert set(cost["byTier"]) == {"frontier", "light", "mid"}

@@ -18,7 +18,14 @@ def tier_usage(lines: Iterable[LedgerLine]) -> dict[str, TierUsage]:
             continue
         current = usage.get(line.tier, TierUsage())
         usage[line.tier] = current.plus(
-            TierUsage(calls=1, tokens_in=line.tokens_in, tokens_out=line.tokens_out, cost_usd=line.cost_usd)
+            TierUsage(
+                calls=1,
+                tokens_in=line.tokens_in,
+                tokens_out=line.tokens_out,
+                cost_usd=line.cost_usd,
+                tokens_cached=line.tokens_cached_read,
+                cache_loss_tokens=line.cache_loss_tokens,
+            )
         )
     return usage
 

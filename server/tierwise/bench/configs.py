@@ -26,7 +26,7 @@ import copy
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -108,6 +108,12 @@ class ScriptedSettings(BaseModel):
 
     behaviours: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_BEHAVIOURS))
     prices: dict[str, tuple[float, float]] = Field(default_factory=lambda: dict(DEFAULT_PRICES))
+    cached_input_ratio: float = Field(
+        default=0.1, ge=0, le=1, description="Cached input price as a share of the input price (OpenAI-like)."
+    )
+    caching: Literal["auto", "openai", "anthropic", "off"] = Field(
+        default="auto", description="How the replay server caches prompts (docs/replay.md); off: no caching."
+    )
 
     def behaviour(self, tier: str) -> str:
         return self.behaviours.get(tier, "weak")
@@ -121,7 +127,11 @@ class ScriptedSettings(BaseModel):
                 "model": f"openai/{replay_model(name)}",
                 "api_base": api_base,
                 "api_key_env": key_env,
-                "price": {"input_per_mtok": inp, "output_per_mtok": out},
+                "price": {
+                    "input_per_mtok": inp,
+                    "output_per_mtok": out,
+                    "cached_input_per_mtok": round(inp * self.cached_input_ratio, 9),
+                },
             }
             if name == "local":
                 entry["local"] = True

@@ -28,6 +28,12 @@ class TierUsage(_Record):
     tokens_in: int = 0
     tokens_out: int = 0
     cost_usd: float = 0.0
+    tokens_cached: int = Field(default=0, description="Prompt tokens served from the provider's cache.")
+    cache_loss_tokens: int = Field(default=0, description="Cached prefix tokens lost to tier switches.")
+
+    @property
+    def cache_hit_rate(self) -> float:
+        return self.tokens_cached / self.tokens_in if self.tokens_in else 0.0
 
     def plus(self, other: TierUsage) -> TierUsage:
         return TierUsage(
@@ -35,6 +41,8 @@ class TierUsage(_Record):
             tokens_in=self.tokens_in + other.tokens_in,
             tokens_out=self.tokens_out + other.tokens_out,
             cost_usd=self.cost_usd + other.cost_usd,
+            tokens_cached=self.tokens_cached + other.tokens_cached,
+            cache_loss_tokens=self.cache_loss_tokens + other.cache_loss_tokens,
         )
 
 
@@ -101,6 +109,16 @@ class ConfigSummary(_Record):
     budget_stops: int = 0
     errors: int = 0
     scripted: bool = False
+
+    @property
+    def cache_hit_rate(self) -> float:
+        """Prompt tokens served from cache / prompt tokens, over every tier."""
+        tokens_in = sum(usage.tokens_in for usage in self.tiers.values())
+        return sum(usage.tokens_cached for usage in self.tiers.values()) / tokens_in if tokens_in else 0.0
+
+    @property
+    def cache_loss_tokens(self) -> int:
+        return sum(usage.cache_loss_tokens for usage in self.tiers.values())
 
 
 class ConfigInfo(_Record):

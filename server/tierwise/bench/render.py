@@ -48,6 +48,8 @@ def summary_table(report: BenchReport) -> Table:
     table.add_column("refused\nblocks", justify="right")
     table.add_column("retries/\nfallbacks", justify="right", no_wrap=True)
     table.add_column("budget\nstops", justify="right")
+    table.add_column("cache\nhit", justify="right")
+    table.add_column("cache lost\nto switches", justify="right")
     best = _best_cost(report.summaries)
     for s in report.summaries:
         headline = Text(usd(s.cost_per_finished_task_usd))
@@ -67,13 +69,15 @@ def summary_table(report: BenchReport) -> Table:
             str(s.refused_blocks),
             f"{s.retries}/{s.fallbacks}",
             Text(str(s.budget_stops), style="red" if s.budget_stops else ""),
+            f"{s.cache_hit_rate:.0%}",
+            tokens(s.cache_loss_tokens),
         )
     return table
 
 
 def tier_table(report: BenchReport) -> Table:
     tiers = tier_names(report.summaries, DEFAULT_TIER_NAMES)
-    table = Table(title="per tier: calls · tokens in/out · cost", title_justify="left", header_style="bold",
+    table = Table(title="per tier: calls · tokens in/out · cache hit · cost", title_justify="left", header_style="bold",
                   min_width=60)
     table.add_column("configuration", no_wrap=True)
     for tier in tiers:
@@ -86,7 +90,8 @@ def tier_table(report: BenchReport) -> Table:
                 cells.append("—")
             else:
                 cells.append(
-                    f"{usage.calls} · {tokens(usage.tokens_in)}/{tokens(usage.tokens_out)} · {usd(usage.cost_usd)}"
+                    f"{usage.calls} · {tokens(usage.tokens_in)}/{tokens(usage.tokens_out)} · "
+                    f"{usage.cache_hit_rate:.0%} · {usd(usage.cost_usd)}"
                 )
         table.add_row(s.config, *cells)
     return table

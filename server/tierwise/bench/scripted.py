@@ -104,7 +104,7 @@ def compose_script(
         model = replay_model(tier)
         for rule in [*own, *shared]:
             rules.append({**to_replay_rule(rule, named, origin=origin), "model": model})
-    return {"rules": rules}
+    return {"rules": rules, "caching": {"*": settings.caching}}
 
 
 def _named_replies(behaviours: Mapping[str, Sequence[Mapping[str, Any]]], origin: str) -> dict[str, Any]:

@@ -58,6 +58,31 @@ def _table(title: str, first: str, rows: list[CostRow], total: CostRow) -> objec
     return table
 
 
+def _cache_table(rows: list[CostRow], total: CostRow) -> object:
+    from rich import box
+    from rich.table import Table
+
+    table = Table(
+        title="Prompt cache per phase and tier", title_justify="left", show_footer=True, box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
+    table.add_column("phase/tier", footer="total", no_wrap=True)
+    columns = [
+        ("calls", lambda r: str(r.calls)),
+        ("tok in", lambda r: f"{r.tokens_in:,}"),
+        ("cached", lambda r: f"{r.tokens_cached_read:,}"),
+        ("hit", lambda r: f"{r.cache_hit_rate:.0%}"),
+        ("written", lambda r: f"{r.tokens_cache_write:,}"),
+        ("reasoning", lambda r: f"{r.tokens_reasoning:,}"),
+        ("lost to switches", lambda r: f"{r.cache_loss_tokens:,} ({_usd(r.cache_loss_usd)})"),
+    ]
+    for name, cell in columns:
+        table.add_column(name, justify="right", footer=cell(total), no_wrap=True)
+    for row in rows:
+        table.add_row(row.key, *(cell(row) for _, cell in columns))
+    return table
+
+
 def _not_ok(row: CostRow) -> str:
     labels = {"budget_refused": "refused by budget", "error": "failed", "cancelled": "cancelled"}
     parts = [
@@ -73,13 +98,15 @@ def _print(report: CostReport, ledger: Path) -> None:
     if len(report.tasks) > 1 or report.tasks[0].key != NO_TASK:
         console.print(_table("Cost per task", "task", report.tasks, report.total))
     console.print(_table("Cost per tier", "tier", report.tiers, report.total))
+    console.print(_cache_table(report.phases, report.total))
     total = report.total
     problems = _not_ok(total)
     if problems:
         console.print(f"Calls not completed: {problems} (counted in calls; cost only what was spent).")
     console.print(
         f"Routing saved {_usd(total.saved_usd)} ({total.saved_pct:.0f}%) against running every call on the "
-        f'frontier tier ("frontier": the same tokens at the frontier tier\'s price).\nLedger: {ledger}'
+        f'frontier tier ("frontier": the same calls, with the same cache reads and writes, at the frontier '
+        f"tier's prices). Prompt cache hit rate: {total.cache_hit_rate:.0%}.\nLedger: {ledger}"
     )
 
 

@@ -6,9 +6,9 @@ Everything here is pure data (pydantic v2). Loading, precedence and error messag
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_serializer, model_validator
 
 DEFAULT_TIER_NAMES: tuple[str, ...] = ("frontier", "mid", "light", "local")
 """Built-in tier names, strongest first. Users may add more tiers."""
@@ -50,6 +50,24 @@ class Price(_Strict):
 
     input_per_mtok: NonNegative = Field(description="USD per million prompt tokens.")
     output_per_mtok: NonNegative = Field(description="USD per million completion tokens.")
+    cached_input_per_mtok: NonNegative | None = Field(
+        default=None,
+        description="USD per million prompt tokens read from the provider's cache (default: input_per_mtok).",
+    )
+    cache_write_per_mtok: NonNegative | None = Field(
+        default=None,
+        description="USD per million prompt tokens written to the provider's cache (default: input_per_mtok). "
+        "Setting it marks an explicit-caching (Anthropic-style) model: tierwise sends cache breakpoints.",
+    )
+
+    @model_serializer(mode="wrap")
+    def _omit_unset_cache_prices(self, handler: Any) -> Any:
+        data = handler(self)
+        if isinstance(data, dict):
+            for key in ("cached_input_per_mtok", "cache_write_per_mtok"):
+                if data.get(key) is None:
+                    data.pop(key, None)
+        return data
 
 
 class Deployment(_Strict):
@@ -79,6 +97,11 @@ class Tier(_Strict):
     fallbacks: list[Deployment] = Field(default_factory=list, description="Ordered fallback deployments.")
     max_tokens: int = Field(default=4096, gt=0, description="Completion token ceiling per call.")
     temperature: float = Field(default=0.2, ge=0, le=2)
+    cache: Literal["auto", "off"] = Field(
+        default="auto",
+        description="Provider prompt caching: auto sends cache breakpoints on the stable prompt prefix to "
+        "explicit-caching providers (Anthropic-style); off sends none.",
+    )
 
     @field_validator("fallbacks", mode="before")
     @classmethod

@@ -1,5 +1,9 @@
 """Phase 3, implement: one fresh model session per plan file, in the plan's order, with chunked edits.
 
+Every per-file call starts with the same bytes (the task's shared prefix, the implement instructions and
+the context files, built once per run of the phase), and the file being edited comes after them, so the
+calls share one cacheable prefix (docs/prompts.md, "Layout").
+
 Refused blocks go back to the model with the edit engine's explanation, at most
 ``config.loop.implement_rounds`` times per file. Deletions need no model. Files are checkpointed before
 their first edit.
@@ -10,7 +14,7 @@ from __future__ import annotations
 from tierwise.engine.context import file_block, files_section, plural, read_conventions, read_documents
 from tierwise.engine.editing import EditReport, Gate
 from tierwise.engine.guards import infra_gates
-from tierwise.engine.plan import current_plan
+from tierwise.engine.plan import current_plan, task_prefix
 from tierwise.engine.planfile import Plan, PlanFile
 from tierwise.engine.ports import FileChange
 from tierwise.engine.prompts import EDIT_FORMAT, render_prompt
@@ -40,13 +44,30 @@ async def _retry_text(ctx: PhaseContext, report: EditReport, path: str) -> str:
     return f"{report.retry_message}\n\nThe current content of `{path}`:\n{current}"
 
 
+async def implement_context(ctx: PhaseContext, state: TaskState, plan: Plan) -> str:
+    """The context files of every per-file call of this run of the phase: the plan's files as they are when
+    the run starts (the user's named files are already in the task prefix). Built once and kept in the
+    task folder, so a resumed run sends the same bytes again."""
+    name = f"implement-context.{state.run_of('implement')}.md"
+    stored = ctx.store.read(state.id, name)
+    if stored is not None:
+        return stored
+    named = set(state.paths)
+    paths = [p for p in dict.fromkeys(plan.paths(include_deleted=False)) if p not in named]
+    docs = [d for d in await read_documents(ctx.files, paths) if d.text is not None]
+    text = files_section(docs, CONTEXT_BUDGET_TOKENS) if docs else "(none)"
+    ctx.store.write(state.id, name, text)
+    return text
+
+
 async def implement_file(
-    ctx: PhaseContext, state: TaskState, plan_text: str, plan: Plan, index: int, item: PlanFile
+    ctx: PhaseContext, state: TaskState, plan_text: str, plan: Plan, index: int, item: PlanFile,
+    context_files: str | None = None,
 ) -> bool:
     """Edit one file; True when every block ended applied."""
     doc = await ctx.files.read(item.path)
-    others = [p for p in [*plan.paths(include_deleted=False), *state.paths] if p != item.path]
-    context_docs = [d for d in await read_documents(ctx.files, others) if d.text is not None]
+    if context_files is None:
+        context_files = await implement_context(ctx, state, plan)
     variables = {
         "task": state.task,
         "plan": plan_text,
@@ -54,11 +75,12 @@ async def implement_file(
         "action": item.action,
         "description": item.description or "(see the plan)",
         "file_text": file_block(item.path, doc.text, max_chars=FILE_MAX_CHARS),
-        "context_files": files_section(context_docs, CONTEXT_BUDGET_TOKENS) if context_docs else "(none)",
+        "context_files": context_files,
         "conventions": await read_conventions(ctx.files),
         "edit_format": EDIT_FORMAT,
     }
-    conversation: list[Message] = render_prompt("implement", variables, ctx.root)
+    prefix = await task_prefix(ctx, state, plan_text)
+    conversation: list[Message] = render_prompt("implement", variables, ctx.root, prefix=prefix)
     rounds = ctx.config.loop.implement_rounds
     gate = _gate_for(plan, item.path)
     _infra, change_gate = infra_gates(plan, "implement")  # the plan gate already keeps unlisted files out
@@ -98,6 +120,7 @@ async def delete_file(ctx: PhaseContext, state: TaskState, item: PlanFile) -> No
 async def run_implement(ctx: PhaseContext, state: TaskState) -> None:
     plan_text, plan = await current_plan(ctx, state)
     total = len(plan.files)
+    context_files = await implement_context(ctx, state, plan)
     for index, item in enumerate(plan.files):
         if item.path in state.implemented_files:
             continue
@@ -107,7 +130,7 @@ async def run_implement(ctx: PhaseContext, state: TaskState) -> None:
                 await delete_file(ctx, state, item)
                 ok = True
             else:
-                ok = await implement_file(ctx, state, plan_text, plan, index, item)
+                ok = await implement_file(ctx, state, plan_text, plan, index, item, context_files)
         except (OSError, ValueError) as err:  # unreadable, binary or too large: report, go on
             ctx.ui.notify("warning", f"{item.path}: skipped ({err})")
             ok = False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 from tierwise.edits import BinaryFileError, FileTooLargeError
 from tierwise.engine.context import files_section, plural, read_conventions, read_documents, repo_tree
@@ -22,6 +23,9 @@ from tierwise.gateway.types import Message
 
 TREE_BUDGET_TOKENS = 1500
 FILES_BUDGET_TOKENS = 6000
+CONTEXT_SNAPSHOT = "context.json"
+PREFIX_KEYS = ("task", "workspace", "repo_tree", "files", "conventions")
+NO_PLAN_YET = "(not written yet: writing it is this step)"
 
 
 def plan_relpath(task_id: str) -> str:
@@ -40,6 +44,28 @@ async def workspace_view(ctx: PhaseContext, state: TaskState) -> dict[str, str]:
         "files": files_section(docs, FILES_BUDGET_TOKENS) if docs else "(none)",
         "conventions": await read_conventions(ctx.files),
     }
+
+
+async def task_context(ctx: PhaseContext, state: TaskState) -> dict[str, str]:
+    """The stable prefix values of a task (conventions, repository context, task), built once per task and
+    kept in the task folder (``context.json``), so every phase's prompt starts with the same bytes."""
+    stored = ctx.store.read(state.id, CONTEXT_SNAPSHOT)
+    if stored is not None:
+        try:
+            data = json.loads(stored)
+        except ValueError:
+            data = None
+        if isinstance(data, dict) and all(isinstance(data.get(k), str) for k in PREFIX_KEYS):
+            return {k: data[k] for k in PREFIX_KEYS}
+    view = await workspace_view(ctx, state)
+    snapshot = {k: view.get(k, "") for k in PREFIX_KEYS}
+    ctx.store.write_json(state.id, CONTEXT_SNAPSHOT, snapshot)
+    return snapshot
+
+
+async def task_prefix(ctx: PhaseContext, state: TaskState, plan_text: str | None) -> dict[str, str]:
+    """The values of the shared prompt prefix (prompts/prefix.md) for a phase of this task."""
+    return {**await task_context(ctx, state), "plan": plan_text or NO_PLAN_YET}
 
 
 async def exists_map(ctx: PhaseContext) -> set[str]:
@@ -74,8 +100,8 @@ async def run_plan(ctx: PhaseContext, state: TaskState) -> Plan:
             state.plan_path = plan_relpath(state.id)
             ctx.save(state)
             return plan
-    variables = await workspace_view(ctx, state)
-    conversation: list[Message] = render_prompt("plan", variables, ctx.root)
+    prefix = await task_prefix(ctx, state, None)
+    conversation: list[Message] = render_prompt("plan", prefix, ctx.root, prefix=prefix)
     resends = ctx.config.loop.plan_resends
     last_error: PlanInvalid | None = None
     run = state.run_of("plan")

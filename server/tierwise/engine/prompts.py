@@ -4,6 +4,12 @@ A template is Markdown with role markers: text after ``<!-- system -->`` is the 
 ``<!-- user -->`` the user message (text before any marker is system). Comments written ``<!-- # ... -->``
 are documentation and are removed. Variables use ``string.Template`` syntax (``$name`` or ``${name}``;
 ``$$`` is a literal dollar). docs/prompts.md lists the variables of every action.
+
+Cache-friendly layout (docs/prompts.md, "Layout"): the task phases (``PREFIX_ACTIONS``) start with one
+shared prefix, ``prompts/prefix.md`` — the system prompt, conventions, repository context, the task and
+its plan — rendered from the task's context snapshot, so every call of a task repeats it byte for byte.
+A ``<!-- cache -->`` line in a template ends a stable part: the text before it becomes its own message
+flagged ``cache_break`` (providers with explicit caching get a breakpoint there); what follows varies.
 """
 
 from __future__ import annotations
@@ -18,7 +24,10 @@ from tierwise.config.model import ACTIONS
 from tierwise.gateway.types import Message
 
 _DOC_COMMENT = re.compile(r"<!--\s*#.*?-->\n?", re.S)
-_ROLE_MARKER = re.compile(r"^<!--\s*(system|user)\s*-->\s*$", re.M)
+_ROLE_MARKER = re.compile(r"^<!--\s*(system|user|cache)\s*-->\s*$", re.M)
+PREFIX = "prefix"
+PREFIX_ACTIONS: tuple[str, ...] = ("plan", "refine", "implement", "fix", "review")
+"""Actions whose messages start with the shared task prefix."""
 
 PROMPT_VARIABLES: dict[str, tuple[str, ...]] = {
     "plan": ("task", "repo_tree", "files", "conventions", "workspace"),
@@ -38,6 +47,7 @@ PROMPT_VARIABLES: dict[str, tuple[str, ...]] = {
     ),
     "commit_message": ("task", "goal", "diff_stat", "diff"),
     "summarize": ("command", "log", "max_chars"),
+    PREFIX: ("workspace", "conventions", "repo_tree", "files", "task", "plan", "edit_format"),
 }
 """The variables each action's template may use. Unknown names in a template are errors."""
 
@@ -76,7 +86,7 @@ def _repo_dir() -> Path:
 
 def prompt_path(action: str, root: Path | None = None) -> Path:
     """The template file used for ``action``: the workspace override, else the packaged one."""
-    if action not in ACTIONS:
+    if action not in ACTIONS and action != PREFIX:
         raise PromptError(f"unknown prompt action {action!r}; known: {', '.join(ACTIONS)}")
     if root is not None:
         override = root / ".tierwise" / "prompts" / f"{action}.md"
@@ -88,21 +98,31 @@ def prompt_path(action: str, root: Path | None = None) -> Path:
     raise PromptError(f"no prompt template for {action!r}: expected prompts/{action}.md in the tierwise package")
 
 
-def split_roles(text: str) -> list[tuple[str, str]]:
-    """[(role, template text)] from a template's role markers."""
+def split_sections(text: str) -> list[tuple[str, str, bool]]:
+    """[(role, template text, ends a stable part)] from a template's role and cache markers."""
     text = _DOC_COMMENT.sub("", text)
-    parts: list[tuple[str, str]] = []
+    parts: list[tuple[str, str, bool]] = []
     role = "system"
     last = 0
     for marker in _ROLE_MARKER.finditer(text):
         chunk = text[last : marker.start()].strip()
+        kind = marker.group(1)
         if chunk:
-            parts.append((role, chunk))
-        role, last = marker.group(1), marker.end()
+            parts.append((role, chunk, kind == "cache"))
+        elif kind == "cache" and parts:
+            parts[-1] = (parts[-1][0], parts[-1][1], True)
+        if kind != "cache":
+            role = kind
+        last = marker.end()
     tail = text[last:].strip()
     if tail:
-        parts.append((role, tail))
+        parts.append((role, tail, False))
     return parts
+
+
+def split_roles(text: str) -> list[tuple[str, str]]:
+    """[(role, template text)] from a template's role markers."""
+    return [(role, chunk) for role, chunk, _ in split_sections(text)]
 
 
 def _check_variables(action: str, source: Path, template: Template) -> None:
@@ -119,8 +139,34 @@ def _check_variables(action: str, source: Path, template: Template) -> None:
             )
 
 
-def render_prompt(action: str, variables: Mapping[str, object], root: Path | None = None) -> list[Message]:
-    """The messages for ``action`` with ``variables`` substituted (missing ones become empty strings)."""
+def render_prompt(
+    action: str,
+    variables: Mapping[str, object],
+    root: Path | None = None,
+    *,
+    prefix: Mapping[str, object] | None = None,
+) -> list[Message]:
+    """The messages for ``action`` with ``variables`` substituted (missing ones become empty strings).
+
+    With ``prefix`` (the task's snapshot: conventions, repository context, task, plan), the messages start
+    with the shared prefix template rendered from it, its last message flagged ``cache_break``."""
+    if prefix is None:
+        return _render(action, variables, root)
+    head = _render(PREFIX, {"edit_format": EDIT_FORMAT, **prefix}, root, needs_user=False)
+    if head:
+        head[-1] = head[-1].model_copy(update={"cache_break": True})
+    return [*head, *_render(action, variables, root)]
+
+
+def varying_tail(messages: list[Message]) -> list[Message]:
+    """The messages after the last stable part (what a follow-up round sends again with new values)."""
+    last = max((i for i, m in enumerate(messages) if m.cache_break), default=-1)
+    return messages[last + 1 :]
+
+
+def _render(
+    action: str, variables: Mapping[str, object], root: Path | None, *, needs_user: bool = True
+) -> list[Message]:
     source = prompt_path(action, root)
     try:
         text = source.read_text(encoding="utf-8")
@@ -129,14 +175,14 @@ def render_prompt(action: str, variables: Mapping[str, object], root: Path | Non
     values = {name: "" for name in PROMPT_VARIABLES[action]}
     values.update({k: "" if v is None else str(v) for k, v in variables.items()})
     messages: list[Message] = []
-    for role, chunk in split_roles(text):
+    for role, chunk, stable in split_sections(text):
         template = Template(chunk)
         _check_variables(action, source, template)
         content = template.substitute(values).strip()
-        if messages and messages[-1].role == role:
-            messages[-1] = Message(role=role, content=messages[-1].content + "\n\n" + content)
+        if messages and messages[-1].role == role and not messages[-1].cache_break:
+            messages[-1] = Message(role=role, content=messages[-1].content + "\n\n" + content, cache_break=stable)
         else:
-            messages.append(Message(role=role, content=content))  # type: ignore[arg-type]
-    if not any(m.role == "user" for m in messages):
+            messages.append(Message(role=role, content=content, cache_break=stable))  # type: ignore[arg-type]
+    if needs_user and not any(m.role == "user" for m in messages):
         raise PromptError(f"{source}: no '<!-- user -->' section; a prompt needs a user message")
     return messages

@@ -12,7 +12,7 @@ PLAN.refined.md.
 
 from __future__ import annotations
 
-from tierwise.engine.plan import plan_relpath, read_plan_document, validate_text, workspace_view
+from tierwise.engine.plan import plan_relpath, read_plan_document, task_prefix, validate_text
 from tierwise.engine.planfile import Plan, PlanInvalid, bounded, extract_plan_text, load_valid_plan
 from tierwise.engine.ports import FileChange
 from tierwise.engine.prompts import render_prompt
@@ -24,9 +24,8 @@ async def run_refine(ctx: PhaseContext, state: TaskState) -> Plan:
     base = await read_plan_document(ctx, state)
     plan_text = base.text or ""
     plan = await validate_text(ctx, plan_text, done=frozenset(state.implemented_files))
-    variables = await workspace_view(ctx, state)
-    variables["plan"] = plan_text
-    messages = render_prompt("refine", variables, ctx.root)
+    prefix = await task_prefix(ctx, state, plan_text)
+    messages = render_prompt("refine", prefix, ctx.root, prefix=prefix)
     reply = await ctx.call(state, "refine", f"refine/{state.run_of('refine')}", "refine", messages)
     refined_text = extract_plan_text(reply.text)
     ctx.store.write(state.id, "PLAN.refined.md", bounded(refined_text))

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from tierwise.engine.context import files_section, plural, read_conventions, read_documents
 from tierwise.engine.editing import EditReport
 from tierwise.engine.findings import parse_review, review_text
+from tierwise.engine.plan import task_prefix
 from tierwise.engine.prompts import EDIT_FORMAT, render_prompt
 from tierwise.engine.session import PhaseContext
 from tierwise.engine.state import Finding, TaskState
@@ -62,7 +63,8 @@ async def run_review(ctx: PhaseContext, state: TaskState, plan_text: str) -> lis
         "conventions": await read_conventions(ctx.files),
         "edit_format": EDIT_FORMAT,
     }
-    messages = render_prompt("review", variables, ctx.root)
+    prefix = await task_prefix(ctx, state, plan_text or "(no plan)")
+    messages = render_prompt("review", variables, ctx.root, prefix=prefix)
     reply = await ctx.call(state, "review", f"review/{state.run_of('review')}", "review", messages)
     text = review_text(reply.text)
     parsed = parse_review(text, ctx.root)

@@ -13,6 +13,9 @@ Rules (docs/loop.md explains them for users):
 
 Reading the workspace to detect the command, writing logs and parsing or trimming them (up to 2 MB) run in
 worker threads (``asyncio.to_thread``), so a language server's event loop keeps answering meanwhile.
+- rounds extend one conversation (the previous rounds' prompts and answers stay, the new round's failure
+  is appended), so each round repeats the previous request as its prefix and a provider's cache serves
+  it; past ``CONVERSATION_BUDGET_TOKENS`` the conversation starts over from the full prompt.
 """
 
 from __future__ import annotations
@@ -23,22 +26,24 @@ import re
 from dataclasses import dataclass
 
 from tierwise.engine.commands import NoTestCommand, record_commands, verify_commands
-from tierwise.engine.context import files_section, read_conventions, read_documents
+from tierwise.engine.context import estimate_tokens, files_section, read_conventions, read_documents
 from tierwise.engine.editing import Gate
 from tierwise.engine.guards import infra_gates
+from tierwise.engine.plan import task_prefix
 from tierwise.engine.planfile import Plan
 from tierwise.engine.ports import CommandResult
-from tierwise.engine.prompts import EDIT_FORMAT, render_prompt
+from tierwise.engine.prompts import EDIT_FORMAT, render_prompt, varying_tail
 from tierwise.engine.session import PhaseContext
 from tierwise.engine.state import TaskState
 from tierwise.engine.steps import apply_step
-from tierwise.gateway.types import ModelCallFailed, NoModelConfigured
+from tierwise.gateway.types import Message, ModelCallFailed, NoModelConfigured
 from tierwise.runner import parse_failures, rerun_command, trim_log
 from tierwise.testinfra import is_test_file
 
 __all__ = ["NoTestCommand", "fix_gate", "is_test_file", "run_testfix"]
 
 FILES_BUDGET_TOKENS = 8000
+CONVERSATION_BUDGET_TOKENS = 32_000
 
 
 @dataclass(frozen=True)
@@ -137,9 +142,10 @@ async def _log_for_model(ctx: PhaseContext, state: TaskState, failure: Failure, 
 
 
 async def _fix_round(ctx: PhaseContext, state: TaskState, plan_text: str, plan: Plan | None,
-                     failure: Failure, round_no: int, tier: str, refused: str = "") -> tuple[int, str]:
-    """Ask ``tier`` for a fix and apply it; returns the number of files changed and the refusals to send
-    back with the next round (``refused``: those of the previous round)."""
+                     failure: Failure, round_no: int, tier: str, conversation: list[Message] | None = None,
+                     refused: str = "") -> tuple[list[Message], str]:
+    """Ask ``tier`` for a fix and apply it; returns the conversation so far (the next round extends it) and
+    the refusals to send back with the next round (``refused``: those of the previous round)."""
     involved = [*failure.files, *(plan.paths(include_deleted=False) if plan else []), *state.touched_files]
     docs = [d for d in await read_documents(ctx.files, involved) if d.text is not None]
     variables = {
@@ -155,14 +161,18 @@ async def _fix_round(ctx: PhaseContext, state: TaskState, plan_text: str, plan: 
         "edit_format": EDIT_FORMAT,
         "conventions": await read_conventions(ctx.files),
     }
-    messages = render_prompt("fix", variables, ctx.root)
+    prefix = await task_prefix(ctx, state, plan_text or "(no plan: make the failing checks pass)")
+    full = render_prompt("fix", variables, ctx.root, prefix=prefix)
+    messages = full
+    if conversation and estimate_tokens("".join(m.content for m in conversation)) < CONVERSATION_BUDGET_TOKENS:
+        messages = [*conversation, *varying_tail(full)]
     step = f"fix/{state.run_of('fix')}/{round_no}"
     reply = await ctx.call(state, "fix", step, "fix", messages, tier=tier, round=round_no)
     gate, change_gate = infra_gates(plan, "fix")
     report = await apply_step(ctx, state, step, reply.text, gate=gate, change_gate=change_gate)
     if report.refused or not report.blocks:
         ctx.progress(state, "fix", f"round {round_no}: {len(report.refused)} blocks refused", round=round_no)
-    return len(report.applied_files), report.retry_message
+    return [*messages, Message(role="assistant", content=reply.text or "(no answer)")], report.retry_message
 
 
 async def _after_fix(ctx: PhaseContext, state: TaskState, checks: list[Check], failure: Failure,
@@ -190,6 +200,7 @@ async def run_testfix(ctx: PhaseContext, state: TaskState, plan_text: str, plan:
     failure = await run_checks(ctx, state, checks, f"run{state.run_of('fix')}-round-{progress.round}-start")
     max_rounds = ctx.config.loop.fix_rounds
     refused = ""
+    conversation: list[Message] | None = None
     while failure is not None:
         if progress.round >= max_rounds:
             progress.stopped_reason = f"still failing after {max_rounds} fix rounds"
@@ -198,7 +209,8 @@ async def run_testfix(ctx: PhaseContext, state: TaskState, plan_text: str, plan:
         tier = ladder[min(progress.rung, len(ladder) - 1)]
         ctx.progress(state, "fix", f"round {round_no}/{max_rounds} on {tier}: {failure.summary}", tier=tier,
                      round=round_no)
-        _changed, refused = await _fix_round(ctx, state, plan_text, plan, failure, round_no, tier, refused)
+        conversation, refused = await _fix_round(ctx, state, plan_text, plan, failure, round_no, tier,
+                                                 conversation, refused)
         progress.round = round_no
         before = failure.signature
         failure = await _after_fix(ctx, state, checks, failure, round_no)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from tierwise.config.model import Budget, Price
 from tierwise.gateway.ledger import Ledger, utc_day_start
-from tierwise.gateway.pricing import cost_usd
+from tierwise.gateway.pricing import worst_cost_usd
 from tierwise.gateway.types import BudgetExceeded
 
 PROMPT_MARGIN = 1.2
@@ -29,7 +29,7 @@ def prompt_bound(estimated_tokens: int) -> int:
 
 
 def worst_case_usd(price: Price | None, prompt_tokens: int, max_tokens: int) -> float:
-    return cost_usd(price, prompt_bound(prompt_tokens), max_tokens)
+    return worst_cost_usd(price, prompt_bound(prompt_tokens), max_tokens)
 
 
 @dataclass(eq=False)

@@ -19,8 +19,10 @@ from pathlib import Path
 from tierwise.config.model import Config, Deployment, Price
 from tierwise.gateway import provider
 from tierwise.gateway.budget import BudgetGuard, Reservation, worst_case_usd
+from tierwise.gateway.cacheloss import CacheMemory
+from tierwise.gateway.invoice import call_cost, usage_from_provider
 from tierwise.gateway.ledger import Ledger
-from tierwise.gateway.pricing import context_window_for, cost_usd, price_for
+from tierwise.gateway.pricing import context_window_for, explicit_caching, price_for
 from tierwise.gateway.routing import (
     ResolvedRoute,
     TierStatus,
@@ -31,7 +33,7 @@ from tierwise.gateway.routing import (
     usable_deployments,
 )
 from tierwise.gateway.secrets import mask, secret_values
-from tierwise.gateway.tokens import count_message_tokens, count_tokens
+from tierwise.gateway.tokens import count_message_tokens, count_prompt_tokens, count_tokens
 from tierwise.gateway.types import (
     BudgetExceeded,
     Completion,
@@ -42,6 +44,7 @@ from tierwise.gateway.types import (
     NoModelConfigured,
     Outcome,
     PriceUnknown,
+    TokenUsage,
 )
 
 
@@ -64,12 +67,17 @@ class _Call:
     fallbacks_used: list[str] = field(default_factory=list)
     tokens_in: int = 0
     tokens_out: int = 0
+    cached_read: int = 0
+    cache_write: int = 0
+    reasoning: int = 0
+    cache_loss_tokens: int = 0
+    cache_loss_usd: float = 0.0
     cost_usd: float = 0.0
     frontier_cost_usd: float = 0.0
     estimated: bool = False
     scripted: bool = False
     attempting: bool = False  # an attempt is in flight (the provider may be working on the prompt)
-    attempt_price: Price | None = None
+    attempt_deployment: Deployment | None = None
     reservations: list[Reservation] = field(default_factory=list)
 
 
@@ -89,6 +97,7 @@ class ModelGateway:
         self._env: Mapping[str, str] = os.environ if env is None else env
         self.ledger = ledger or Ledger(self.root)
         self.budget = BudgetGuard(config.budget, self.ledger)
+        self.cache_memory = CacheMemory()
 
     # ----- routing questions (cheap, no litellm) -----
 
@@ -146,7 +155,8 @@ class ModelGateway:
             raise ModelCallFailed(message) from None
         except asyncio.CancelledError:
             if call.attempting:  # the provider may have started on the prompt: count it
-                self._charge(call, call.prompt_estimate, 0, call.attempt_price, estimated=True)
+                self._charge(call, TokenUsage(prompt_tokens=call.prompt_estimate), call.attempt_deployment,
+                             estimated=True)
             self._finish(call, "cancelled", None, quiet=True)
             raise
         except BaseException:
@@ -183,6 +193,8 @@ class ModelGateway:
         unpriced: list[str] = []
         deployments = usable_deployments(self.config, tier, self._env)
         for position, deployment in enumerate(deployments):
+            # the model's own tokenizer once litellm is loaded (it is by now), else the cl100k estimate
+            call.prompt_estimate = count_prompt_tokens(deployment.model, [(m.role, m.content) for m in messages])
             window = context_window_for(deployment)
             if window is not None and call.prompt_estimate > window:
                 failures.append(
@@ -222,7 +234,7 @@ class ModelGateway:
             what = f"the {call.action} call on tier {tier} ({deployment.model}, ~{call.prompt_estimate} prompt + {spec.max_tokens} output tokens)"
             reservation = self.budget.reserve(task_id=call.task_id, worst_usd=worst, what=what)
             call.reservations.append(reservation)
-            call.attempting, call.attempt_price = True, price
+            call.attempting, call.attempt_deployment = True, deployment
             before = call.cost_usd
             try:
                 result = await provider.stream_once(
@@ -233,13 +245,15 @@ class ModelGateway:
                     temperature=spec.temperature,
                     idle_timeout_s=settings.idle_timeout_s,
                     timeout_s=settings.timeout_s,
+                    cache_breakpoints=spec.cache == "auto" and explicit_caching(deployment),
                 )
             except provider.AttemptFailed as fail:
                 call.attempting = False
                 if fail.partial_text:  # the provider produced output: it was (probably) billed
-                    self._charge(
-                        call, call.prompt_estimate, count_tokens(fail.partial_text), price, estimated=True
+                    partial = TokenUsage(
+                        prompt_tokens=call.prompt_estimate, completion_tokens=count_tokens(fail.partial_text)
                     )
+                    self._charge(call, partial, deployment, estimated=True)
                 self.budget.settle(reservation, call.cost_usd - before)
                 reason = self._mask(str(fail))
                 if fail.kind == "retry" and attempt < settings.max_retries:
@@ -253,14 +267,16 @@ class ModelGateway:
                 tries = f" (after {attempt + 1} attempts)" if attempt else ""
                 raise _DeploymentFailed(f"{reason}{tries}") from None
             call.attempting = False
-            estimated = result.prompt_tokens is None or result.completion_tokens is None
-            tokens_in = result.prompt_tokens if result.prompt_tokens is not None else call.prompt_estimate
-            tokens_out = (
-                result.completion_tokens
-                if result.completion_tokens is not None
-                else count_tokens(result.text)
+            reported = usage_from_provider(result.usage)
+            estimated = reported is None
+            usage = reported or TokenUsage(
+                prompt_tokens=result.prompt_tokens if result.prompt_tokens is not None else call.prompt_estimate,
+                completion_tokens=(
+                    result.completion_tokens if result.completion_tokens is not None else count_tokens(result.text)
+                ),
             )
-            self._charge(call, tokens_in, tokens_out, price, estimated=estimated)
+            self._charge(call, usage, deployment, estimated=estimated)
+            self._note_cache_loss(call, tier, deployment, messages, usage)
             self.budget.settle(reservation, call.cost_usd - before)
             call.scripted = result.scripted
             return result.text
@@ -275,21 +291,37 @@ class ModelGateway:
 
     # ----- bookkeeping -----
 
-    def _frontier_price(self) -> Price | None:
+    def _frontier_deployment(self) -> Deployment | None:
         frontier = self.config.tiers.get(self.config.frontier_tier)
         chain = frontier.deployments() if frontier is not None else []
-        return price_for(chain[0]) if chain else None
+        return chain[0] if chain and price_for(chain[0]) is not None else None
 
-    def _charge(
-        self, call: _Call, tokens_in: int, tokens_out: int, price: Price | None, *, estimated: bool
-    ) -> None:
-        cost = cost_usd(price, tokens_in, tokens_out)
-        frontier = self._frontier_price()
-        call.tokens_in += tokens_in
-        call.tokens_out += tokens_out
+    def _charge(self, call: _Call, usage: TokenUsage, deployment: Deployment | None, *, estimated: bool) -> None:
+        """Book one attempt's usage: the deployment's invoice, and the same usage (same cache reads and
+        writes) on the frontier tier's primary model as the counterfactual."""
+        cost = call_cost(deployment, usage) if deployment is not None else 0.0
+        frontier = self._frontier_deployment()
+        call.tokens_in += usage.prompt_tokens
+        call.tokens_out += usage.completion_tokens
+        call.cached_read += usage.cached_read_tokens
+        call.cache_write += usage.cache_write_tokens
+        call.reasoning += usage.reasoning_tokens
         call.cost_usd += cost
-        call.frontier_cost_usd += cost_usd(frontier, tokens_in, tokens_out) if frontier is not None else cost
+        call.frontier_cost_usd += call_cost(frontier, usage) if frontier is not None else cost
         call.estimated = call.estimated or estimated
+
+    def _note_cache_loss(
+        self, call: _Call, tier: str, deployment: Deployment, messages: Sequence[Message], usage: TokenUsage
+    ) -> None:
+        if call.task_id is None:
+            return
+        lost = self.cache_memory.switch_loss(call.task_id, call.action, tier, messages, usage)
+        if lost > 0:
+            call.cache_loss_tokens += lost
+            price = price_for(deployment)
+            if price is not None:
+                cached = price.cached_input_per_mtok if price.cached_input_per_mtok is not None else price.input_per_mtok
+                call.cache_loss_usd += lost * max(price.input_per_mtok - cached, 0.0) / 1_000_000
 
     def _mask(self, text: str) -> str:
         names = [d.api_key_env for t in self.config.tiers.values() for d in t.deployments() if d.api_key_env]
@@ -313,6 +345,11 @@ class ModelGateway:
             scripted=call.scripted,
             requested_tier=call.requested_tier,
             tokens_estimated=call.estimated,
+            tokens_cached_read=call.cached_read,
+            tokens_cache_write=call.cache_write,
+            tokens_reasoning=call.reasoning,
+            cache_loss_tokens=call.cache_loss_tokens,
+            cache_loss_usd=round(call.cache_loss_usd, 9),
         )
         try:
             self.ledger.append(line)

@@ -81,7 +81,12 @@ def litellm_price(model: str) -> Price | None:
     price_out = _per_mtok(entry.get("output_cost_per_token"))
     if price_in is None or price_out is None:
         return None
-    return Price(input_per_mtok=price_in, output_per_mtok=price_out)
+    return Price(
+        input_per_mtok=price_in,
+        output_per_mtok=price_out,
+        cached_input_per_mtok=_per_mtok(entry.get("cache_read_input_token_cost")),
+        cache_write_per_mtok=_per_mtok(entry.get("cache_creation_input_token_cost")),
+    )
 
 
 def price_for(deployment: Deployment) -> Price | None:
@@ -118,3 +123,26 @@ def cost_usd(price: Price | None, tokens_in: int, tokens_out: int) -> float:
     if price is None:
         return 0.0
     return (tokens_in * price.input_per_mtok + tokens_out * price.output_per_mtok) / 1_000_000
+
+
+def worst_input_per_mtok(price: Price) -> float:
+    """The dearest way a prompt token can be billed: fresh input, or a cache write (dearer on Anthropic)."""
+    return max(price.input_per_mtok, price.cache_write_per_mtok or 0.0)
+
+
+def worst_cost_usd(price: Price | None, tokens_in: int, tokens_out: int) -> float:
+    """An upper bound of a call's cost: every prompt token at its dearest price (budget reservations)."""
+    if price is None:
+        return 0.0
+    return (tokens_in * worst_input_per_mtok(price) + tokens_out * price.output_per_mtok) / 1_000_000
+
+
+def explicit_caching(deployment: Deployment) -> bool:
+    """Whether the deployment's provider caches only at explicit breakpoints (Anthropic-style): Anthropic
+    models (direct, Bedrock, Vertex), or any model whose configured price has a cache-write price."""
+    if deployment.price is not None:
+        return deployment.price.cache_write_per_mtok is not None
+    model = deployment.model.lower()
+    if model.startswith("anthropic/"):
+        return True
+    return "claude" in model and model.startswith(("bedrock/", "vertex_ai/", "openrouter/anthropic/"))

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from tierwise.config.model import Deployment
+from tierwise.gateway.caching import wire_messages
 from tierwise.gateway.types import GatewayError, Message
 
 FailureKind = Literal["retry", "auth", "context", "deployment", "fatal"]
@@ -77,6 +78,7 @@ class AttemptResult:
     prompt_tokens: int | None  # None: the provider reported no usage
     completion_tokens: int | None
     scripted: bool = False
+    usage: Any = None  # the provider's usage as litellm relayed it (cache and reasoning details included)
 
 
 class AttemptFailed(Exception):
@@ -155,10 +157,11 @@ def _request(
     max_tokens: int,
     temperature: float,
     timeout_s: float,
+    cache_breakpoints: bool = False,
 ) -> dict[str, Any]:
     kwargs: dict[str, Any] = {
         "model": deployment.model,
-        "messages": [{"role": m.role, "content": m.content} for m in messages],
+        "messages": wire_messages(messages, breakpoints=cache_breakpoints),
         "stream": True,
         "stream_options": {"include_usage": True},
         "max_tokens": max_tokens,
@@ -185,10 +188,11 @@ async def stream_once(
     temperature: float,
     idle_timeout_s: float,
     timeout_s: float,
+    cache_breakpoints: bool = False,
 ) -> AttemptResult:
     """Stream one answer. Raises ``AttemptFailed``; cancelling closes the HTTP stream."""
     litellm = await load_litellm()
-    kwargs = _request(deployment, messages, api_key, max_tokens, temperature, timeout_s)
+    kwargs = _request(deployment, messages, api_key, max_tokens, temperature, timeout_s, cache_breakpoints)
     parts: list[str] = []
     try:
         async with asyncio.timeout(idle_timeout_s):
@@ -234,7 +238,7 @@ async def stream_once(
     prompt = getattr(usage, "prompt_tokens", None) if usage is not None else None
     completion = getattr(usage, "completion_tokens", None) if usage is not None else None
     return AttemptResult(
-        text="".join(parts), prompt_tokens=prompt, completion_tokens=completion, scripted=scripted
+        text="".join(parts), prompt_tokens=prompt, completion_tokens=completion, scripted=scripted, usage=usage
     )
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import math
 import os
+import sys
 import threading
 from collections.abc import Iterable
 from functools import lru_cache
@@ -69,6 +70,16 @@ def count_tokens(text: str) -> int:
     return len(encoding.encode(text, disallowed_special=()))
 
 
+def encode(text: str) -> list[Any]:
+    """The tokens of ``text``: cl100k ids, or 4-character pieces when the encoding is unavailable."""
+    if not text:
+        return []
+    encoding = _encoding()
+    if encoding is None:
+        return [text[i : i + 4] for i in range(0, len(text), 4)]
+    return list(encoding.encode(text, disallowed_special=()))
+
+
 def content_text(content: Any) -> str:
     """The text of an OpenAI message ``content`` (a string, or a list of parts with ``text``)."""
     if content is None:
@@ -92,3 +103,19 @@ def count_message_tokens(messages: Iterable[tuple[str, str]]) -> int:
     for role, content in messages:
         total += TOKENS_PER_MESSAGE + count_tokens(role) + count_tokens(content)
     return total
+
+
+def count_prompt_tokens(model: str, messages: Iterable[tuple[str, str]]) -> int:
+    """Prompt tokens with ``model``'s own tokenizer (``litellm.token_counter``) once litellm is imported;
+    before that (the language server's start path never imports it) the cl100k estimate."""
+    pairs = list(messages)
+    litellm = sys.modules.get("litellm")
+    counter = getattr(litellm, "token_counter", None) if litellm is not None else None
+    if counter is not None:
+        try:
+            counted = counter(model=model, messages=[{"role": r, "content": c} for r, c in pairs])
+        except Exception:  # noqa: BLE001 - an unknown tokenizer: fall back to the estimate
+            counted = None
+        if isinstance(counted, int) and counted > 0:
+            return counted
+    return count_message_tokens(pairs)

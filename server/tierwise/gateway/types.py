@@ -16,6 +16,22 @@ Role = Literal["system", "user", "assistant"]
 class Message(BaseModel):
     role: Role
     content: str
+    cache_break: bool = Field(
+        default=False,
+        description="The stable prompt prefix ends with this message: providers with explicit caching "
+        "(Anthropic-style) get a cache breakpoint here.",
+    )
+
+
+class TokenUsage(BaseModel):
+    """What a provider reported for one answer. ``prompt_tokens`` counts the whole prompt, cached and
+    cache-written parts included; ``completion_tokens`` includes ``reasoning_tokens``."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cached_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    reasoning_tokens: int = 0
 
 
 Outcome = Literal["ok", "error", "budget_refused", "cancelled"]
@@ -49,6 +65,15 @@ class LedgerLine(BaseModel):
     tokens_estimated: bool = Field(
         default=False, description="Token counts are our estimate (the provider reported no usage)."
     )
+    tokens_cached_read: int = Field(default=0, description="Prompt tokens served from the provider's cache.")
+    tokens_cache_write: int = Field(default=0, description="Prompt tokens written to the provider's cache.")
+    tokens_reasoning: int = Field(default=0, description="Hidden reasoning tokens (part of tokens_out).")
+    cache_loss_tokens: int = Field(
+        default=0,
+        description="Prompt tokens another tier had cached for this task that this tier paid in full "
+        "(a ladder escalation or tier switch throwing a warm cache away).",
+    )
+    cache_loss_usd: float = Field(default=0.0, description="What those tokens cost above their cached price.")
 
     @property
     def saved_usd(self) -> float:

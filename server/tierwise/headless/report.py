@@ -119,6 +119,26 @@ def next_step_hint(state: TaskState) -> str | None:
     return f"Next: tierwise {nxt} {state.id}  (or the remaining phases: tierwise run --resume {state.id})"
 
 
+def cache_line(root: Path, task_id: str) -> str:
+    """``Prompt cache: 74% of 41,210 prompt tokens served from cache (implement/mid 81%, ...)``, or ""."""
+    from tierwise.gateway.costs import summarize
+    from tierwise.gateway.ledger import Ledger
+
+    try:
+        report = summarize(Ledger(root).read(task_id))
+    except OSError:
+        return ""
+    total = report.total
+    if not total.tokens_in:
+        return ""
+    phases = ", ".join(f"{row.key} {row.cache_hit_rate:.0%}" for row in report.phases if row.tokens_in)
+    lost = f"; {total.cache_loss_tokens:,} cached tokens lost to tier switches" if total.cache_loss_tokens else ""
+    return (
+        f"Prompt cache: {total.cache_hit_rate:.0%} of {total.tokens_in:,} prompt tokens served from cache "
+        f"({phases}){lost}."
+    )
+
+
 def print_summary(console: Console, engine: Engine, state: TaskState) -> None:
     """The end of every headless run: status line, checks, findings and the cost table."""
     records = engine.usage(state.id)
@@ -127,6 +147,9 @@ def print_summary(console: Console, engine: Engine, state: TaskState) -> None:
     tests = {True: "tests pass", False: "tests still failing", None: "tests not run"}[state.tests_passed]
     console.print(f"Task {state.id}: {state.status} after {state.phase} ({tests}); "
                   f"cost ${state.cost_usd:.4f}, saved ${state.saved_usd:.4f} against the frontier tier.")
+    cache = cache_line(engine.root, state.id)
+    if cache:
+        console.print(cache, markup=False)
     if state.message:
         console.print(state.message, markup=False)
     hint = next_step_hint(state)

@@ -35,6 +35,7 @@ async def status(session: Session, task_id: str | None) -> dict[str, Any]:
         "trusted": session.trusted,
         "trustNote": None if session.trusted else NOTE,
     }
+    answer["cache"] = await asyncio.to_thread(_cache, root, task_id)
     if task_id is not None:
         state = await asyncio.to_thread(_load, root, task_id)
         answer["task"] = state
@@ -77,6 +78,27 @@ def _list(root: Path) -> list[dict[str, Any]]:
 def _latest(root: Path) -> str | None:
     state = _store(root).latest()
     return state.id if state is not None else None
+
+
+def _cache(root: Path, task_id: str | None) -> dict[str, Any]:
+    """Prompt-cache figures of the task (or the whole ledger): hit rate overall and per phase and tier."""
+    from tierwise.gateway.costs import summarize
+    from tierwise.gateway.ledger import Ledger
+
+    report = summarize(Ledger(root).read(task_id))
+
+    def figures(row: Any) -> dict[str, Any]:
+        return {
+            "calls": row.calls,
+            "promptTokens": row.tokens_in,
+            "cachedTokens": row.tokens_cached_read,
+            "cacheWriteTokens": row.tokens_cache_write,
+            "hitRate": round(row.cache_hit_rate, 4),
+            "cacheLossTokens": row.cache_loss_tokens,
+            "cacheLossUsd": round(row.cache_loss_usd, 6),
+        }
+
+    return {**figures(report.total), "byPhaseTier": {row.key: figures(row) for row in report.phases}}
 
 
 def _cost(root: Path, task_id: str | None) -> dict[str, Any]:

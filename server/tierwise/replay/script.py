@@ -17,6 +17,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from tierwise.replay.caching import CacheStyle
+
 
 class ScriptError(ValueError):
     """A script that cannot be used; the message names the file, the rule and the fix."""
@@ -53,6 +55,9 @@ class Rule(BaseModel):
         default=False, description="Pad the reply (and the SSE stream) with blank lines."
     )
     token_delay_s: float = Field(default=0.0, ge=0, description="Pause between streamed chunks.")
+    reasoning_tokens: int = Field(
+        default=0, ge=0, description="Hidden reasoning tokens the answer spent (reported and counted as output)."
+    )
 
     @field_validator("match")
     @classmethod
@@ -82,6 +87,11 @@ class Script(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     rules: list[Rule] = Field(default_factory=list)
+    caching: dict[str, CacheStyle] = Field(
+        default_factory=dict,
+        description="Prompt-caching style per model name ('*' for every other model): auto, openai, "
+        "anthropic or off (default auto).",
+    )
 
 
 def _describe(errors: ValidationError, origin: str) -> str:
@@ -90,7 +100,7 @@ def _describe(errors: ValidationError, origin: str) -> str:
         where = ".".join(f"[{part}]" if isinstance(part, int) else str(part) for part in item["loc"])
         where = where.replace(".[", "[")
         if item["type"] == "extra_forbidden":
-            known = ", ".join(Rule.model_fields) if where.startswith("rules[") else "rules"
+            known = ", ".join(Rule.model_fields) if where.startswith("rules[") else "rules, caching"
             lines.append(f"{where}: unknown key (known keys: {known})")
         else:
             message = str(item["msg"]).removeprefix("Value error, ")

@@ -19,6 +19,7 @@ from typing import Any, TextIO
 from aiohttp import web
 
 from tierwise.replay import wire
+from tierwise.replay.caching import PromptCache, usage_body
 from tierwise.replay.script import Rule, Script, coerce_script
 
 ScriptSource = Script | Mapping[str, Any] | str | PathLike[str]
@@ -36,6 +37,7 @@ class _State:
         self._log: TextIO | None = None
         self.closing = asyncio.Event()
         self.counter = 0
+        self.cache = PromptCache(script.caching)
 
     def open(self) -> None:
         if self.log_path is not None:
@@ -97,6 +99,10 @@ async def _chat(request: web.Request) -> web.StreamResponse:
     index = state.choose(model, text)
     rule = state.script.rules[index] if index is not None else None
     status = 404 if rule is None else (rule.status or 200)
+    reply = (rule.reply or "") if rule is not None else ""
+    if rule is not None and rule.blank_lines:
+        reply = wire.pad_blank_lines(reply)
+    use = _usage(state, rule, model, messages, reply) if status == 200 else None
     state.record(
         {
             "time": round(time.time(), 6),
@@ -106,6 +112,7 @@ async def _chat(request: web.Request) -> web.StreamResponse:
             "rule": index,
             "status": status,
             "max_tokens": body.get("max_tokens"),
+            "usage": use,
         }
     )
     if rule is None:
@@ -118,23 +125,28 @@ async def _chat(request: web.Request) -> web.StreamResponse:
         return web.json_response(
             wire.error_body(rule.status, rule.error), status=rule.status, headers=headers
         )
-    reply = rule.reply or ""
-    if rule.blank_lines:
-        reply = wire.pad_blank_lines(reply)
+    assert use is not None
     if stream:
         include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
-        return await _stream(request, state, rule, model, messages, reply, include_usage)
-    return await _whole(request, state, rule, model, messages, reply)
+        return await _stream(request, state, rule, model, use, reply, include_usage)
+    return await _whole(request, state, rule, model, use, reply)
+
+
+def _usage(state: _State, rule: Rule | None, model: str, messages: list[dict[str, Any]], reply: str) -> dict[str, Any]:
+    """The answer's usage in the provider's format, with the simulated prompt cache applied."""
+    hit = state.cache.lookup(model, messages)
+    reasoning = rule.reasoning_tokens if rule is not None else 0
+    return usage_body(hit, wire.count_tokens(reply), reasoning)
 
 
 async def _whole(
-    request: web.Request, state: _State, rule: Rule, model: str, messages: list[dict[str, Any]], reply: str
+    request: web.Request, state: _State, rule: Rule, model: str, use: dict[str, Any], reply: str
 ) -> web.StreamResponse:
     if rule.hang_after_tokens is not None:
         await state.sleep(rule.hang_s)
     if rule.malformed_chunk:
         return web.Response(text='{"id": "broken', content_type="application/json")
-    payload = json.dumps(wire.completion_body(state.next_id(), model, reply, wire.usage(messages, reply)))
+    payload = json.dumps(wire.completion_body(state.next_id(), model, reply, use))
     if rule.cut_after_tokens is None:
         return web.Response(text=payload, content_type="application/json")
     response = web.StreamResponse(
@@ -159,7 +171,7 @@ async def _stream(
     state: _State,
     rule: Rule,
     model: str,
-    messages: list[dict[str, Any]],
+    use: dict[str, Any],
     reply: str,
     include_usage: bool,
 ) -> web.StreamResponse:
@@ -188,7 +200,7 @@ async def _stream(
         await response.write(wire.sse(wire.chunk_body(request_id, model, finish="stop")))
         if include_usage:
             await response.write(
-                wire.sse(wire.chunk_body(request_id, model, use=wire.usage(messages, reply)))
+                wire.sse(wire.chunk_body(request_id, model, use=use))
             )
         await response.write(spacer + wire.sse("[DONE]"))
         await response.write_eof()

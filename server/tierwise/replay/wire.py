@@ -54,7 +54,7 @@ def error_body(status: int, message: str | None = None) -> dict[str, Any]:
     return {"error": {"message": message or default, "type": kind, "param": None, "code": code}}
 
 
-def completion_body(request_id: str, model: str, text: str, use: dict[str, int]) -> dict[str, Any]:
+def completion_body(request_id: str, model: str, text: str, use: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": request_id,
         "object": "chat.completion",
@@ -79,7 +79,7 @@ def chunk_body(
     content: str | None = None,
     role: str | None = None,
     finish: str | None = None,
-    use: dict[str, int] | None = None,
+    use: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     delta: dict[str, Any] = {}
     if role is not None:
