@@ -119,6 +119,8 @@ async def _chat(request: web.Request) -> web.StreamResponse:
             wire.error_body(rule.status, rule.error), status=rule.status, headers=headers
         )
     reply = rule.reply or ""
+    if rule.ignore_max_tokens is not None:
+        reply = reply * rule.ignore_max_tokens  # a provider that ignores max_tokens: a huge reply
     if rule.blank_lines:
         reply = wire.pad_blank_lines(reply)
     if stream:
