@@ -182,8 +182,11 @@ async def diagnostic_info(diagnostic: dict[str, Any]) -> Any:
     )
 
 
-async def quick_fix_and_apply(session: Session, engine: Any, path: str, info: Any) -> str:
-    changes = await engine.quick_fix(path, info)
+async def quick_fix_and_apply(
+    session: Session, engine: Any, path: str, info: Any, task_id: str | None = None
+) -> str:
+    """The quick fix runs as the engine task ``task_id`` (its own budget and ledger lines), then is applied."""
+    changes = await engine.quick_fix(path, info, task_id=task_id)
     return await _apply(session, changes, "quick fix")
 
 
