@@ -12,9 +12,11 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from tierwise.config.model import Config
 from tierwise.engine.artifacts import TaskStore
+from tierwise.engine.budget_ask import MAX_ASKS_PER_CALL, ask_to_raise, ceiling_kwargs, task_ceiling
 from tierwise.engine.ports import (
     CheckpointPort,
     CommandPort,
@@ -26,7 +28,7 @@ from tierwise.engine.ports import (
     UserPort,
 )
 from tierwise.engine.state import TaskState, UsageRecord
-from tierwise.gateway.types import Message
+from tierwise.gateway.types import BudgetExceeded, Message
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,7 @@ class PhaseContext:
                 cost_usd=state.cost_usd,
                 saved_usd=state.saved_usd,
                 state=kind,  # type: ignore[arg-type]
+                ceiling_usd=task_ceiling(self.config, state),
             )
         )
 
@@ -111,7 +114,7 @@ class PhaseContext:
             label_model = None
         self.progress(state, phase, f"{action}: asking {label_tier}", tier=label_tier, model=label_model,
                       round=round, kind="begin")
-        completion = await self.models.complete(action, messages, task_id=state.id, tier=tier)
+        completion = await self._complete(state, phase, action, messages, tier)
         usage = completion.usage
         meta: dict[str, object] = {
             "step": step,
@@ -148,6 +151,20 @@ class PhaseContext:
             tier=usage.tier, model=usage.model, round=round, kind="end",
         )
         return Reply(completion.text, usage.tier, usage.model)
+
+    async def _complete(
+        self, state: TaskState, phase: Phase, action: str, messages: Sequence[Message], tier: str | None
+    ) -> Any:
+        """``models.complete`` for the task; a call that would cross the task's ceiling asks the user first."""
+        for asked in range(MAX_ASKS_PER_CALL + 1):
+            try:
+                return await self.models.complete(
+                    action, messages, task_id=state.id, tier=tier, **ceiling_kwargs(self.config, state)
+                )
+            except BudgetExceeded as err:
+                if asked == MAX_ASKS_PER_CALL or not await ask_to_raise(self, state, phase, action, err):
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
 
     # -- checkpoints ---------------------------------------------------------------------------------
     async def checkpoint(self, state: TaskState, paths: Sequence[str]) -> None:

@@ -33,6 +33,7 @@ async def status(session: Session, task_id: str | None) -> dict[str, Any]:
         "watching": session.watcher is not None,
         "trusted": session.trusted,
         "trustNote": None if session.trusted else NOTE,
+        "cooldowns": await asyncio.to_thread(_cooldowns, root),
     }
     if task_id is not None:
         state = await asyncio.to_thread(_load, root, task_id)
@@ -41,6 +42,12 @@ async def status(session: Session, task_id: str | None) -> dict[str, Any]:
     else:
         answer["tasks"] = await asyncio.to_thread(_list, root)
     return answer
+
+
+def _cooldowns(root: Any) -> list[dict[str, Any]]:
+    from tierwise.gateway.health import active_cooldowns
+
+    return active_cooldowns(root)
 
 
 async def latest_task_id(session: Session) -> str | None:
