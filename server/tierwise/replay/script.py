@@ -53,6 +53,7 @@ class Rule(BaseModel):
         default=False, description="Pad the reply (and the SSE stream) with blank lines."
     )
     token_delay_s: float = Field(default=0.0, ge=0, description="Pause between streamed chunks.")
+    omit_usage: bool = Field(default=False, description="Send no usage, even when the request asks for it.")
     ignore_max_tokens: int | None = Field(
         default=None, ge=1, description="Ignore the request's max_tokens: stream the reply this many times over."
     )

@@ -124,7 +124,7 @@ async def _chat(request: web.Request) -> web.StreamResponse:
     if rule.blank_lines:
         reply = wire.pad_blank_lines(reply)
     if stream:
-        include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+        include_usage = bool((body.get("stream_options") or {}).get("include_usage")) and not rule.omit_usage
         return await _stream(request, state, rule, model, messages, reply, include_usage)
     return await _whole(request, state, rule, model, messages, reply)
 
