@@ -124,7 +124,14 @@ class EditorUser:
             self._server.work_done_progress.tokens.pop(token, None)
 
     # -- UserPort ------------------------------------------------------------------------------------
+    def _untracked(self, task_id: str, phase: str) -> bool:
+        """A quick fix made inside ``codeAction/resolve`` is no command the client follows: its engine task
+        sends no ``tierwise/status`` (nothing would ever end it in the client's view)."""
+        return phase == "quickfix" and not self._tasks.is_running(task_id)
+
     def progress(self, event: ProgressEvent) -> None:
+        if self._untracked(event.task_id, event.phase):
+            return
         token = self._tasks.token_for(event.task_id)
         if token is not None:
             report = types.WorkDoneProgressReport(
@@ -167,12 +174,13 @@ class EditorUser:
     async def ask_budget(self, question: BudgetQuestion) -> bool:
         """``window/showMessageRequest``: "Raise by $X" or "Stop here" (no answer, or an error: stop)."""
         raise_title = f"Raise by ${question.raise_by_usd:.2f}"
-        self.status(
-            status_payload(
-                question.task_id, "budget", state="waiting", message=question.text,
-                cost_usd=question.spent_usd, ceiling_usd=question.ceiling_usd,
+        if not self._untracked(question.task_id, question.action):  # a resolve-time quick fix: only ask
+            self.status(
+                status_payload(
+                    question.task_id, "budget", state="waiting", message=question.text,
+                    cost_usd=question.spent_usd, ceiling_usd=question.ceiling_usd,
+                )
             )
-        )
         params = types.ShowMessageRequestParams(
             type=types.MessageType.Warning,
             message=question.text,
