@@ -173,3 +173,30 @@ def test_doctor_shows_the_test_command_a_task_would_record_and_whether_it_starts
     assert "environment: allow-list + MYAPP_*" in result.stdout
     data = json.loads(invoke("doctor", "--workspace", str(clean_env), "--json").stdout)
     assert data["commands"]["test"]["problem"] and data["commands"]["lint"]["command"] is None
+
+
+def test_doctor_shows_cooldowns_and_providers_that_ignored_max_tokens(clean_env, monkeypatch):
+    from tierwise.gateway.health import DeploymentHealth
+
+    (clean_env / ".tierwise.toml").write_text(REPLAY_TOML)
+    monkeypatch.setenv("TIERWISE_TEST_KEY", SECRET)
+    health = DeploymentHealth(clean_env, allowed_fails=1, cooldown_time_s=120)
+    base = "http://127.0.0.1:9/v1"
+    for _ in range(2):
+        health.record_failure("openai/replay-light", base, "light", "HTTP 503 (replayed)")
+    health.record_overrun("openai/replay-mid", base, "mid", "provider openai/replay-mid ignored max_tokens=64")
+    text = invoke("doctor", "-w", str(clean_env))
+    assert text.exit_code == 0, text.stdout
+    lines = text.stdout.splitlines()
+    light = next(line for line in lines if "openai/replay-light (http://127.0.0.1:9/v1): cooling down" in line)
+    assert "2 failures within 60 s; last: HTTP 503 (replayed)" in light
+    assert any("openai/replay-mid" in line and "ignored max_tokens 1 time(s)" in line for line in lines)
+    report = json.loads(invoke("doctor", "--json", "-w", str(clean_env)).stdout)["deployment_health"]
+    [cooling] = [item for item in report if item["cooling_down"]]
+    assert cooling["tier"] == "light" and 0 < cooling["cooldown_remaining_s"] <= 120
+    # and the gateway routes around it meanwhile: the light tier is not usable while it cools
+    from tierwise.config.loader import load_config
+    from tierwise.gateway.gateway import ModelGateway
+
+    gateway = ModelGateway(load_config(clean_env), clean_env)
+    assert not gateway.tier_status()["light"].usable and "cooling down" in gateway.tier_status()["light"].reason

@@ -38,4 +38,4 @@ def test_plugin_logic_in_headless_neovim(tmp_path: Path) -> None:
     assert run.result.get("done"), run.explain()
     assert not run.failures(), run.explain()
     names = [case["name"] for case in run.result["cases"]]
-    assert len(names) == 16, names
+    assert len(names) == 17, names

@@ -40,8 +40,10 @@ class Loop:
     root: Path
     name: str
     replays: list[Any] = field(default_factory=list)
-    answer_confirm: str | None = "Yes"
+    answer_confirm: str | None = "Yes"  # the title (or a prefix of it, e.g. "Raise") of the action to pick
     questions: list[str] = field(default_factory=list)
+    on_question: Any = None  # called while a question is open; its results are kept in ``seen_on_question``
+    seen_on_question: list[Any] = field(default_factory=list)
     started: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -129,9 +131,13 @@ def answer_questions(loop: Loop) -> None:
 
     def show_message_request(params: types.ShowMessageRequestParams):  # type: ignore[no-untyped-def]
         loop.questions.append(params.message)
+        if loop.on_question is not None:
+            loop.seen_on_question.append(loop.on_question())
         if loop.answer_confirm is None:
             return None
-        return types.MessageActionItem(title=loop.answer_confirm)
+        titles = [action.title for action in params.actions or []]
+        title = next((t for t in titles if t.startswith(loop.answer_confirm)), loop.answer_confirm)
+        return types.MessageActionItem(title=title)
 
     loop.client.feature(types.WINDOW_SHOW_MESSAGE_REQUEST)(show_message_request)
 
@@ -174,6 +180,8 @@ async def minimal_server(tmp_path_factory: pytest.TempPathFactory) -> AsyncItera
 @pytest_asyncio.fixture(loop_scope="module")
 async def lp(server: Loop) -> AsyncIterator[Loop]:
     server.answer_confirm = "Yes"
+    server.on_question = None
+    server.seen_on_question.clear()
     yield server
     await server.stop()
 

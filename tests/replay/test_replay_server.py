@@ -206,3 +206,15 @@ def test_json_script(tmp_path) -> None:
     path = tmp_path / "s.json"
     path.write_text(json.dumps({"rules": [{"reply": "hi", "times": 0}]}))
     assert load_script(path).rules[0].times == 0
+
+
+async def test_fault_omit_usage_and_ignore_max_tokens() -> None:
+    rules = [{"reply": "one two ", "ignore_max_tokens": 500, "times": 1}, {"reply": "x", "omit_usage": True}]
+    async with ReplayServer({"rules": rules}) as srv:
+        asked = {"model": "x", "messages": USER, "stream": True, "stream_options": {"include_usage": True}}
+        _, _, giant = await _post(srv.url, {**asked, "max_tokens": 3})
+        _, _, bare = await _post(srv.url, asked)
+    assert _streamed_text(giant) == "one two " * 500  # max_tokens = 3 ignored
+    assert json.loads(_events(giant)[-2])["usage"]["completion_tokens"] >= 1000
+    assert _streamed_text(bare) == "x"
+    assert all("usage" not in json.loads(e) for e in _events(bare) if e != "[DONE]")

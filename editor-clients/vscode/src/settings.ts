@@ -19,6 +19,8 @@ export const SETTING_PATHS: Readonly<Record<string, readonly string[]>> = {
   'gateway.maxRetries': ['gateway', 'max_retries'],
   'gateway.backoffS': ['gateway', 'backoff_s'],
   'gateway.maxBackoffS': ['gateway', 'max_backoff_s'],
+  'gateway.allowedFails': ['gateway', 'allowed_fails'],
+  'gateway.cooldownTimeS': ['gateway', 'cooldown_time_s'],
   'loop.implementRounds': ['loop', 'implement_rounds'],
   'loop.fixRounds': ['loop', 'fix_rounds'],
   'loop.planResends': ['loop', 'plan_resends'],

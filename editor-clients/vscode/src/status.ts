@@ -12,6 +12,25 @@ export interface TaskStatus {
   message?: string | null;
   /** With state `ready`: the phase to run next. */
   nextPhase?: string | null;
+  /** The task's budget ceiling (configured + what the user raised); absent: no per-task ceiling. */
+  ceilingUsd?: number | null;
+  /** Deployments cooling down after repeated failures (gateway.allowed_fails / cooldown_time_s). */
+  cooldowns?: { tier?: string; model?: string; remainingS?: number; reason?: string | null }[] | null;
+}
+
+/** Spend against the ceiling: `$0.0123 of $1.00`, or just the spend without a ceiling. */
+export function spend(status: TaskStatus): string {
+  const cost = money(status.costUsd);
+  return typeof status.ceilingUsd === 'number' ? `${cost} of ${money(status.ceilingUsd)}` : cost;
+}
+
+/** Cooled-down tiers in a few words: `mid cooling 42s`. */
+export function cooling(status: TaskStatus): string | undefined {
+  const items = (status.cooldowns ?? []).filter((c) => c && c.tier);
+  if (items.length === 0) {
+    return undefined;
+  }
+  return items.map((c) => `${c.tier} cooling ${Math.ceil(c.remainingS ?? 0)}s`).join(', ');
 }
 
 const FINISHED = new Set(['ready', 'done', 'failed', 'budget_stopped', 'cancelled', 'resumable']);
@@ -124,22 +143,32 @@ export function statusBarView(status: TaskStatus | undefined): StatusBarView {
     return { text: '$(circle-outline) tierwise', tooltip: 'tierwise: no task yet. Click for the cost table.' };
   }
   const result = outcome(status);
-  const icons: Record<string, string> = { running: '$(sync~spin)', done: '$(check)', ready: '$(arrow-right)' };
+  const icons: Record<string, string> = {
+    running: '$(sync~spin)',
+    done: '$(check)',
+    ready: '$(arrow-right)',
+    waiting: '$(question)',
+  };
   const icon = icons[result] ?? '$(warning)';
   const parts = [describe(status)];
   if (status.tier) {
     parts.push(status.tier);
   }
-  let cost = money(status.costUsd);
+  let cost = spend(status);
   if (typeof status.savedUsd === 'number' && status.savedUsd > 0) {
     cost += ` (saved ${money(status.savedUsd)})`;
   }
   parts.push(cost);
+  const cooled = cooling(status);
+  if (cooled) {
+    parts.push(cooled);
+  }
   const tooltip = [
     `tierwise task ${status.taskId}`,
     `phase: ${status.phase ?? '?'} (${outcome(status)}${status.nextPhase ? `; next: ${status.nextPhase}` : ''})`,
     status.tier ? `tier: ${status.tier}${status.model ? ` — ${status.model}` : ''}` : undefined,
-    `cost: ${money(status.costUsd)}, saved against the frontier tier: ${money(status.savedUsd)}`,
+    `cost: ${spend(status)}, saved against the frontier tier: ${money(status.savedUsd)}`,
+    cooling(status) ? `cooling down: ${cooling(status)}` : undefined,
     status.message ? status.message : undefined,
     'Click for the cost table.',
   ]
@@ -154,7 +183,7 @@ export function progressMessage(status: TaskStatus): string {
   if (status.tier) {
     parts.push(status.model ? `${status.tier} (${status.model})` : status.tier);
   }
-  parts.push(money(status.costUsd));
+  parts.push(spend(status));
   const head = parts.join(' · ');
   return status.message ? `${head} — ${status.message}` : head;
 }

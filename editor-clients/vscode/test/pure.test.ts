@@ -99,6 +99,16 @@ describe('status', () => {
     assert.equal(isFinished('running'), false);
     assert.equal(progressMessage({ taskId: 't', phase: 'fix', tier: 'light', model: 'nano', costUsd: 0.001, message: 'round 2' }), 'fix · light (nano) · $0.0010 — round 2');
   });
+
+  it('shows spend against the ceiling, a budget question and cooled-down tiers', () => {
+    const asking = statusBarView({ taskId: 't', phase: 'budget', state: 'waiting', costUsd: 0.0412, ceilingUsd: 0.05, message: 'Raise this task\'s ceiling by $0.50?' });
+    assert.equal(asking.text, '$(question) budget waiting · $0.0412 of $0.0500');
+    assert.match(asking.tooltip, /cost: \$0\.0412 of \$0\.0500/);
+    const cooled = statusBarView({ taskId: 't', phase: 'fix', state: 'running', tier: 'mid', costUsd: 1.5, ceilingUsd: 5, cooldowns: [{ tier: 'light', model: 'm', remainingS: 41.2, reason: '4 failures' }] });
+    assert.equal(cooled.text, '$(sync~spin) fix · mid · $1.50 of $5.00 · light cooling 42s');
+    assert.match(cooled.tooltip, /cooling down: light cooling 42s/);
+    assert.equal(progressMessage({ taskId: 't', phase: 'fix', costUsd: 0.5, ceilingUsd: 1 }), 'fix · $0.5000 of $1.00');
+  });
 });
 
 describe('format', () => {

@@ -31,6 +31,7 @@ from tierwise.edits.paths import relative_form, resolve_for_change
 from tierwise.engine.planfile import Plan
 from tierwise.engine.ports import (
     ApplyOutcome,
+    BudgetQuestion,
     CommandPort,
     CommandResult,
     Document,
@@ -136,9 +137,15 @@ class AcpUser:
         self.sender.post(update_agent_message_text(text))
 
     # -- questions ----------------------------------------------------------------------------------------
+    async def ask_budget(self, question: BudgetQuestion) -> bool:
+        """A call would cross the task's ceiling: a permission request to raise it by the stated amount."""
+        return await self._permission(
+            question.text, [tool_content(text_block(question.text))],
+            allow=f"Raise by ${question.raise_by_usd:.2f}", reject="Stop here",
+        )
+
     async def confirm(self, question: str, detail: str = "") -> bool:
         """A permission request: allow or reject, with the document shown last (PLAN.md) as content."""
-        await self.sender.flush()
         content = []
         if self._shown:
             try:
@@ -148,11 +155,15 @@ class AcpUser:
                 log.warning("cannot attach %s to the question: %s", self._shown, err)
         if detail:
             content.append(tool_content(text_block(detail)))
-        call = ToolCallUpdate(tool_call_id=self.sender.new_id("permission"), title=question, kind="edit",
+        return await self._permission(question, content, allow="Yes, go on", reject="No, stop here")
+
+    async def _permission(self, title: str, content: list[Any], *, allow: str, reject: str) -> bool:
+        await self.sender.flush()
+        call = ToolCallUpdate(tool_call_id=self.sender.new_id("permission"), title=title, kind="edit",
                               status="pending", content=content or None)
         options = [
-            PermissionOption(option_id="allow", name="Yes, go on", kind="allow_once"),
-            PermissionOption(option_id="reject", name="No, stop here", kind="reject_once"),
+            PermissionOption(option_id="allow", name=allow, kind="allow_once"),
+            PermissionOption(option_id="reject", name=reject, kind="reject_once"),
         ]
         response = await self.sender.conn.request_permission(session_id=self.sender.session_id,
                                                              tool_call=call, options=options)

@@ -99,6 +99,33 @@ def _keys_report(config: Config, env: Mapping[str, str]) -> dict[str, Any]:
     return out
 
 
+def _health_report(root: Path) -> list[dict[str, Any]]:
+    """Deployments cooling down now, or that failed recently or ignored max_tokens (.tierwise/deployments.json)."""
+    import time
+
+    from tierwise.gateway.health import read_records
+
+    now = time.time()
+    out = []
+    for record in read_records(root).values():
+        cooling = record.cooldown_until is not None and record.cooldown_until > now
+        out.append(
+            {
+                "tier": record.tier,
+                "model": record.model,
+                "api_base": record.api_base,
+                "cooling_down": cooling,
+                "cooldown_remaining_s": round(record.cooldown_until - now, 1) if cooling else 0.0,  # type: ignore[operator]
+                "cooldown_reason": record.cooldown_reason,
+                "cooldowns": record.cooldowns,
+                "recent_failures": len(record.failures),
+                "overruns": record.overruns,
+                "last_overrun": record.last_overrun,
+            }
+        )
+    return sorted(out, key=lambda item: (item["tier"], item["model"]))
+
+
 def doctor_report(resolution: Resolution, env: Mapping[str, str]) -> dict[str, Any]:
     """The JSON-ready report behind `tierwise doctor` (secrets masked)."""
     config = resolution.config
@@ -121,6 +148,7 @@ def doctor_report(resolution: Resolution, env: Mapping[str, str]) -> dict[str, A
         "keys": _keys_report(config, env),
         "tiers": tiers,
         "routes": routes,
+        "deployment_health": _health_report(Path(resolution.root)),
         "problems": problems,
         "notes": list(resolution.notes),
         "commands": _commands(config, resolution.root),
@@ -162,6 +190,7 @@ def render_doctor(report: dict[str, Any]) -> str:
             lines.append(f"       {role} {deployment['model']}: {_fmt_price(deployment['price_per_mtok'])}")
     lines.append("")
     lines.extend(render_routes(report["routes"]))
+    lines.extend(render_health(report.get("deployment_health") or []))
     from tierwise.runner.summary import render_commands
 
     lines.append("")
@@ -171,6 +200,27 @@ def render_doctor(report: dict[str, Any]) -> str:
     for problem in report["problems"]:
         lines.append(f"problem: {problem}")
     return "\n".join(lines)
+
+
+def render_health(health: list[dict[str, Any]]) -> list[str]:
+    """Cooldowns (gateway.allowed_fails / cooldown_time_s) and providers that ignored max_tokens."""
+    if not health:
+        return []
+    lines = ["", "deployment health (.tierwise/deployments.json):"]
+    for item in health:
+        where = f"{item['model']} ({item['api_base']})" if item["api_base"] else item["model"]
+        head = f"  {item['tier'] or '?':<10} {where}:"
+        if item["cooling_down"]:
+            lines.append(f"{head} cooling down, {item['cooldown_remaining_s']:.0f} s left — {item['cooldown_reason']}")
+        elif item["cooldowns"]:
+            lines.append(f"{head} cooled down {item['cooldowns']} time(s) recently — {item['cooldown_reason']}")
+        elif item["recent_failures"]:
+            lines.append(f"{head} {item['recent_failures']} failure(s) in the last minute")
+        if item["overruns"]:
+            lines.append(
+                f"{head} ignored max_tokens {item['overruns']} time(s); the stream was cut — {item['last_overrun']}"
+            )
+    return lines
 
 
 def render_routes(routes: list[dict[str, Any]]) -> list[str]:

@@ -41,7 +41,7 @@ def _no_model_hint() -> str:
 class Session:
     """One CLI invocation: workspace, configuration, console and the engine, built on demand."""
 
-    def __init__(self, workspace: Path, *, yes: bool, quiet: bool = False) -> None:
+    def __init__(self, workspace: Path, *, yes: bool, quiet: bool = False, max_budget: float | None = None) -> None:
         self.console = Console(highlight=False)
         self.root = workspace.resolve()
         self.yes = yes
@@ -50,8 +50,11 @@ class Session:
         from tierwise.cli.options import cli_overrides
         from tierwise.config.loader import ConfigError, key_destination_warnings, resolve_config
 
+        overrides = cli_overrides()
+        if max_budget is not None:  # --max-budget: this run's per-task ceiling
+            overrides["budget.per_task_usd"] = max_budget
         try:
-            resolution = resolve_config(self.root, overrides=cli_overrides() or None)
+            resolution = resolve_config(self.root, overrides=overrides or None)
         except ConfigError as err:
             _fail(self.console, str(err))
         self.config = resolution.config
@@ -121,15 +124,18 @@ class Session:
 
 
 def common(command: Callable[..., Any]) -> Callable[..., Any]:
-    """--workspace, --yes and --quiet, turned into a ``Session`` passed as ``session``."""
+    """--workspace, --yes, --quiet and --max-budget, turned into a ``Session`` passed as ``session``."""
 
     @click.option("--workspace", "-w", type=click.Path(exists=True, file_okay=False, path_type=Path), default=".",
                   show_default=True, help="Workspace root (every edited path stays inside it).")
-    @click.option("--yes", "-y", is_flag=True, help="Do not ask: approve the plan and go on.")
+    @click.option("--yes", "-y", is_flag=True,
+                  help="Do not ask: approve the plan and go on (never raises a budget ceiling).")
     @click.option("--quiet", "-q", is_flag=True, help="Only phase starts and ends, no step-by-step progress.")
+    @click.option("--max-budget", type=click.FloatRange(min=0), metavar="USD", default=None,
+                  help="The task's ceiling in USD for this run (instead of budget.per_task_usd).")
     @functools.wraps(command)
-    def wrapper(workspace: Path, yes: bool, quiet: bool, **kwargs: Any) -> Any:
-        return command(session=Session(workspace, yes=yes, quiet=quiet), **kwargs)
+    def wrapper(workspace: Path, yes: bool, quiet: bool, max_budget: float | None, **kwargs: Any) -> Any:
+        return command(session=Session(workspace, yes=yes, quiet=quiet, max_budget=max_budget), **kwargs)
 
     return wrapper
 

@@ -169,6 +169,12 @@ class GatewaySettings(_Strict):
     max_retries: int = Field(default=3, ge=0, description="Retries per deployment on 429, 5xx and connection errors.")
     backoff_s: float = Field(default=1.0, ge=0, description="First backoff delay; doubles each retry.")
     max_backoff_s: float = Field(default=30.0, ge=0)
+    allowed_fails: int = Field(
+        default=3, ge=0, description="Failures of a deployment within 60 s tolerated before it cools down."
+    )
+    cooldown_time_s: float = Field(
+        default=60.0, ge=0, description="How long a failing deployment is skipped (0: no cooldowns)."
+    )
 
 
 class LoopSettings(_Strict):

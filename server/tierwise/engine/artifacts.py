@@ -113,7 +113,8 @@ class TaskStore:
         return states
 
     def latest(self) -> TaskState | None:
-        states = self.list()
+        """The newest loop task (quick fixes are tasks too, but never "the latest task" to go on with)."""
+        states = [s for s in self.list() if s.kind == "loop"]
         return states[-1] if states else None
 
     def resolve(self, task_id: str | None) -> TaskState:

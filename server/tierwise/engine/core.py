@@ -16,7 +16,7 @@ from tierwise.engine.plan import current_plan, run_plan
 from tierwise.engine.planfile import Plan, PlanInvalid
 from tierwise.engine.ports import CheckpointPort, CommandPort, FileChange, FilesPort, ModelPort, UserPort
 from tierwise.engine.prompts import PromptError
-from tierwise.engine.quickfix import QuickFixFailed, run_quick_fix
+from tierwise.engine.quickfix import QuickFixFailed, quick_fix_task, quick_fix_task_id, run_quick_fix
 from tierwise.engine.refine import run_refine
 from tierwise.engine.review import apply_findings, run_review
 from tierwise.engine.session import PhaseContext
@@ -300,8 +300,34 @@ class Engine:
         state = self.store.resolve(task_id)
         return await run_undo(self.ctx, state, force=force)
 
-    async def quick_fix(self, path: str, diagnostic: DiagnosticInfo) -> list[FileChange]:
-        return await run_quick_fix(self.ctx, path, diagnostic, self.tasks())
+    async def quick_fix(
+        self, path: str, diagnostic: DiagnosticInfo, *, task_id: str | None = None
+    ) -> list[FileChange]:
+        """The changes fixing one diagnostic, computed as a small task of its own (``task_id``, default
+        ``quickfix-<hex>``): per-task ceiling, stored reply, ledger lines under that id. Errors are raised
+        after the task's status is saved (``failed``, ``budget_stopped`` or ``resumable``)."""
+        state = quick_fix_task(check_task_id(task_id) if task_id else quick_fix_task_id(), path, diagnostic)
+        if self.store.exists(state.id):
+            raise ValueError(f"task {state.id} already exists; pick another id")
+        tasks = self.tasks()
+        self.store.save(state)
+        self.ctx.progress(state, "quickfix", "quick fix started", kind="begin")
+        try:
+            changes = await run_quick_fix(self.ctx, state, path, diagnostic, tasks)
+        except BudgetExceeded as err:
+            self._stop(state, "budget_stopped", str(err), err, quiet=True)
+            raise
+        except asyncio.CancelledError as err:
+            self._stop(state, "resumable", "quick fix cancelled", err, quiet=True)
+            raise
+        except Exception as err:
+            self._stop(state, "failed", str(err), err, quiet=True)
+            raise
+        state.status = "done"
+        state.message = f"quick fix proposed for {', '.join(c.path for c in changes) or 'nothing'}"
+        self.store.save(state)
+        self.ctx.progress(state, "quickfix", state.message, kind="end")
+        return changes
 
     async def commit_message(self, task_id: str | None = None) -> str:
         from tierwise.engine.commit import write_commit_message

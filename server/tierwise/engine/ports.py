@@ -29,8 +29,12 @@ class ModelPort(Protocol):
         *,
         task_id: str | None = None,
         tier: str | None = None,
+        ceiling_usd: float | None = None,
     ) -> Completion:
         """Route ``action`` (or the explicit ``tier``) to a deployment and return the completion.
+
+        ``ceiling_usd``: the task's ceiling when the user raised it (passed only then); else the configured
+        per-task ceiling applies.
 
         Raises ``tierwise.gateway.GatewayError`` subclasses: ``NoModelConfigured``, ``BudgetExceeded``,
         ``ModelCallFailed``. Cancelling the awaiting task cancels the call in flight."""
@@ -112,6 +116,31 @@ class ProgressEvent:
     saved_usd: float = 0.0
     state: Literal["begin", "report", "end"] = "report"
     percentage: int | None = None
+    ceiling_usd: float | None = None  # the task's ceiling (configured + raised), None: no per-task ceiling
+
+
+@dataclass(frozen=True)
+class BudgetQuestion:
+    """A call would cross the task's ceiling: raise the ceiling by ``raise_by_usd``, or stop here?"""
+
+    task_id: str
+    action: str
+    spent_usd: float
+    ceiling_usd: float
+    call_worst_usd: float
+    raise_by_usd: float
+
+    @property
+    def new_ceiling_usd(self) -> float:
+        return self.ceiling_usd + self.raise_by_usd
+
+    @property
+    def text(self) -> str:
+        return (
+            f"Task {self.task_id} has spent ${self.spent_usd:.4f} of its ${self.ceiling_usd:.2f} ceiling; the next "
+            f"{self.action} call could cost up to ${self.call_worst_usd:.4f}. Raise this task's ceiling by "
+            f"${self.raise_by_usd:.2f} (to ${self.new_ceiling_usd:.2f}), or stop here?"
+        )
 
 
 class UserPort(Protocol):
@@ -125,6 +154,11 @@ class UserPort(Protocol):
 
     async def show_document(self, path: str) -> None:
         """Show a file to the user (the editor opens it; headless prints it)."""
+        ...
+
+    async def ask_budget(self, question: BudgetQuestion) -> bool:
+        """True: raise the task's ceiling by ``question.raise_by_usd``; False: stop here. Headless ``--yes``
+        and a missing terminal answer False (``--yes`` never raises a ceiling)."""
         ...
 
 

@@ -1,10 +1,14 @@
 """Quick fix of one diagnostic: the review's own suggestion when it covers the lines, else the quickfix tier.
 
-Returns ``FileChange``s without applying them; the driver applies (the editor as a workspace edit).
+A quick fix is a small task (``TaskState.kind == "quickfix"``, id ``quickfix-<hex>``): its model call goes
+through ``PhaseContext.call`` like any phase's, so it has the per-task ceiling, a stored reply and its task
+id in the ledger. Returns ``FileChange``s without applying them; the driver applies (the editor as a
+workspace edit).
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 
 from tierwise.edits import parse_reply
@@ -17,6 +21,23 @@ from tierwise.engine.session import PhaseContext
 from tierwise.engine.state import DiagnosticInfo, Finding, TaskState
 
 EXCERPT_RADIUS = 12
+QUICKFIX_STEP = "quickfix/1"
+
+
+def quick_fix_task_id() -> str:
+    return f"quickfix-{uuid.uuid4().hex[:8]}"
+
+
+def quick_fix_task(task_id: str, path: str, diagnostic: DiagnosticInfo) -> TaskState:
+    what = " ".join(diagnostic.message.split())[:160]
+    return TaskState(
+        id=task_id,
+        task=f"quick fix of {path}:{diagnostic.start_line}: {what}",
+        kind="quickfix",
+        phase="quickfix",
+        phases=[],
+        paths=[path],
+    )
 
 
 class QuickFixFailed(RuntimeError):
@@ -60,7 +81,7 @@ async def _changes_for(ctx: PhaseContext, text: str, path: str) -> list[FileChan
 
 
 async def run_quick_fix(
-    ctx: PhaseContext, path: str, diagnostic: DiagnosticInfo, tasks: Sequence[TaskState]
+    ctx: PhaseContext, state: TaskState, path: str, diagnostic: DiagnosticInfo, tasks: Sequence[TaskState]
 ) -> list[FileChange]:
     path = normalize_relpath(ctx.root, path)
     finding = matching_finding(tasks, path, diagnostic)
@@ -86,5 +107,5 @@ async def run_quick_fix(
         "edit_format": EDIT_FORMAT,
     }
     messages = render_prompt("quickfix", variables, ctx.root)
-    completion = await ctx.models.complete("quickfix", messages)
-    return await _changes_for(ctx, completion.text, path)
+    reply = await ctx.call(state, "quickfix", QUICKFIX_STEP, "quickfix", messages)
+    return await _changes_for(ctx, reply.text, path)

@@ -13,9 +13,11 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from tierwise.config.model import Config
 from tierwise.engine.artifacts import TaskStore
+from tierwise.engine.budget_ask import MAX_ASKS_PER_CALL, ask_to_raise, ceiling_kwargs, task_ceiling
 from tierwise.engine.ports import (
     CheckpointPort,
     CommandPort,
@@ -27,7 +29,7 @@ from tierwise.engine.ports import (
     UserPort,
 )
 from tierwise.engine.state import TaskState, UsageRecord
-from tierwise.gateway.types import Message
+from tierwise.gateway.types import BudgetExceeded, Message
 
 MAX_REPLY_CHARS = 400_000
 """A reply longer than this is cut (with a note) before it is stored or used: every artifact a reply can
@@ -97,6 +99,7 @@ class PhaseContext:
                 cost_usd=state.cost_usd,
                 saved_usd=state.saved_usd,
                 state=kind,  # type: ignore[arg-type]
+                ceiling_usd=task_ceiling(self.config, state),
             )
         )
 
@@ -131,7 +134,7 @@ class PhaseContext:
             label_model = None
         self.progress(state, phase, f"{action}: asking {label_tier}", tier=label_tier, model=label_model,
                       round=round, kind="begin")
-        completion = await self.models.complete(action, messages, task_id=state.id, tier=tier)
+        completion = await self._complete(state, phase, action, messages, tier)
         text = bound_reply(completion.text)
         usage = completion.usage
         meta: dict[str, object] = {
@@ -174,6 +177,20 @@ class PhaseContext:
         self.store.save_reply(task_id, step, text, meta)
         self.store.write_json(task_id, f"replies/{step.replace('/', '.')}.prompt.json",
                               [m.model_dump() for m in messages])
+
+    async def _complete(
+        self, state: TaskState, phase: Phase, action: str, messages: Sequence[Message], tier: str | None
+    ) -> Any:
+        """``models.complete`` for the task; a call that would cross the task's ceiling asks the user first."""
+        for asked in range(MAX_ASKS_PER_CALL + 1):
+            try:
+                return await self.models.complete(
+                    action, messages, task_id=state.id, tier=tier, **ceiling_kwargs(self.config, state)
+                )
+            except BudgetExceeded as err:
+                if asked == MAX_ASKS_PER_CALL or not await ask_to_raise(self, state, phase, action, err):
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
 
     # -- checkpoints ---------------------------------------------------------------------------------
     async def checkpoint(self, state: TaskState, paths: Sequence[str]) -> None:

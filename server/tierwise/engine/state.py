@@ -16,7 +16,8 @@ TaskStatus = Literal["running", "ready", "done", "failed", "budget_stopped", "ca
 requested phases remain (``message`` names the next). ``done``: every requested phase finished.
 ``resumable``: interrupted (cancelled, Ctrl-C, shutdown) — ``message`` says where and how to resume.
 ``failed``, ``budget_stopped``, ``cancelled`` (plan not approved): stopped, ``message`` says why."""
-PhaseName = Literal["plan", "refine", "implement", "fix", "review"]
+PhaseName = Literal["plan", "refine", "implement", "fix", "review", "quickfix"]
+TaskKind = Literal["loop", "quickfix"]
 Severity = Literal["error", "warning", "info", "hint"]
 
 LOOP_PHASES: tuple[PhaseName, ...] = ("plan", "refine", "implement", "fix", "review")
@@ -62,6 +63,7 @@ class FixProgress(BaseModel):
 class TaskState(BaseModel):
     id: str
     task: str
+    kind: TaskKind = Field(default="loop", description="loop: the coding loop; quickfix: one diagnostic's fix.")
     phase: PhaseName = "plan"
     status: TaskStatus = "running"
     phases: list[PhaseName] = Field(default_factory=lambda: list(LOOP_PHASES), description="Phases requested.")
@@ -96,6 +98,9 @@ class TaskState(BaseModel):
         default=False, description="test_command/lint_command were resolved and checked for this task."
     )
     message: str | None = Field(default=None, description="Why the task stopped, failed or needs the user.")
+    budget_raised_usd: float = Field(
+        default=0.0, ge=0, description="What the user added to this task's ceiling when a call would cross it."
+    )
     error_type: str | None = Field(default=None, description="Class name of the error that stopped the task.")
     created: datetime = Field(default_factory=utc_now)
     updated: datetime = Field(default_factory=utc_now)

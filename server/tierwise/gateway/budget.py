@@ -5,6 +5,11 @@ our cl100k estimate × 1.2 + 16 (other providers' tokenizers count differently; 
 on the safe side). Spent = the ledger's cost for the task (per-task ceiling) or since 00:00 UTC (per-day
 ceiling) + the worst cases of calls still in flight in this process (reservations), so concurrent calls
 cannot jointly overshoot.
+
+Output is bounded by ``output_cap(max_tokens)``: the gateway stops reading a stream past it (a provider that
+ignores ``max_tokens``), and the worst case is computed with it, so the recorded total stays under a ceiling.
+A task's ceiling may be raised for that task alone (``task_ceiling_usd``, after the user agreed); the
+per-day ceiling only through configuration.
 """
 
 from __future__ import annotations
@@ -21,6 +26,14 @@ from tierwise.gateway.types import BudgetExceeded
 
 PROMPT_MARGIN = 1.2
 PROMPT_PAD = 16
+OVERRUN_MARGIN = 0.05  # a stream may pass max_tokens by 5 % (at least OVERRUN_PAD tokens) before it is cut
+OVERRUN_PAD = 32
+
+
+def output_cap(max_tokens: int) -> int:
+    """Output tokens read from a stream before it is closed as an overrun: ``max_tokens`` plus a margin
+    (providers count tokens differently from our cl100k estimate)."""
+    return max_tokens + max(OVERRUN_PAD, math.ceil(max_tokens * OVERRUN_MARGIN))
 
 
 def prompt_bound(estimated_tokens: int) -> int:
@@ -50,10 +63,13 @@ class BudgetGuard:
         self._lock = threading.Lock()
         self._active: list[Reservation] = []
 
-    def reserve(self, *, task_id: str | None, worst_usd: float, what: str) -> Reservation:
-        """Reserve ``worst_usd`` or raise ``BudgetExceeded``. ``what`` describes the call for the message."""
+    def reserve(
+        self, *, task_id: str | None, worst_usd: float, what: str, task_ceiling_usd: float | None = None
+    ) -> Reservation:
+        """Reserve ``worst_usd`` or raise ``BudgetExceeded``. ``what`` describes the call for the message;
+        ``task_ceiling_usd`` replaces ``budget.per_task_usd`` for this task (a ceiling the user raised)."""
         with self._lock:
-            per_task = self.budget.per_task_usd
+            per_task = self.budget.per_task_usd if task_ceiling_usd is None else task_ceiling_usd
             if per_task is not None and task_id is not None:
                 spent = self.ledger.spent(task_id=task_id) + sum(
                     r.amount_usd for r in self._active if r.task_id == task_id
@@ -66,6 +82,7 @@ class BudgetGuard:
                         scope="task",
                         limit_usd=per_task,
                         spent_usd=spent,
+                        worst_usd=worst_usd,
                     )
             per_day = self.budget.per_day_usd
             if per_day is not None:
@@ -78,6 +95,7 @@ class BudgetGuard:
                         scope="day",
                         limit_usd=per_day,
                         spent_usd=spent,
+                        worst_usd=worst_usd,
                     )
             reservation = Reservation(task_id=task_id, amount_usd=worst_usd)
             self._active.append(reservation)

@@ -5,6 +5,8 @@ deployments, primary first → per deployment: context-window check, price check
 streamed attempt with retries (429/5xx/connection/idle stream; exponential backoff honouring Retry-After)
 → next deployment on auth errors, context overflow or exhausted retries → one ledger line per call,
 whatever the outcome. Keys are read from the environment at call time and masked out of every message.
+A stream is closed once its output passes ``max_tokens`` plus a margin (``budget.output_cap``), and failing
+deployments cool down (``tierwise.gateway.health``): calls skip them meanwhile.
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ from pathlib import Path
 
 from tierwise.config.model import Config, Deployment, Price
 from tierwise.gateway import provider
-from tierwise.gateway.budget import BudgetGuard, Reservation, worst_case_usd
+from tierwise.gateway.budget import BudgetGuard, Reservation, output_cap, worst_case_usd
 from tierwise.gateway.cacheloss import CacheMemory
+from tierwise.gateway.health import DeploymentHealth
 from tierwise.gateway.invoice import call_cost, usage_from_provider
 from tierwise.gateway.ledger import Ledger
 from tierwise.gateway.pricing import context_window_for, explicit_caching, price_for
@@ -59,6 +62,7 @@ class _Call:
     action: str
     task_id: str | None
     prompt_estimate: int
+    task_ceiling_usd: float | None = None
     started: float = field(default_factory=time.monotonic)
     tier: str = ""
     requested_tier: str | None = None
@@ -98,6 +102,11 @@ class ModelGateway:
         self.ledger = ledger or Ledger(self.root)
         self.budget = BudgetGuard(config.budget, self.ledger)
         self.cache_memory = CacheMemory()
+        self.health = DeploymentHealth(
+            self.root,
+            allowed_fails=config.gateway.allowed_fails,
+            cooldown_time_s=config.gateway.cooldown_time_s,
+        )
 
     # ----- routing questions (cheap, no litellm) -----
 
@@ -106,7 +115,27 @@ class ModelGateway:
         provider.warm_up()
 
     def tier_status(self) -> dict[str, TierStatus]:
-        return tier_status(self.config, self._env)
+        """Each tier's status; a tier whose every usable deployment is cooling down counts as unusable."""
+        statuses = tier_status(self.config, self._env)
+        for status in statuses.values():
+            cooling = [d for d in status.deployments if d.usable and self._cooling(d.model, status.name)]
+            if cooling and len(cooling) == len(status.usable_models):
+                for deployment in cooling:
+                    deployment.usable = False
+                    deployment.reason = f"cooling down ({self._cooling(deployment.model, status.name)})"
+                status.usable = False
+                status.reason = "; ".join(f"{d.model}: {d.reason}" for d in cooling)
+        return statuses
+
+    def _cooling(self, model: str, tier: str) -> str | None:
+        """Why the tier's deployment ``model`` is cooling down (and for how long), or None."""
+        for deployment in self.config.tiers[tier].deployments():
+            if deployment.model == model:
+                record = self.health.cooling(deployment.model, deployment.api_base)
+                if record is not None:
+                    return f"{self.health.remaining_s(record):.0f} s left; {record.cooldown_reason}"
+        return None
+
 
     def routes(self) -> list[ResolvedRoute]:
         return resolve_routes(self.config, self._env)
@@ -130,10 +159,18 @@ class ModelGateway:
     # ----- the call -----
 
     async def complete(
-        self, action: str, messages: Sequence[Message], *, task_id: str | None = None, tier: str | None = None
+        self,
+        action: str,
+        messages: Sequence[Message],
+        *,
+        task_id: str | None = None,
+        tier: str | None = None,
+        ceiling_usd: float | None = None,
     ) -> Completion:
+        """``ceiling_usd``: this task's ceiling when it differs from ``budget.per_task_usd`` (raised by the
+        user for this task)."""
         prompt = count_message_tokens((m.role, m.content) for m in messages)
-        call = _Call(action=action, task_id=task_id, prompt_estimate=prompt)
+        call = _Call(action=action, task_id=task_id, prompt_estimate=prompt, task_ceiling_usd=ceiling_usd)
         try:
             effective = self._choose_tier(call, action, tier)
             await provider.load_litellm()  # the first call imports litellm: not part of latency or timeout
@@ -193,6 +230,11 @@ class ModelGateway:
         unpriced: list[str] = []
         deployments = usable_deployments(self.config, tier, self._env)
         for position, deployment in enumerate(deployments):
+            cooling = self.health.cooling(deployment.model, deployment.api_base)
+            if cooling is not None:
+                left = self.health.remaining_s(cooling)
+                failures.append(f"{deployment.model}: cooling down for {left:.0f} s more ({cooling.cooldown_reason})")
+                continue
             # the model's own tokenizer once litellm is loaded (it is by now), else the cl100k estimate
             call.prompt_estimate = count_prompt_tokens(deployment.model, [(m.role, m.content) for m in messages])
             window = context_window_for(deployment)
@@ -229,10 +271,14 @@ class ModelGateway:
         spec = self.config.tiers[tier]
         settings = self.config.gateway
         key = self._env.get(deployment.api_key_env) if deployment.api_key_env else None
+        cap = output_cap(spec.max_tokens)
+        has_fallback = deployment != self._last_deployment(tier)
         for attempt in range(settings.max_retries + 1):
-            worst = worst_case_usd(price, call.prompt_estimate, spec.max_tokens)
+            worst = worst_case_usd(price, call.prompt_estimate, cap)
             what = f"the {call.action} call on tier {tier} ({deployment.model}, ~{call.prompt_estimate} prompt + {spec.max_tokens} output tokens)"
-            reservation = self.budget.reserve(task_id=call.task_id, worst_usd=worst, what=what)
+            reservation = self.budget.reserve(
+                task_id=call.task_id, worst_usd=worst, what=what, task_ceiling_usd=call.task_ceiling_usd
+            )
             call.reservations.append(reservation)
             call.attempting, call.attempt_deployment = True, deployment
             before = call.cost_usd
@@ -246,16 +292,34 @@ class ModelGateway:
                     idle_timeout_s=settings.idle_timeout_s,
                     timeout_s=settings.timeout_s,
                     cache_breakpoints=spec.cache == "auto" and explicit_caching(deployment),
+                    output_cap=cap,
                 )
             except provider.AttemptFailed as fail:
                 call.attempting = False
                 if fail.partial_text:  # the provider produced output: it was (probably) billed
                     partial = TokenUsage(
-                        prompt_tokens=call.prompt_estimate, completion_tokens=count_tokens(fail.partial_text)
+                        prompt_tokens=call.prompt_estimate,
+                        completion_tokens=min(count_tokens(fail.partial_text), cap),
                     )
                     self._charge(call, partial, deployment, estimated=True)
                 self.budget.settle(reservation, call.cost_usd - before)
                 reason = self._mask(str(fail))
+                if fail.kind == "overrun":
+                    where = f" at {deployment.api_base}" if deployment.api_base else ""
+                    reason = f"provider {deployment.model}{where} {reason}"
+                    self.health.record_overrun(deployment.model, deployment.api_base, tier, reason)
+                if fail.kind not in ("fatal", "context"):
+                    immediate = fail.kind == "overrun" or (fail.status == 429 and has_fallback)
+                    started = self.health.record_failure(
+                        deployment.model, deployment.api_base, tier, reason, immediate=immediate
+                    )
+                    if started is not None:
+                        raise _DeploymentFailed(
+                            f"{reason}; cooling down for {settings.cooldown_time_s:g} s "
+                            f"(gateway.cooldown_time_s): {started.cooldown_reason}"
+                        ) from None
+                if fail.kind == "overrun":
+                    raise _DeploymentFailed(reason) from None
                 if fail.kind == "retry" and attempt < settings.max_retries:
                     call.retries += 1
                     await asyncio.sleep(self._backoff(attempt, fail.retry_after))
@@ -275,12 +339,24 @@ class ModelGateway:
                     result.completion_tokens if result.completion_tokens is not None else count_tokens(result.text)
                 ),
             )
+            if usage.completion_tokens > cap:  # the provider reports more output than was asked: book at most the cap
+                self.health.record_overrun(
+                    deployment.model, deployment.api_base, tier,
+                    f"reported {usage.completion_tokens} output tokens for max_tokens={spec.max_tokens}",
+                )
+                usage = usage.model_copy(update={
+                    "completion_tokens": cap, "reasoning_tokens": min(usage.reasoning_tokens, cap)})
+                estimated = True
             self._charge(call, usage, deployment, estimated=estimated)
             self._note_cache_loss(call, tier, deployment, messages, usage)
             self.budget.settle(reservation, call.cost_usd - before)
             call.scripted = result.scripted
             return result.text
         raise _DeploymentFailed("no attempt was made")  # pragma: no cover - max_retries >= 0
+
+    def _last_deployment(self, tier: str) -> Deployment | None:
+        deployments = usable_deployments(self.config, tier, self._env)
+        return deployments[-1] if deployments else None
 
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
         settings = self.config.gateway

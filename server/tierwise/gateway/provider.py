@@ -22,11 +22,13 @@ from typing import Any, Literal
 
 from tierwise.config.model import Deployment
 from tierwise.gateway.caching import wire_messages
+from tierwise.gateway.tokens import count_tokens
 from tierwise.gateway.types import GatewayError, Message
 
-FailureKind = Literal["retry", "auth", "context", "deployment", "fatal"]
+FailureKind = Literal["retry", "auth", "context", "deployment", "fatal", "overrun"]
 """retry: transient (429, 5xx, connection, idle stream) · auth: 401/403, try the next deployment ·
-context: prompt too long for this deployment · deployment: 404 model unknown here · fatal: 400, give up."""
+context: prompt too long for this deployment · deployment: 404 model unknown here · fatal: 400, give up ·
+overrun: the provider streamed past ``max_tokens`` (plus a margin); the stream was closed."""
 
 _import_lock = threading.Lock()
 _import_future: concurrent.futures.Future[Any] | None = None
@@ -85,12 +87,21 @@ class AttemptFailed(Exception):
     """One attempt failed. ``partial_text`` is what streamed before the failure (it may have cost money)."""
 
     def __init__(
-        self, kind: FailureKind, message: str, *, retry_after: float | None = None, partial_text: str = ""
+        self,
+        kind: FailureKind,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        partial_text: str = "",
+        status: int | None = None,
+        partial_tokens: int | None = None,
     ) -> None:
         super().__init__(message)
         self.kind = kind
         self.retry_after = retry_after
         self.partial_text = partial_text
+        self.status = status  # the HTTP status when the provider answered with one
+        self.partial_tokens = partial_tokens  # output tokens counted while streaming (None: not counted)
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
@@ -126,6 +137,11 @@ def _retry_after_of(err: BaseException) -> float | None:
         if seconds is not None:
             return seconds
     return None
+
+
+def _status_of(err: BaseException) -> int | None:
+    status = getattr(err, "status_code", None)
+    return status if isinstance(status, int) else None
 
 
 def classify(err: BaseException, litellm: Any) -> FailureKind:
@@ -189,8 +205,12 @@ async def stream_once(
     idle_timeout_s: float,
     timeout_s: float,
     cache_breakpoints: bool = False,
+    output_cap: int | None = None,
 ) -> AttemptResult:
-    """Stream one answer. Raises ``AttemptFailed``; cancelling closes the HTTP stream."""
+    """Stream one answer. Raises ``AttemptFailed``; cancelling closes the HTTP stream.
+
+    ``output_cap``: stop reading once the streamed output passes this many tokens (a provider ignoring
+    ``max_tokens``), close the stream and raise ``AttemptFailed("overrun")`` with what was received."""
     litellm = await load_litellm()
     kwargs = _request(deployment, messages, api_key, max_tokens, temperature, timeout_s, cache_breakpoints)
     parts: list[str] = []
@@ -200,8 +220,11 @@ async def stream_once(
     except TimeoutError:
         raise AttemptFailed("retry", f"no response within {idle_timeout_s:g} s (idle timeout)") from None
     except Exception as err:  # noqa: BLE001 - litellm raises many types; classify them all
-        raise AttemptFailed(classify(err, litellm), str(err), retry_after=_retry_after_of(err)) from None
+        raise AttemptFailed(
+            classify(err, litellm), str(err), retry_after=_retry_after_of(err), status=_status_of(err)
+        ) from None
     usage: Any = None
+    streamed = 0  # output tokens counted so far (each piece counted alone: never less than the whole)
     finished = False
     scripted = False
     try:
@@ -218,7 +241,19 @@ async def stream_once(
                 content = getattr(getattr(choice, "delta", None), "content", None)
                 if content:
                     parts.append(content)
+                    if output_cap is not None:
+                        streamed += count_tokens(content)
                 finished = finished or bool(getattr(choice, "finish_reason", None))
+            if output_cap is not None and streamed > output_cap:
+                raise AttemptFailed(
+                    "overrun",
+                    f"ignored max_tokens={max_tokens}: tierwise stopped reading after {streamed} output tokens "
+                    f"(limit {output_cap} with margin) and closed the stream",
+                    partial_text="".join(parts),
+                    partial_tokens=streamed,
+                )
+    except AttemptFailed:
+        raise
     except TimeoutError:
         raise AttemptFailed(
             "retry",
@@ -227,7 +262,11 @@ async def stream_once(
         ) from None
     except Exception as err:  # noqa: BLE001
         raise AttemptFailed(
-            classify(err, litellm), str(err), retry_after=_retry_after_of(err), partial_text="".join(parts)
+            classify(err, litellm),
+            str(err),
+            retry_after=_retry_after_of(err),
+            partial_text="".join(parts),
+            status=_status_of(err),
         ) from None
     finally:
         await _close(stream)

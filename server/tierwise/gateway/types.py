@@ -107,12 +107,19 @@ class BudgetExceeded(GatewayError):
     """The call's worst case could cross the per-task or per-day ceiling; it was not made."""
 
     def __init__(
-        self, message: str, *, scope: Literal["task", "day"], limit_usd: float, spent_usd: float
+        self,
+        message: str,
+        *,
+        scope: Literal["task", "day"],
+        limit_usd: float,
+        spent_usd: float,
+        worst_usd: float = 0.0,
     ) -> None:
         super().__init__(message)
         self.scope = scope
         self.limit_usd = limit_usd
         self.spent_usd = spent_usd
+        self.worst_usd = worst_usd  # the refused call's worst case
 
 
 class ModelCallFailed(GatewayError):

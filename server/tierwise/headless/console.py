@@ -12,7 +12,7 @@ from rich.prompt import Confirm
 from rich.syntax import Syntax
 
 from tierwise.edits import resolve_in_workspace
-from tierwise.engine.ports import ProgressEvent
+from tierwise.engine.ports import BudgetQuestion, ProgressEvent
 
 _LEVEL_STYLE = {"info": "cyan", "warning": "yellow", "error": "bold red"}
 
@@ -26,7 +26,8 @@ def format_event(event: ProgressEvent) -> str:
     if event.round is not None:
         parts.append(f"round {event.round}")
     parts.append(event.message)
-    parts.append(f"[dim]${event.cost_usd:.4f} so far[/dim]")
+    ceiling = f" of ${event.ceiling_usd:.2f}" if event.ceiling_usd is not None else ""
+    parts.append(f"[dim]${event.cost_usd:.4f}{ceiling} so far[/dim]")
     return " · ".join(parts)
 
 
@@ -57,6 +58,17 @@ class ConsoleUI:
         if detail:
             self.console.print(detail)
         return Confirm.ask(question, console=self.console, default=True)
+
+    async def ask_budget(self, question: BudgetQuestion) -> bool:
+        """Ask on a terminal; ``--yes`` never raises a ceiling, and without a terminal the task stops."""
+        if self.assume_yes:
+            self.notify("warning", f"{question.text} — --yes never raises a ceiling; stopping "
+                        "(use --max-budget USD to set this run's task ceiling)")
+            return False
+        if not sys.stdin.isatty():
+            self.notify("warning", f"{question.text} — no terminal to ask; stopping")
+            return False
+        return Confirm.ask(question.text, console=self.console, default=False)
 
     async def show_document(self, path: str) -> None:
         try:

@@ -121,7 +121,7 @@ async def quick_fix(session: Session, args: p.QuickFixArgs) -> dict[str, Any]:
         task_id,
         "quickfix",
         "tierwise: quick fix",
-        lambda e: long_tasks.quick_fix_and_apply(session, e, path, info),
+        lambda e: long_tasks.quick_fix_and_apply(session, e, path, info, task_id),
     )
 
 

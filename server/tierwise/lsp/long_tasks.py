@@ -130,6 +130,10 @@ def _final_status(
             if final == "running":
                 final = "cancelled"
     next_phase = state.next_phase() if final == "ready" and hasattr(state, "next_phase") else None
+    ceiling = None
+    config = getattr(engine, "config", None)
+    if config is not None and config.budget.per_task_usd is not None and hasattr(state, "budget_raised_usd"):
+        ceiling = config.budget.per_task_usd + state.budget_raised_usd
     return status_payload(
         task_id,
         str(getattr(state, "phase", phase) or phase),
@@ -140,6 +144,7 @@ def _final_status(
         cost_usd=float(getattr(state, "cost_usd", 0.0) or 0.0),
         saved_usd=float(getattr(state, "saved_usd", 0.0) or 0.0),
         next_phase=next_phase,
+        ceiling_usd=ceiling,
     )
 
 
@@ -182,8 +187,11 @@ async def diagnostic_info(diagnostic: dict[str, Any]) -> Any:
     )
 
 
-async def quick_fix_and_apply(session: Session, engine: Any, path: str, info: Any) -> str:
-    changes = await engine.quick_fix(path, info)
+async def quick_fix_and_apply(
+    session: Session, engine: Any, path: str, info: Any, task_id: str | None = None
+) -> str:
+    """The quick fix runs as the engine task ``task_id`` (its own budget and ledger lines), then is applied."""
+    changes = await engine.quick_fix(path, info, task_id=task_id)
     return await apply_changes(session, changes, "quick fix")
 
 

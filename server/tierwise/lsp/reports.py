@@ -34,6 +34,7 @@ async def status(session: Session, task_id: str | None) -> dict[str, Any]:
         "configWatch": session.watch_mode,
         "trusted": session.trusted,
         "trustNote": None if session.trusted else NOTE,
+        "cooldowns": await asyncio.to_thread(_cooldowns, root),
     }
     answer["cache"] = await asyncio.to_thread(_cache, root, task_id)
     if task_id is not None:
@@ -43,6 +44,12 @@ async def status(session: Session, task_id: str | None) -> dict[str, Any]:
     else:
         answer["tasks"] = await asyncio.to_thread(_list, root)
     return answer
+
+
+def _cooldowns(root: Any) -> list[dict[str, Any]]:
+    from tierwise.gateway.health import active_cooldowns
+
+    return active_cooldowns(root)
 
 
 async def latest_task_id(session: Session) -> str | None:

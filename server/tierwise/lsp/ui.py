@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from pygls.lsp.server import LanguageServer
 
-    from tierwise.engine.ports import ProgressEvent
+    from tierwise.engine.ports import BudgetQuestion, ProgressEvent
     from tierwise.lsp.tasks import TaskRegistry
 
 log = logging.getLogger(__name__)
@@ -46,8 +46,10 @@ def status_payload(
     cost_usd: float = 0.0,
     saved_usd: float = 0.0,
     next_phase: str | None = None,
+    ceiling_usd: float | None = None,
 ) -> dict[str, Any]:
-    """The ``tierwise/status`` notification's params (``nextPhase``: set when ``state`` is ``ready``)."""
+    """The ``tierwise/status`` notification's params (``nextPhase``: set when ``state`` is ``ready``;
+    ``ceilingUsd``: the task's ceiling, configured + raised; ``cooldowns``: deployments cooling down)."""
     return {
         "taskId": task_id,
         "phase": phase,
@@ -58,6 +60,7 @@ def status_payload(
         "savedUsd": round(saved_usd, 6),
         "message": message,
         "nextPhase": next_phase,
+        "ceilingUsd": None if ceiling_usd is None else round(ceiling_usd, 6),
     }
 
 
@@ -143,7 +146,14 @@ class EditorUser:
             self._server.work_done_progress.tokens.pop(token, None)
 
     # -- UserPort ------------------------------------------------------------------------------------
+    def _untracked(self, task_id: str, phase: str) -> bool:
+        """A quick fix made inside ``codeAction/resolve`` is no command the client follows: its engine task
+        sends no ``tierwise/status`` (nothing would ever end it in the client's view)."""
+        return phase == "quickfix" and not self._tasks.is_running(task_id)
+
     def progress(self, event: ProgressEvent) -> None:
+        if self._untracked(event.task_id, event.phase):
+            return
         token = self._tasks.token_for(event.task_id)
         if token is not None:
             report = types.WorkDoneProgressReport(
@@ -160,6 +170,7 @@ class EditorUser:
                 model=event.model,
                 cost_usd=event.cost_usd,
                 saved_usd=event.saved_usd,
+                ceiling_usd=event.ceiling_usd,
             )
         )
 
@@ -182,6 +193,28 @@ class EditorUser:
             return False
         return bool(answer and answer.title == "Yes")
 
+    async def ask_budget(self, question: BudgetQuestion) -> bool:
+        """``window/showMessageRequest``: "Raise by $X" or "Stop here" (no answer, or an error: stop)."""
+        raise_title = f"Raise by ${question.raise_by_usd:.2f}"
+        if not self._untracked(question.task_id, question.action):  # a resolve-time quick fix: only ask
+            self.status(
+                status_payload(
+                    question.task_id, "budget", state="waiting", message=question.text,
+                    cost_usd=question.spent_usd, ceiling_usd=question.ceiling_usd,
+                )
+            )
+        params = types.ShowMessageRequestParams(
+            type=types.MessageType.Warning,
+            message=question.text,
+            actions=[types.MessageActionItem(title=raise_title), types.MessageActionItem(title="Stop here")],
+        )
+        try:
+            answer = await self._server.window_show_message_request_async(params)
+        except Exception as err:
+            self.log("warning", f"could not ask about the budget ({err}); stopping the task")
+            return False
+        return bool(answer and answer.title == raise_title)
+
     async def show_document(self, path: str) -> None:
         uri = uri_for(self._root, path)
         if not self.supports_show_document:
@@ -201,8 +234,18 @@ class EditorUser:
         self._server.window_log_message(types.LogMessageParams(type=_LEVELS[level], message=message))
 
     def status(self, payload: dict[str, Any]) -> None:
+        payload.setdefault("cooldowns", self.cooldowns())
         self._last_status[payload["taskId"]] = payload
         self._server.protocol.notify(STATUS_NOTIFICATION, payload)
+
+    def cooldowns(self) -> list[dict[str, Any]]:
+        """Deployments cooling down now (``.tierwise/deployments.json``; a small file read, no model stack)."""
+        from tierwise.gateway.health import active_cooldowns
+
+        try:
+            return active_cooldowns(self._root)
+        except Exception:  # noqa: BLE001 - status must never fail on advisory health data
+            return []
 
     def last_status(self, task_id: str) -> dict[str, Any] | None:
         return self._last_status.get(task_id)

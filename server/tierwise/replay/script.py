@@ -58,6 +58,10 @@ class Rule(BaseModel):
     reasoning_tokens: int = Field(
         default=0, ge=0, description="Hidden reasoning tokens the answer spent (reported and counted as output)."
     )
+    omit_usage: bool = Field(default=False, description="Send no usage, even when the request asks for it.")
+    ignore_max_tokens: int | None = Field(
+        default=None, ge=1, description="Ignore the request's max_tokens: stream the reply this many times over."
+    )
 
     @field_validator("match")
     @classmethod

@@ -100,6 +100,8 @@ async def _chat(request: web.Request) -> web.StreamResponse:
     rule = state.script.rules[index] if index is not None else None
     status = 404 if rule is None else (rule.status or 200)
     reply = (rule.reply or "") if rule is not None else ""
+    if rule is not None and rule.ignore_max_tokens is not None:
+        reply = reply * rule.ignore_max_tokens  # a provider that ignores max_tokens: a huge reply
     if rule is not None and rule.blank_lines:
         reply = wire.pad_blank_lines(reply)
     use = _usage(state, rule, model, messages, reply) if status == 200 else None
@@ -127,7 +129,7 @@ async def _chat(request: web.Request) -> web.StreamResponse:
         )
     assert use is not None
     if stream:
-        include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+        include_usage = bool((body.get("stream_options") or {}).get("include_usage")) and not rule.omit_usage
         return await _stream(request, state, rule, model, use, reply, include_usage)
     return await _whole(request, state, rule, model, use, reply)
 

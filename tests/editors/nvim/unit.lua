@@ -58,6 +58,19 @@ case('setup registers the server and the client starts on a project file', funct
     'the plugin shows tierwise/status (the server then sends no second message for a failure)')
 end)
 
+case('statusline shows spend against the ceiling and cooled-down tiers; showMessageRequest is Neovim\'s', function()
+  F.notify_client('tierwise/status', {
+    taskId = 'b1', phase = 'budget', state = 'waiting', costUsd = 0.0412, ceilingUsd = 0.05,
+    message = 'Raise this task\'s ceiling by $0.50?', cooldowns = { { tier = 'light', model = 'm', remainingS = 41.2 } },
+  })
+  H.wait(1000, function() return state.current == 'b1' end, 'budget status')
+  H.eq('tierwise · budget waiting · $0.0412 of $0.0500 · light cooling 42s', tierwise.statusline(), 'spend vs ceiling')
+  H.eq(nil, vim.lsp.config.tierwise.handlers['window/showMessageRequest'], 'the plugin leaves showMessageRequest to vim.lsp')
+  H.eq('function', type(vim.lsp.handlers['window/showMessageRequest']), 'vim.lsp answers it (vim.ui.select)')
+  state.tasks.b1 = nil
+  state.current = nil
+end)
+
 case('statusline formats phase, tier, model, cost and saving', function()
   H.eq('', tierwise.statusline(), 'no task yet')
   F.notify_client('tierwise/status', {

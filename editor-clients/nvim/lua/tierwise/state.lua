@@ -12,6 +12,8 @@ local M = {}
 --- @field savedUsd number?
 --- @field message string?
 --- @field nextPhase string?  with state `ready`: the phase to run next
+--- @field ceilingUsd number?  the task's budget ceiling (configured + raised by the user)
+--- @field cooldowns table[]?  deployments cooling down: {tier, model, remainingS, reason}
 
 --- @type table<string, tierwise.Status>
 M.tasks = {}
@@ -148,11 +150,35 @@ function M.format(status, opts)
     parts[#parts + 1] = status.tier
   end
   local cost = M.money(status.costUsd)
+  if type(status.ceilingUsd) == 'number' then
+    cost = cost .. ' of ' .. M.money(status.ceilingUsd)
+  end
   if status.savedUsd and tonumber(status.savedUsd) and tonumber(status.savedUsd) > 0 then
     cost = cost .. ' saved ' .. M.money(status.savedUsd)
   end
   parts[#parts + 1] = cost
+  local cooling = M.cooling(status)
+  if cooling then
+    parts[#parts + 1] = cooling
+  end
   return table.concat(parts, opts.separator or ' · ')
+end
+
+--- Cooled-down tiers in a few words (`light cooling 42s`), or nil. Budget questions are left to Neovim's own
+--- `window/showMessageRequest` handler (vim.ui.select); the plugin never overrides it.
+--- @param status tierwise.Status
+--- @return string?
+function M.cooling(status)
+  if type(status.cooldowns) ~= 'table' then
+    return nil
+  end
+  local items = {}
+  for _, c in ipairs(status.cooldowns) do
+    if type(c) == 'table' and type(c.tier) == 'string' then
+      items[#items + 1] = ('%s cooling %ds'):format(c.tier, math.ceil(tonumber(c.remainingS) or 0))
+    end
+  end
+  return #items > 0 and table.concat(items, ', ') or nil
 end
 
 --- Escapes `%` so the text can be returned from a 'statusline' expression.
