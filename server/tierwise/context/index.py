@@ -55,6 +55,7 @@ class Index:
         self.capped = False
         self._loaded = False
         self.load_note: str | None = None
+        self.overlays: set[str] = set()  # paths whose entry comes from an editor buffer, not the disk
 
     # -- reading --------------------------------------------------------------------------------------
     def files(self) -> dict[str, FileEntry]:
@@ -144,6 +145,10 @@ class Index:
             for number, path in enumerate(listed):
                 if progress and number % 200 == 0:
                     progress(number, len(listed))
+                if path in self.overlays and path in self.stamps:
+                    stamps[path] = self.stamps[path]
+                    stats.reused += 1
+                    continue
                 stamp, entry, reason, parsed = self._read(path)
                 if stamp is None or entry is None:
                     skipped[path] = reason or "unreadable"
@@ -181,11 +186,17 @@ class Index:
                 return False
             if digest not in self.entries:
                 self.entries[digest] = parse_file(text, language_for(path))
-            self.stamps[path] = Stamp(len(data), -1, digest)  # -1: the next refresh compares the disk again
+            self.stamps[path] = Stamp(len(data), -1, digest)  # -1: once the buffer closes, the disk is read again
+            self.overlays.add(path)
             self.skipped.pop(path, None)
             self.generation += 1
             self._save({store.shard_of(digest)})
             return True
+
+    def clear_overlay(self, path: str) -> None:
+        """The editor closed ``path``: the next refresh reads it from the disk again."""
+        with self._lock:
+            self.overlays.discard(path)
 
     def forget(self, path: str) -> bool:
         with self._lock:

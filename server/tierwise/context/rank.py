@@ -10,6 +10,7 @@ task always give the same ranking.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -55,6 +56,8 @@ class Retriever:
 
     def __init__(self, files: Mapping[str, FileEntry]) -> None:
         import bm25s
+
+        logging.getLogger("bm25s").setLevel(logging.WARNING)
 
         self.files = dict(sorted(files.items()))
         self.docs: list[tuple[str, Symbol | None]] = []
