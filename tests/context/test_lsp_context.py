@@ -55,7 +55,9 @@ async def test_background_index_progress_show_context_and_buffer_updates(ws: Pat
         editor.type_text(doc, 0, 0, "def express_parcel_surcharge(weight):\n    return 7.5 * weight\n\n\n")
 
         async def surcharge_shown() -> bool:
-            answer = await execute(client, "tierwise.showContext", {"task": "change `express_parcel_surcharge`"})
+            answer = await execute(
+                client, "tierwise.showContext", {"task": "change `express_parcel_surcharge`"}
+            )
             return "return 7.5 * weight" in answer["text"]
 
         assert await wait_for(surcharge_shown, timeout=30, interval=0.3)

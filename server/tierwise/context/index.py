@@ -103,10 +103,20 @@ class Index:
         except (OSError, RuntimeError) as err:
             return None, None, f"unreadable ({type(err).__name__})", False
         old = self.stamps.get(path)
-        if old and old.size == info.st_size and old.mtime_ns == info.st_mtime_ns and old.digest in self.entries:
+        if (
+            old
+            and old.size == info.st_size
+            and old.mtime_ns == info.st_mtime_ns
+            and old.digest in self.entries
+        ):
             return old, self.entries[old.digest], None, False
         if info.st_size > self.max_file_bytes:
-            return None, None, f"larger than the size limit ({info.st_size:,} > {self.max_file_bytes:,} bytes)", False
+            return (
+                None,
+                None,
+                f"larger than the size limit ({info.st_size:,} > {self.max_file_bytes:,} bytes)",
+                False,
+            )
         try:
             data = full.read_bytes()
         except (OSError, RuntimeError) as err:  # vanished during indexing, permissions, a directory
@@ -186,7 +196,9 @@ class Index:
                 return False
             if digest not in self.entries:
                 self.entries[digest] = parse_file(text, language_for(path))
-            self.stamps[path] = Stamp(len(data), -1, digest)  # -1: once the buffer closes, the disk is read again
+            self.stamps[path] = Stamp(
+                len(data), -1, digest
+            )  # -1: once the buffer closes, the disk is read again
             self.overlays.add(path)
             self.skipped.pop(path, None)
             self.generation += 1
@@ -213,5 +225,3 @@ class Index:
             store.save(self.root, self.stamps, self.entries, self.skipped, dirty)
         except OSError as err:  # a read-only workspace: the index lives in memory only
             self.load_note = f"index not saved ({err})"
-
-

@@ -95,7 +95,12 @@ class WorkspaceContext:
         self, path: str, text: str | None, *, focus: Sequence[str], budget_tokens: int, numbers: bool = False
     ) -> str:
         return await asyncio.to_thread(
-            self.engine.file_view, path, focus_symbols=focus, budget_tokens=budget_tokens, text=text, numbers=numbers
+            self.engine.file_view,
+            path,
+            focus_symbols=focus,
+            budget_tokens=budget_tokens,
+            text=text,
+            numbers=numbers,
         )
 
     def indexed_tokens(self) -> int:

@@ -19,12 +19,14 @@ from pathlib import PurePosixPath
 
 from tierwise.context.graph import FileGraph, build_graph, definers_by_name, pagerank
 from tierwise.context.model import FileEntry, Symbol
-from tierwise.context.types import Query
 from tierwise.context.terms import identifiers, many, path_terms, split_identifier, words
+from tierwise.context.types import Query
 
 W_LEXICAL, W_FILE, W_GRAPH, W_NAMED, W_SEED = 1.0, 0.35, 0.4, 2.0, 0.6
 EXPAND_TOP = 8
-_TEST = re.compile(r"(^|/)(tests?|__tests__|spec|testing)/|(^|/)test_[^/]*$|_test\.[^/]+$|\.(test|spec)\.[^/]+$")
+_TEST = re.compile(
+    r"(^|/)(tests?|__tests__|spec|testing)/|(^|/)test_[^/]*$|_test\.[^/]+$|\.(test|spec)\.[^/]+$"
+)
 _DOCS = frozenset({"text"})
 
 
@@ -110,7 +112,9 @@ class Retriever:
     # -- ranking ------------------------------------------------------------------------------------------
     def mentioned(self, query: Query) -> tuple[set[str], set[str]]:
         """(symbol names, paths) the task text spells out."""
-        quoted = set(re.findall(r"`([^`\n]+?)(?:\(\))?`", query.task)) | set(re.findall(r"(\w+)\(", query.task))
+        quoted = set(re.findall(r"`([^`\n]+?)(?:\(\))?`", query.task)) | set(
+            re.findall(r"(\w+)\(", query.task)
+        )
         names = {i for i in identifiers(query.task)
                  if len(i) >= 3 and i in self.by_qualname and (looks_like_code(i) or i in quoted)}  # fmt: skip
         names |= {n for n in query.focus_symbols if n in self.by_qualname}
@@ -122,8 +126,10 @@ class Retriever:
         for path in self.paths:
             stem = PurePosixPath(path)
             module = path.rsplit(".", 1)[0].replace("/", ".")
-            if path.lower() in lowered or (len(stem.name) > 6 and stem.name.lower() in lowered) or (
-                "." in module and module.lower() in lowered
+            if (
+                path.lower() in lowered
+                or (len(stem.name) > 6 and stem.name.lower() in lowered)
+                or ("." in module and module.lower() in lowered)
             ):
                 paths.add(path)
         return names, paths
@@ -180,7 +186,10 @@ class Retriever:
             for ref in symbol.refs:
                 targets = self.by_qualname.get(ref, [])
                 if 0 < len(targets) <= 3 and len(ref) >= 3:
-                    extra += [Hit(p, s, hit.score * 0.35, f"called or used by {symbol.qualname}") for p, s in targets]
+                    extra += [
+                        Hit(p, s, hit.score * 0.35, f"called or used by {symbol.qualname}")
+                        for p, s in targets
+                    ]
             callers = self.callers.get(symbol.name, []) if len(symbol.name) >= 4 else []
             if len(self.definers.get(symbol.name, [])) <= 2:
                 extra += [Hit(p, s, hit.score * 0.3, f"uses {symbol.qualname}") for p, s in callers[:6]]
@@ -194,12 +203,22 @@ class Retriever:
             merged[key] = hit
         return sorted(merged.values(), key=_order)
 
-    def _rank_files(self, ranks: Mapping[str, float], lexical: Mapping[str, float], protected: set[str]) -> list[Hit]:
+    def _rank_files(
+        self, ranks: Mapping[str, float], lexical: Mapping[str, float], protected: set[str]
+    ) -> list[Hit]:
         top = max(ranks.values(), default=0.0) or 1.0
         hits = []
         for path in self.paths:
-            score = W_GRAPH * ranks.get(path, 0.0) / top + W_FILE * lexical.get(path, 0.0) + W_SEED * (path in protected)
-            why = "named or open" if path in protected else ("matches the task" if lexical.get(path) else "central")
+            score = (
+                W_GRAPH * ranks.get(path, 0.0) / top
+                + W_FILE * lexical.get(path, 0.0)
+                + W_SEED * (path in protected)
+            )
+            why = (
+                "named or open"
+                if path in protected
+                else ("matches the task" if lexical.get(path) else "central")
+            )
             hits.append(Hit(path, None, score, why))
         ordered = sorted(hits, key=_order)
         tests = self.test_files_for([h.path for h in ordered[:5]])
@@ -211,7 +230,14 @@ class Retriever:
             stem = PurePosixPath(path).stem
             if is_test_path(path) or len(stem) < 2:
                 continue
-            wanted = {f"test_{stem}", f"{stem}_test", f"{stem}.test", f"{stem}.spec", f"{stem}Test", f"{stem}_spec"}
+            wanted = {
+                f"test_{stem}",
+                f"{stem}_test",
+                f"{stem}.test",
+                f"{stem}.spec",
+                f"{stem}Test",
+                f"{stem}_spec",
+            }
             found += [p for p in self.paths if PurePosixPath(p).stem in wanted and p not in found]
         return found
 

@@ -93,11 +93,15 @@ def file_view(
     wanted = [s for s in entry.symbols if s.name in focus or s.qualname in focus]
     order = {name: i for i, name in enumerate(focus)}
     wanted.sort(key=lambda s: (order.get(s.qualname, order.get(s.name, 10**6)), s.start))
-    head = f"### {path} ({len(lines)} lines: too large to show whole; its outline and the regions that matter. " \
-           "Line numbers are not part of the file.)"
+    head = (
+        f"### {path} ({len(lines)} lines: too large to show whole; its outline and the regions that matter. "
+        "Line numbers are not part of the file.)"
+    )
     outline_text = outline(entry, width)
     used = count(head) + count(outline_text) + 20
-    items = [ContextItem(path, None, "skeleton", count(outline_text), "outline of a file too large to show whole")]
+    items = [
+        ContextItem(path, None, "skeleton", count(outline_text), "outline of a file too large to show whole")
+    ]
     regions: list[tuple[int, int, str]] = []
     for symbol in wanted:
         start, end = max(1, symbol.start - REGION_CONTEXT), min(len(lines), symbol.end + REGION_CONTEXT)
@@ -106,18 +110,26 @@ def file_view(
         body = numbered(lines, start, end, width)
         cost = count(body) + 12
         if regions and used + cost > budget_tokens:
-            items.append(ContextItem(path, symbol.qualname, "region", 0, "named but over the budget: outline only"))
+            items.append(
+                ContextItem(path, symbol.qualname, "region", 0, "named but over the budget: outline only")
+            )
             continue
         regions.append((start, end, symbol.qualname))
         used += cost
-        items.append(ContextItem(path, symbol.qualname, "region", cost, "named by the plan or ranked", (start, end)))
+        items.append(
+            ContextItem(path, symbol.qualname, "region", cost, "named by the plan or ranked", (start, end))
+        )
     prelude_end = min((s.start for s in entry.symbols), default=1) - 1
     if prelude_end > 0 and not any(s <= 1 for s, _, _ in regions):
         body = numbered(lines, 1, min(prelude_end, 60), width)
         if used + count(body) <= budget_tokens:
             regions.append((1, min(prelude_end, 60), "imports and module header"))
             used += count(body)
-            items.append(ContextItem(path, None, "region", count(body), "module header (imports)", (1, min(prelude_end, 60))))
+            items.append(
+                ContextItem(
+                    path, None, "region", count(body), "module header (imports)", (1, min(prelude_end, 60))
+                )
+            )
     parts = [head, "Outline:", fence("", outline_text)]
     for start, end, label in sorted(regions):
         parts.append(f"Lines {start}-{end} ({label}):")
@@ -180,7 +192,9 @@ def assemble(
             continue
         width = len(str(max(entry.lines, 1)))
         spans = shown.get(path, [])
-        text = outline(entry, width, skip=lambda s, spans=spans: any(a <= s.start and s.end <= b for a, b in spans))
+        text = outline(
+            entry, width, skip=lambda s, spans=spans: any(a <= s.start and s.end <= b for a, b in spans)
+        )
         if not text:
             continue
         block = f"### {path} ({entry.lines} lines)\n{fence('', text)}"
@@ -191,7 +205,9 @@ def assemble(
         used += cost
         items.append(ContextItem(path, None, "skeleton", cost, why))
     if outlines:
-        sections.append("## Outlines of related files (signatures with line numbers)\n\n" + "\n\n".join(outlines))
+        sections.append(
+            "## Outlines of related files (signatures with line numbers)\n\n" + "\n\n".join(outlines)
+        )
     rows: list[str] = []
     outlined = {p for p, _ in outline_paths} | set(shown)
     for path, why in map_paths:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import bisect
 import re
 import threading
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from tierwise.context.languages import ARROW_VALUES, DEFINITIONS, REFERENCES
@@ -22,7 +22,7 @@ MAX_CHUNK_TERMS = 120
 _lock = threading.Lock()  # parsers are not thread-safe; one per thread would cost more than it saves
 
 
-@lru_cache(maxsize=None)
+@cache
 def _grammar(lang: str) -> tuple[Any, Any, Any] | None:
     """(parser, definitions query, references query) for ``lang``, or None when the grammar is missing."""
     try:
@@ -112,7 +112,11 @@ def _header_end(node: Any, lang: str) -> int:
         value = node.child_by_field_name("value")
         body = value.child_by_field_name("body") if value is not None else None
     if body is None:
-        return node.end_point[0] if node.end_point[0] - node.start_point[0] < MAX_SIG_LINES else node.start_point[0]
+        return (
+            node.end_point[0]
+            if node.end_point[0] - node.start_point[0] < MAX_SIG_LINES
+            else node.start_point[0]
+        )
     row = body.start_point[0]
     if lang == "python" and row > node.start_point[0]:
         row -= 1
@@ -161,8 +165,17 @@ def parse_code(text: str, lang: str) -> FileEntry | None:
         hi = bisect.bisect_left(ref_pos, -neg_end)
         used = sorted({r[1] for r in refs[lo:hi]} - {name})
         symbols.append(
-            Symbol(name, qualname, kind, first_row + 1, node.end_point[0] + 1, header + 1, sig,
-                   _docstring(node, source, lang, lines), tuple(used))  # fmt: skip
+            Symbol(
+                name,
+                qualname,
+                kind,
+                first_row + 1,
+                node.end_point[0] + 1,
+                header + 1,
+                sig,
+                _docstring(node, source, lang, lines),
+                tuple(used),
+            )  # fmt: skip
         )
         stack.append((-neg_end, qualname, kind))
     file_refs = tuple(sorted({r[1] for r in refs}))

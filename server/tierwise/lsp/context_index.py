@@ -44,7 +44,9 @@ class ContextService:
             if self._port is None or self._settings != config.context:
                 from tierwise.context.port import WorkspaceContext
 
-                self._port = WorkspaceContext(self.session.require_root(), config, read_text=self._buffer_text)
+                self._port = WorkspaceContext(
+                    self.session.require_root(), config, read_text=self._buffer_text
+                )
                 self._settings = config.context
             else:
                 self._port.config = config
@@ -103,8 +105,9 @@ class ContextService:
         except Exception as err:  # the client refused or never answered: index without a progress bar
             log.info("no progress for indexing: %s", err)
             return None
-        server.work_done_progress.begin(token, types.WorkDoneProgressBegin(title="tierwise: indexing",
-                                                                           cancellable=False, percentage=0))
+        server.work_done_progress.begin(
+            token, types.WorkDoneProgressBegin(title="tierwise: indexing", cancellable=False, percentage=0)
+        )
         return token
 
     def _report(self, token: str, message: str, percentage: int) -> None:
@@ -171,8 +174,17 @@ async def show_context(session: Session, args: Any) -> dict[str, Any]:
         "text": pack.text,
         "tokens": pack.tokens,
         "budgetTokens": budget,
-        "items": [{"path": i.path, "symbol": i.symbol, "kind": i.kind, "tokens": i.tokens, "why": i.why,
-                   "lines": list(i.lines) if i.lines else None} for i in pack.items],  # fmt: skip
+        "items": [
+            {
+                "path": i.path,
+                "symbol": i.symbol,
+                "kind": i.kind,
+                "tokens": i.tokens,
+                "why": i.why,
+                "lines": list(i.lines) if i.lines else None,
+            }
+            for i in pack.items
+        ],  # fmt: skip
         "skipped": port.engine.skipped(),
         "indexedFiles": len(port.engine.index.stamps),
         "notes": pack.notes,
