@@ -9,6 +9,8 @@ a symlink loop) skips that file with a reason; nothing here raises for bad input
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 import threading
 import time
 from collections.abc import Callable
@@ -43,6 +45,7 @@ class Index:
         persist: bool = True,
     ) -> None:
         self.root = Path(root).resolve()
+        self._root_str = str(self.root)
         self.max_files = max_files
         self.max_file_bytes = max_file_bytes
         self._lister = lister
@@ -95,13 +98,17 @@ class Index:
         reason = skip_by_name(path)
         if reason:
             return None, None, reason, False
-        full = self.root / path
+        full = os.path.join(self._root_str, path)
         try:
-            if full.is_symlink() and not self._inside(path):
-                return None, None, "symbolic link that leaves the workspace or loops", False
-            info = full.stat()
+            info = os.lstat(full)
+            if stat.S_ISLNK(info.st_mode):
+                if not self._inside(path):
+                    return None, None, "symbolic link that leaves the workspace or loops", False
+                info = os.stat(full)
         except (OSError, RuntimeError) as err:
             return None, None, f"unreadable ({type(err).__name__})", False
+        if not stat.S_ISREG(info.st_mode):
+            return None, None, "not a regular file", False
         old = self.stamps.get(path)
         if (
             old
@@ -118,7 +125,8 @@ class Index:
                 False,
             )
         try:
-            data = full.read_bytes()
+            with open(full, "rb") as handle:
+                data = handle.read()
         except (OSError, RuntimeError) as err:  # vanished during indexing, permissions, a directory
             return None, None, f"unreadable ({type(err).__name__})", False
         reason = skip_by_content(data, max_bytes=self.max_file_bytes)

@@ -72,6 +72,7 @@ class WorkspaceContext:
     def refresh_sync(self, progress: Callable[[int, int], None] | None = None) -> RefreshStats:
         with self._refresh_lock:  # one refresh at a time; a second caller waits and finds little to do
             self.last_stats = self.engine.refresh(progress)
+            self.engine.retriever()  # search structures built here (in the indexing thread), not per pack
             return self.last_stats
 
     async def refresh(self) -> None:

@@ -15,6 +15,7 @@ import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import PurePosixPath
 
 from tierwise.context.graph import FileGraph, build_graph, definers_by_name, pagerank
@@ -35,6 +36,7 @@ def looks_like_code(name: str) -> bool:
     return "_" in name.strip("_") or any(c.isupper() for c in name[1:]) or any(c.isdigit() for c in name)
 
 
+@lru_cache(maxsize=100_000)
 def is_test_path(path: str) -> bool:
     return bool(_TEST.search(path))
 
@@ -67,7 +69,7 @@ class Retriever:
         file_corpus: list[list[str]] = []
         self.paths = list(self.files)
         self.by_qualname: dict[str, list[tuple[str, Symbol]]] = defaultdict(list)
-        self.callers: dict[str, list[tuple[str, Symbol]]] = defaultdict(list)
+        self._callers: dict[str, list[tuple[str, Symbol]]] = {}
         for path, entry in self.files.items():
             p_terms = path_terms(path)
             for symbol in entry.symbols:
@@ -78,18 +80,14 @@ class Retriever:
                 self.by_qualname[symbol.name].append((path, symbol))
                 if symbol.qualname != symbol.name:
                     self.by_qualname[symbol.qualname].append((path, symbol))
-                for ref in symbol.refs:
-                    self.callers[ref].append((path, symbol))
-            for chunk in entry.chunks:
-                self.docs.append((path, None))
-                corpus.append(p_terms + words(chunk.title) + list(chunk.terms))
             file_corpus.append(p_terms * 2 + many(s.name for s in entry.symbols) + many(entry.refs[:400])
-                               + [t for c in entry.chunks for t in c.terms])  # fmt: skip
+                               + [t for c in entry.chunks for t in c.terms][:400])  # fmt: skip
         self.chunk_of: list[int] = []
         self.sym_bm25 = bm25s.BM25()
         self.file_bm25 = bm25s.BM25()
         self._sym_vocab = self._index(self.sym_bm25, corpus)
         self._file_vocab = self._index(self.file_bm25, file_corpus)
+        self.path_forms = {p: _path_forms(p) for p in self.paths}
         self.definers = definers_by_name(self.files)
         self.graph: FileGraph = build_graph(self.files, self.definers)
 
@@ -98,7 +96,15 @@ class Retriever:
         if not corpus:
             return set()
         model.index([doc or ["_empty_"] for doc in corpus], show_progress=False)  # type: ignore[attr-defined]
-        return {t for doc in corpus for t in doc}
+        return set(getattr(model, "vocab_dict", None) or {t for doc in corpus for t in doc})
+
+    def callers(self, name: str) -> list[tuple[str, Symbol]]:
+        """Definitions whose text uses ``name`` (computed on first need, then kept)."""
+        found = self._callers.get(name)
+        if found is None:
+            found = [(p, s) for p, s in self.docs if s is not None and name in s.refs]
+            self._callers[name] = found
+        return found
 
     @staticmethod
     def _scores(model: object, vocab: set[str], terms: list[str], size: int) -> list[float]:
@@ -122,16 +128,7 @@ class Retriever:
             if dotted in self.by_qualname:
                 names.add(dotted)
         lowered = query.task.lower()
-        paths = set()
-        for path in self.paths:
-            stem = PurePosixPath(path)
-            module = path.rsplit(".", 1)[0].replace("/", ".")
-            if (
-                path.lower() in lowered
-                or (len(stem.name) > 6 and stem.name.lower() in lowered)
-                or ("." in module and module.lower() in lowered)
-            ):
-                paths.add(path)
+        paths = {path for path, forms in self.path_forms.items() if any(f in lowered for f in forms)}
         return names, paths
 
     def rank(self, query: Query) -> Ranking:
@@ -190,7 +187,7 @@ class Retriever:
                         Hit(p, s, hit.score * 0.35, f"called or used by {symbol.qualname}")
                         for p, s in targets
                     ]
-            callers = self.callers.get(symbol.name, []) if len(symbol.name) >= 4 else []
+            callers = self.callers(symbol.name) if len(symbol.name) >= 4 else []
             if len(self.definers.get(symbol.name, [])) <= 2:
                 extra += [Hit(p, s, hit.score * 0.3, f"uses {symbol.qualname}") for p, s in callers[:6]]
         merged = {(h.path, h.symbol.qualname if h.symbol else None): h for h in hits}
@@ -240,6 +237,18 @@ class Retriever:
             }
             found += [p for p in self.paths if PurePosixPath(p).stem in wanted and p not in found]
         return found
+
+
+def _path_forms(path: str) -> tuple[str, ...]:
+    """How a task may name a file: its path, its name (when distinctive), its dotted module."""
+    name = PurePosixPath(path).name.lower()
+    module = path.rsplit(".", 1)[0].replace("/", ".").lower()
+    forms = [path.lower()]
+    if len(name) > 6:
+        forms.append(name)
+    if "." in module:
+        forms.append(module)
+    return tuple(forms)
 
 
 def _order(hit: Hit) -> tuple[float, str, int]:

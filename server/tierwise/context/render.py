@@ -16,6 +16,7 @@ Counter = Callable[[str], int]
 CONTAINERS = frozenset({"class", "interface", "trait", "impl", "struct", "enum", "module", "record", "type"})
 MAX_BODY_SHARE = 0.35  # one body may take at most this share of a pack; a bigger one is shown as its outline
 REGION_CONTEXT = 2
+HEADINGS_TOKENS = 48  # the three section headings and the blank lines between blocks
 
 _FENCE_LANG = {"python": "python", "javascript": "javascript", "typescript": "typescript", "tsx": "tsx",
                "go": "go", "rust": "rust", "java": "java"}  # fmt: skip
@@ -158,7 +159,7 @@ def assemble(
     files (up to ``outline_share``), then a repo map of the rest, until the budget is spent."""
     sections: list[str] = []
     items: list[ContextItem] = []
-    used = 0
+    used = HEADINGS_TOKENS
     shown: dict[str, list[tuple[int, int]]] = {}
     cache: dict[str, list[str] | None] = {}
 
@@ -176,6 +177,8 @@ def assemble(
         if any(s <= symbol.start and symbol.end <= e for s, e in shown.get(path, [])):
             continue
         block = body_block(path, symbol, lines, files[path].lang)
+        if len(block) / 6 > min(budget_tokens * MAX_BODY_SHARE, budget_tokens * body_share - used):
+            continue  # surely over: skip without counting (a token is rarely more than 6 characters)
         cost = count(block) + 2
         if cost > budget_tokens * MAX_BODY_SHARE or used + cost > budget_tokens * body_share:
             continue

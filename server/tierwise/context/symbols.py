@@ -6,13 +6,12 @@ in a language without a grammar here are cut into blank-line-separated blocks.
 
 from __future__ import annotations
 
-import bisect
 import re
 import threading
 from functools import cache
 from typing import Any
 
-from tierwise.context.languages import ARROW_VALUES, DEFINITIONS, REFERENCES
+from tierwise.context.languages import ARROW_VALUES, DEFINITIONS
 from tierwise.context.model import Chunk, FileEntry, Symbol
 from tierwise.context.terms import words
 
@@ -23,8 +22,8 @@ _lock = threading.Lock()  # parsers are not thread-safe; one per thread would co
 
 
 @cache
-def _grammar(lang: str) -> tuple[Any, Any, Any] | None:
-    """(parser, definitions query, references query) for ``lang``, or None when the grammar is missing."""
+def _grammar(lang: str) -> tuple[Any, Any] | None:
+    """(parser, definitions query) for ``lang``, or None when the grammar is missing."""
     try:
         from tree_sitter import Query
         from tree_sitter_language_pack import get_language, get_parser
@@ -41,10 +40,24 @@ def _grammar(lang: str) -> tuple[Any, Any, Any] | None:
             return False
 
     defs = [t for t in [*DEFINITIONS[lang], "variable_declarator"] if compiles(t)]
-    refs = [t for t in REFERENCES if compiles(t)]
     def_query = Query(language, "[" + " ".join(f"({t})" for t in defs) + "] @def")
-    ref_query = Query(language, "[" + " ".join(f"({t})" for t in refs) + "] @ref")
-    return parser, def_query, ref_query
+    return parser, def_query
+
+
+_IDENT = re.compile(rb"[A-Za-z_][A-Za-z0-9_]+")
+KEYWORDS = frozenset(
+    "and as assert async await break case catch class const continue def default defer del do elif else enum "
+    "except export extends false final finally fn for from func function go if impl implements import in "
+    "interface is let loop match mod mut new nil none not null or package pass private protected pub public "
+    "raise return self static struct super switch this throw throws true try type typeof use var void while "
+    "with yield None True False int str bool float string".split()
+)
+
+
+def identifiers_in(source: bytes) -> set[str]:
+    """Identifiers of at least two characters, keywords left out (a regex: much faster than the syntax
+    tree's identifier nodes, at the cost of also counting words of comments and strings)."""
+    return {m.decode("ascii") for m in set(_IDENT.findall(source))} - KEYWORDS
 
 
 def _captures(query: Any, node: Any) -> list[Any]:
@@ -128,16 +141,13 @@ def parse_code(text: str, lang: str) -> FileEntry | None:
     grammar = _grammar(lang)
     if grammar is None:
         return None
-    parser, def_query, ref_query = grammar
+    parser, def_query = grammar
     source = text.encode("utf-8", "surrogatepass")
     lines = text.splitlines()
     with _lock:
         tree = parser.parse(source)
         def_nodes = _captures(def_query, tree.root_node)
-        ref_nodes = _captures(ref_query, tree.root_node)
     kinds = DEFINITIONS[lang]
-    refs = sorted((n.start_byte, n.text.decode("utf-8", "replace")) for n in ref_nodes)
-    ref_pos = [r[0] for r in refs]
     found: list[tuple[int, int, int, Any, str, str]] = []
     for node in def_nodes:
         name_node = _name_node(node, lang)
@@ -161,9 +171,7 @@ def parse_code(text: str, lang: str) -> FileEntry | None:
         header = _header_end(node, lang)
         sig_rows = lines[node.start_point[0] : header + 1]
         sig = "\n".join(row.rstrip() for row in sig_rows)
-        lo = bisect.bisect_left(ref_pos, start_byte)
-        hi = bisect.bisect_left(ref_pos, -neg_end)
-        used = sorted({r[1] for r in refs[lo:hi]} - {name})
+        used = sorted(identifiers_in(source[start_byte:-neg_end]) - {name})
         symbols.append(
             Symbol(
                 name,
@@ -178,11 +186,12 @@ def parse_code(text: str, lang: str) -> FileEntry | None:
             )  # fmt: skip
         )
         stack.append((-neg_end, qualname, kind))
-    file_refs = tuple(sorted({r[1] for r in refs}))
+    file_refs = tuple(sorted(identifiers_in(source)))
     return FileEntry(lang, len(lines), tuple(symbols), file_refs, (), bool(tree.root_node.has_error))
 
 
-_BLANK = re.compile(r"\n[ \t]*\n")
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]+")
+MAX_CHUNKS = 150  # of one text file (a long changelog adds noise, not context)
 
 
 def chunk_text(text: str) -> FileEntry:
@@ -203,9 +212,12 @@ def chunk_text(text: str) -> FileEntry:
             end = number - 1
         block = lines[start - 1 : end]
         title = next((b.strip() for b in block if b.strip()), "")[:100]
-        terms = tuple(dict.fromkeys(words("\n".join(block))))[:MAX_CHUNK_TERMS]
+        raw = list(dict.fromkeys(_WORD.findall("\n".join(block))))[: MAX_CHUNK_TERMS * 2]
+        terms = tuple(dict.fromkeys(t for w in raw for t in words(w)))[:MAX_CHUNK_TERMS]
         chunks.append(Chunk(start, end, title, terms))
         start = None
+        if len(chunks) >= MAX_CHUNKS:
+            break
     return FileEntry("text", len(lines), (), (), tuple(chunks), False)
 
 
