@@ -78,6 +78,12 @@ def words(text: str) -> list[str]:
 
 
 @lru_cache(maxsize=200_000)
+def word_parts(ident: str) -> tuple[str, ...]:
+    """Search terms of one identifier (cached)."""
+    return _word_parts(ident)
+
+
+@lru_cache(maxsize=200_000)
 def _word_parts(ident: str) -> tuple[str, ...]:
     return tuple(p for p in _split(ident) if len(p) > 1 and p not in STOP)
 
