@@ -70,7 +70,7 @@ class ContextService:
     async def _index(self) -> None:
         host = self.session.host
         config = host.config if host is not None else None
-        port = self.port_for(config) if config is not None else None
+        port = await asyncio.to_thread(self.port_for, config) if config is not None else None
         if port is None:
             return
         token = await self._begin()
@@ -161,7 +161,7 @@ async def show_context(session: Session, args: Any) -> dict[str, Any]:
     host = session.host
     service: ContextService = session.context  # type: ignore[attr-defined]
     config = host.require_config() if host is not None else None
-    port = service.port_for(config) if config is not None else None
+    port = await asyncio.to_thread(service.port_for, config) if config is not None else None
     if port is None:
         raise RequestFailed("tierwise.showContext: the context engine is off (context.enabled = false)")
     service.start()
