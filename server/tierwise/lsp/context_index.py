@@ -52,6 +52,18 @@ class ContextService:
                 self._port.config = config
             return self._port
 
+    def _open_paths(self) -> list[str]:
+        from tierwise.lsp.paths import OutsideWorkspace, relpath_for
+
+        root = self.session.require_root()
+        paths = []
+        for uri in list(self.session.server.workspace.text_documents):
+            try:
+                paths.append(relpath_for(root, uri))
+            except OutsideWorkspace:
+                continue
+        return paths
+
     def _buffer_text(self, path: str) -> str | None:
         files = self.session.files
         doc = files.open_document(path) if files is not None else None
