@@ -23,6 +23,7 @@ COMMANDS = {
     "tierwise.cost",
     "tierwise.applyFinding",
     "tierwise.applyCodeAction",
+    "tierwise.showContext",
 }
 
 

@@ -36,6 +36,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("tierwise.cli.serve_cmd", "serve_command"),
     "acp": ("tierwise.cli.acp_cmd", "acp_command"),
     "bench": ("tierwise.cli.bench_cmd", "bench_command"),
+    "context": ("tierwise.cli.context_cmd", "context_command"),
 }
 
 

@@ -14,7 +14,15 @@ from tierwise.engine.editing import EditReport
 from tierwise.engine.implement import run_implement
 from tierwise.engine.plan import current_plan, run_plan
 from tierwise.engine.planfile import Plan, PlanInvalid
-from tierwise.engine.ports import CheckpointPort, CommandPort, FileChange, FilesPort, ModelPort, UserPort
+from tierwise.engine.ports import (
+    CheckpointPort,
+    CommandPort,
+    ContextPort,
+    FileChange,
+    FilesPort,
+    ModelPort,
+    UserPort,
+)
 from tierwise.engine.prompts import PromptError
 from tierwise.engine.quickfix import QuickFixFailed, quick_fix_task, quick_fix_task_id, run_quick_fix
 from tierwise.engine.refine import run_refine
@@ -68,6 +76,7 @@ class Engine:
         commands: CommandPort | None = None,
         checkpoints: CheckpointPort | None = None,
         reload_config: Callable[[], Config] | None = None,
+        context: ContextPort | None = None,
     ) -> None:
         """``reload_config``: re-reads the configuration from its files (the CLI gives one), so that a test
         command changed on disk during a task is noticed (``engine.commands``)."""
@@ -76,7 +85,7 @@ class Engine:
         self.store = TaskStore(self.root)
         self.ctx = PhaseContext(
             root=self.root, config=config, models=models, files=files, ui=ui, store=self.store,
-            commands=commands, checkpoints=checkpoints, reload_config=reload_config,
+            commands=commands, checkpoints=checkpoints, reload_config=reload_config, context=context,
         )
 
     @property

@@ -14,6 +14,7 @@ from __future__ import annotations
 from tierwise.engine.context import file_block, files_section, plural, read_conventions, read_documents
 from tierwise.engine.editing import EditReport, Gate
 from tierwise.engine.guards import infra_gates
+from tierwise.engine.packs import enabled, file_view, focus_for, implement_shared
 from tierwise.engine.plan import current_plan, task_prefix
 from tierwise.engine.planfile import Plan, PlanFile
 from tierwise.engine.ports import FileChange
@@ -38,16 +39,27 @@ def _gate_for(plan: Plan, path: str) -> Gate:
     return gate
 
 
-async def _retry_text(ctx: PhaseContext, report: EditReport, path: str) -> str:
+async def _edited_view(ctx: PhaseContext, path: str, text: str | None, focus: list[str]) -> str:
+    """The file being edited: whole when it fits, else its outline and the regions the plan names."""
+    if not enabled(ctx):
+        return file_block(path, text, max_chars=FILE_MAX_CHARS)
+    return await file_view(ctx, path, text, focus, "file", "implement")
+
+
+async def _retry_text(ctx: PhaseContext, report: EditReport, path: str, focus: list[str]) -> str:
     doc = await ctx.files.read(path)
-    current = file_block(path, doc.text, max_chars=FILE_MAX_CHARS)
+    current = await _edited_view(ctx, path, doc.text, focus)
     return f"{report.retry_message}\n\nThe current content of `{path}`:\n{current}"
 
 
-async def implement_context(ctx: PhaseContext, state: TaskState, plan: Plan) -> str:
+async def implement_context(ctx: PhaseContext, state: TaskState, plan_text: str, plan: Plan) -> str:
     """The context files of every per-file call of this run of the phase: the plan's files as they are when
     the run starts (the user's named files are already in the task prefix). Built once and kept in the
-    task folder, so a resumed run sends the same bytes again."""
+    task folder, so a resumed run sends the same bytes again. With the context engine: outlines and the regions
+    that matter (``packs.implement_shared``); without it, the files whole within a budget."""
+    shared = await implement_shared(ctx, state, plan_text, plan)
+    if shared is not None:
+        return shared
     name = f"implement-context.{state.run_of('implement')}.md"
     stored = ctx.store.read(state.id, name)
     if stored is not None:
@@ -64,17 +76,19 @@ async def implement_file(
     ctx: PhaseContext, state: TaskState, plan_text: str, plan: Plan, index: int, item: PlanFile,
     context_files: str | None = None,
 ) -> bool:
-    """Edit one file; True when every block ended applied."""
+    """Edit one file; True when every block ended applied. ``context_files``: the plan's files as built once
+    for this implement run (identical for every file, so a provider's cache can serve it)."""
     doc = await ctx.files.read(item.path)
     if context_files is None:
-        context_files = await implement_context(ctx, state, plan)
+        context_files = await implement_context(ctx, state, plan_text, plan)
+    focus = focus_for(plan_text, item.description or "")
     variables = {
         "task": state.task,
         "plan": plan_text,
         "path": item.path,
         "action": item.action,
         "description": item.description or "(see the plan)",
-        "file_text": file_block(item.path, doc.text, max_chars=FILE_MAX_CHARS),
+        "file_text": await _edited_view(ctx, item.path, doc.text, focus),
         "context_files": context_files,
         "conventions": await read_conventions(ctx.files),
         "edit_format": EDIT_FORMAT,
@@ -99,7 +113,7 @@ async def implement_file(
         conversation = [
             *conversation,
             Message(role="assistant", content=reply.text),
-            Message(role="user", content=await _retry_text(ctx, report, item.path)),
+            Message(role="user", content=await _retry_text(ctx, report, item.path, focus)),
         ]
     ctx.ui.notify("warning", f"{item.path}: edit blocks still refused after {rounds + 1} rounds; see the edit report")
     return False
@@ -120,7 +134,7 @@ async def delete_file(ctx: PhaseContext, state: TaskState, item: PlanFile) -> No
 async def run_implement(ctx: PhaseContext, state: TaskState) -> None:
     plan_text, plan = await current_plan(ctx, state)
     total = len(plan.files)
-    context_files = await implement_context(ctx, state, plan)
+    context_files = await implement_context(ctx, state, plan_text, plan)
     for index, item in enumerate(plan.files):
         if item.path in state.implemented_files:
             continue

@@ -7,6 +7,7 @@ import json
 
 from tierwise.edits import BinaryFileError, FileTooLargeError
 from tierwise.engine.context import files_section, plural, read_conventions, read_documents, repo_tree
+from tierwise.engine.packs import code_names, files_views, plan_context
 from tierwise.engine.planfile import (
     MAX_PLAN_CHARS,
     Plan,
@@ -24,7 +25,9 @@ from tierwise.gateway.types import Message
 TREE_BUDGET_TOKENS = 1500
 FILES_BUDGET_TOKENS = 6000
 CONTEXT_SNAPSHOT = "context.json"
-PREFIX_KEYS = ("task", "workspace", "repo_tree", "files", "conventions")
+PREFIX_KEYS = ("task", "workspace", "repo_tree", "files", "context", "conventions")
+"""The task snapshot: the repository context (the context engine's pack, explore included) is built once, for the
+plan, and every later phase starts with the same bytes."""
 NO_PLAN_YET = "(not written yet: writing it is this step)"
 
 
@@ -33,15 +36,17 @@ def plan_relpath(task_id: str) -> str:
     return f".tierwise/tasks/{task_id}/PLAN.md"
 
 
-async def workspace_view(ctx: PhaseContext, state: TaskState) -> dict[str, str]:
-    """The shared prompt variables: repo tree, named/open files, conventions."""
+async def workspace_view(ctx: PhaseContext, state: TaskState, action: str = "plan") -> dict[str, str]:
+    """The shared prompt variables: repo tree, named/open files, the context engine's code, conventions."""
     listed = await ctx.files.list_files()
     docs = await read_documents(ctx.files, state.paths)
+    views = await files_views(ctx, state.paths, code_names(state.task), "plan", action) if docs else None
     return {
         "task": state.task,
         "workspace": ctx.root.name,
         "repo_tree": await asyncio.to_thread(repo_tree, listed, TREE_BUDGET_TOKENS),  # large workspaces
-        "files": files_section(docs, FILES_BUDGET_TOKENS) if docs else "(none)",
+        "files": views or (files_section(docs, FILES_BUDGET_TOKENS) if docs else "(none)"),
+        "context": await plan_context(ctx, state, action, explore=action == "plan"),
         "conventions": await read_conventions(ctx.files),
     }
 

@@ -21,6 +21,7 @@ from tierwise.engine.budget_ask import MAX_ASKS_PER_CALL, ask_to_raise, ceiling_
 from tierwise.engine.ports import (
     CheckpointPort,
     CommandPort,
+    ContextPort,
     FilesPort,
     ModelPort,
     Phase,
@@ -69,6 +70,7 @@ class PhaseContext:
     commands: CommandPort | None = None
     checkpoints: CheckpointPort | None = None
     reload_config: Callable[[], Config] | None = None
+    context: ContextPort | None = None
     _notified: set[str] = field(default_factory=set)
 
     def current_config(self) -> Config:

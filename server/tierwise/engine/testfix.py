@@ -29,6 +29,7 @@ from tierwise.engine.commands import NoTestCommand, record_commands, verify_comm
 from tierwise.engine.context import estimate_tokens, files_section, read_conventions, read_documents
 from tierwise.engine.editing import Gate
 from tierwise.engine.guards import infra_gates
+from tierwise.engine.packs import files_views, related_code, trace_names
 from tierwise.engine.plan import task_prefix
 from tierwise.engine.planfile import Plan
 from tierwise.engine.ports import CommandResult
@@ -147,15 +148,22 @@ async def _fix_round(ctx: PhaseContext, state: TaskState, plan_text: str, plan: 
     """Ask ``tier`` for a fix and apply it; returns the conversation so far (the next round extends it) and
     the refusals to send back with the next round (``refused``: those of the previous round)."""
     involved = [*failure.files, *(plan.paths(include_deleted=False) if plan else []), *state.touched_files]
-    docs = [d for d in await read_documents(ctx.files, involved) if d.text is not None]
+    log = await _log_for_model(ctx, state, failure, round_no)
+    focus = [*trace_names(log), *failure.failing_tests]
+    views = await files_views(ctx, involved, focus, "fix", "fix")
+    if views is None:
+        docs = [d for d in await read_documents(ctx.files, involved) if d.text is not None]
+        views = files_section(docs, FILES_BUDGET_TOKENS) if docs else "(no project file identified)"
     variables = {
         "task": state.task,
         "plan": plan_text or "(no plan: make the failing checks pass)",
         "test_command": failure.check.command,
         "failing_tests": ", ".join(failure.failing_tests) or failure.summary,
-        "log": await _log_for_model(ctx, state, failure, round_no) + (
+        "log": log + (
             f"\n\n[tierwise] Blocks of your previous fix answer were not applied:\n{refused}" if refused else ""),
-        "files": files_section(docs, FILES_BUDGET_TOKENS) if docs else "(no project file identified)",
+        "files": views,
+        "context": await related_code(ctx, state, "fix", traceback_files=failure.files, focus=focus,
+                                      extra=" ".join(failure.failing_tests)),
         "round": round_no,
         "tier": tier,
         "edit_format": EDIT_FORMAT,

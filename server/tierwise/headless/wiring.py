@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tierwise.config.model import Config
 from tierwise.engine import Engine
-from tierwise.engine.ports import CheckpointPort, CommandPort, FilesPort, ModelPort, UserPort
+from tierwise.engine.ports import CheckpointPort, CommandPort, ContextPort, FilesPort, ModelPort, UserPort
 from tierwise.headless.files import DiskFiles
 
 
@@ -47,10 +47,13 @@ def build_engine(
     checkpoints: CheckpointPort | None = None,
     use_checkpoints: bool = True,
     reload_config: Callable[[], Config] | None = None,
+    context: ContextPort | None = None,
 ) -> Engine:
     """An ``Engine`` for ``root``. Anything not given is the real adapter: ``ModelGateway`` (litellm is
     imported on the first call, not here), ``DiskFiles``, ``SubprocessRunner`` (an allow-listed environment
-    plus ``commands.env_passthrough``, whose secret-looking entries are warned about through ``ui``), git private-ref checkpoints in a git repo, copies elsewhere."""
+    plus ``commands.env_passthrough``, whose secret-looking entries are warned about through ``ui``), git
+    private-ref checkpoints in a git repo, copies elsewhere, and the context engine (``tierwise.context``)
+    unless ``context.enabled`` is false."""
     root = Path(root).resolve()
     if models is None:
         from tierwise.gateway import ModelGateway
@@ -62,6 +65,10 @@ def build_engine(
         from tierwise.vcs import checkpoints_for
 
         checkpoints = checkpoints_for(root)
+    if context is None and config.context.enabled:
+        from tierwise.context.port import WorkspaceContext
+
+        context = WorkspaceContext(root, config)
     return Engine(
         root,
         config,
@@ -71,4 +78,5 @@ def build_engine(
         commands=commands,
         checkpoints=checkpoints,
         reload_config=reload_config,
+        context=context,
     )

@@ -55,6 +55,7 @@ class EngineHost:
         self._load_lock = asyncio.Lock()
         self.quick_fix_route: tuple[str, str | None] | None = None  # (tier, model) the gateway resolves
         self._warm: asyncio.Task[None] | None = None
+        self.context_for: Callable[[Config], Any] | None = None  # the LSP's shared context index, if any
 
     # -- configuration --------------------------------------------------------------------------------
     async def load(self, overrides: dict[str, Any]) -> bool:
@@ -144,8 +145,10 @@ class EngineHost:
             from tierwise.lsp.trust import RefusingCommands
 
             commands = RefusingCommands()
+        context = self.context_for(config) if self.context_for is not None else None
         engine = build_engine(self.root, config, ui=self._ui, models=models, files=self._files, commands=commands,
-                              reload_config=lambda: self.config or config)  # the watcher keeps it current
+                              reload_config=lambda: self.config or config,  # the watcher keeps it current
+                              context=context)
         try:
             tier = models.ladder("quickfix")[0]
             self.quick_fix_route = (tier, models.model_for(tier))
