@@ -97,7 +97,13 @@ def one(request: dict) -> dict:
 
 def main() -> int:
     requests = json.load(sys.stdin)
-    json.dump([one(request) for request in requests], sys.stdout)
+    out = sys.stdout
+    sys.stdout = sys.stderr  # aider prints progress notes; only the answer goes to stdout
+    try:
+        answers = [one(request) for request in requests]
+    finally:
+        sys.stdout = out
+    json.dump(answers, out)
     return 0
 
 

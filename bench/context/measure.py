@@ -68,7 +68,8 @@ class ContextView:
         return bool(wanted) and wanted in self.positions
 
     def names_file(self, path: str) -> bool:
-        return path in self.text
+        """The workspace-relative path appears whole (``bash_completions.go`` does not name ``completions.go``)."""
+        return re.search(r"(?<![\w./-])" + re.escape(path) + r"(?![\w/-])", self.text) is not None
 
 
 def skeleton_coverage(view: ContextView, path: str, headers: Iterable[str]) -> float:
