@@ -1,0 +1,207 @@
+"""Context text from ranked hits: full bodies, file outlines (skeletons), a repo map; and one file's view.
+
+Everything is measured with the given token counter and stops at the budget. Outlines and regions carry
+the file's real line numbers (as ``  42 | text`` prefixes that are not part of the file), so a model can
+copy SEARCH text verbatim from them; a large file is never cut blindly at its head or tail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+
+from tierwise.context.model import FileEntry, Symbol
+from tierwise.context.types import ContextItem
+
+Counter = Callable[[str], int]
+CONTAINERS = frozenset({"class", "interface", "trait", "impl", "struct", "enum", "module", "record", "type"})
+MAX_BODY_SHARE = 0.35  # one body may take at most this share of a pack; a bigger one is shown as its outline
+REGION_CONTEXT = 2
+
+_FENCE_LANG = {"python": "python", "javascript": "javascript", "typescript": "typescript", "tsx": "tsx",
+               "go": "go", "rust": "rust", "java": "java"}  # fmt: skip
+
+
+def fence(lang: str, body: str) -> str:
+    mark = "````" if "```" in body else "```"
+    return f"{mark}{_FENCE_LANG.get(lang, '')}\n{body}\n{mark}"
+
+
+def numbered(lines: Sequence[str], start: int, end: int, width: int) -> str:
+    """Lines ``start``..``end`` (1-based, inclusive) with their real numbers."""
+    return "\n".join(f"{n:>{width}} | {lines[n - 1]}" for n in range(max(1, start), min(end, len(lines)) + 1))
+
+
+def _outline_symbols(entry: FileEntry) -> list[Symbol]:
+    """Symbols worth an outline line: top level, and members of classes (not functions inside functions)."""
+    kinds = {s.qualname: s.kind for s in entry.symbols}
+    kept = []
+    for symbol in entry.symbols:
+        parent = symbol.qualname.rsplit(".", 1)[0] if "." in symbol.qualname else None
+        if parent is None or kinds.get(parent) in CONTAINERS:
+            kept.append(symbol)
+    return kept
+
+
+def outline(entry: FileEntry, width: int, skip: Callable[[Symbol], bool] = lambda s: False) -> str:
+    """Signature lines with real line numbers, plus each docstring's first line."""
+    rows: list[str] = []
+    for symbol in _outline_symbols(entry):
+        if skip(symbol):
+            continue
+        for offset, line in enumerate(symbol.sig.splitlines()):
+            rows.append(f"{_sig_line(symbol) + offset:>{width}} | {line}")
+        if symbol.doc:
+            indent = len(symbol.sig) - len(symbol.sig.lstrip())
+            rows.append(f"{'':>{width}} | {' ' * (indent + 4)}# {symbol.doc[:120]}")
+    if not rows and entry.chunks:
+        rows = [f"{c.start:>{width}} | {c.title}" for c in entry.chunks[:40]]
+    return "\n".join(rows)
+
+
+def _sig_line(symbol: Symbol) -> int:
+    """The line of the signature itself (decorators come before it)."""
+    return symbol.header_end - (len(symbol.sig.splitlines()) - 1)
+
+
+def map_line(path: str, entry: FileEntry) -> str:
+    names = [s.name for s in _outline_symbols(entry) if "." not in s.qualname][:12]
+    more = len([s for s in entry.symbols if "." not in s.qualname]) - len(names)
+    tail = f" (+{more})" if more > 0 else ""
+    return f"{path}: {', '.join(names)}{tail}" if names else path
+
+
+def file_view(
+    path: str,
+    text: str,
+    entry: FileEntry | None,
+    *,
+    focus: Sequence[str],
+    budget_tokens: int,
+    count: Counter,
+) -> tuple[str, list[ContextItem]]:
+    """The file whole when it fits the budget; else its outline plus the complete regions of the focus symbols
+    (then of the largest remaining definitions), with real line numbers."""
+    lines = text.splitlines()
+    whole = f"### {path}\n{fence(entry.lang if entry else '', text.rstrip(chr(10)))}"
+    whole_tokens = count(whole)
+    if whole_tokens <= budget_tokens or entry is None or not entry.symbols:
+        why = "fits the budget" if whole_tokens <= budget_tokens else "no outline available: shown whole"
+        return whole, [ContextItem(path, None, "file", whole_tokens, why, (1, len(lines)))]
+    width = len(str(len(lines)))
+    wanted = [s for s in entry.symbols if s.name in focus or s.qualname in focus]
+    order = {name: i for i, name in enumerate(focus)}
+    wanted.sort(key=lambda s: (order.get(s.qualname, order.get(s.name, 10**6)), s.start))
+    head = f"### {path} ({len(lines)} lines: too large to show whole; its outline and the regions that matter. " \
+           "Line numbers are not part of the file.)"
+    outline_text = outline(entry, width)
+    used = count(head) + count(outline_text) + 20
+    items = [ContextItem(path, None, "skeleton", count(outline_text), "outline of a file too large to show whole")]
+    regions: list[tuple[int, int, str]] = []
+    for symbol in wanted:
+        start, end = max(1, symbol.start - REGION_CONTEXT), min(len(lines), symbol.end + REGION_CONTEXT)
+        if any(s <= start and end <= e for s, e, _ in regions):
+            continue
+        body = numbered(lines, start, end, width)
+        cost = count(body) + 12
+        if regions and used + cost > budget_tokens:
+            items.append(ContextItem(path, symbol.qualname, "region", 0, "named but over the budget: outline only"))
+            continue
+        regions.append((start, end, symbol.qualname))
+        used += cost
+        items.append(ContextItem(path, symbol.qualname, "region", cost, "named by the plan or ranked", (start, end)))
+    prelude_end = min((s.start for s in entry.symbols), default=1) - 1
+    if prelude_end > 0 and not any(s <= 1 for s, _, _ in regions):
+        body = numbered(lines, 1, min(prelude_end, 60), width)
+        if used + count(body) <= budget_tokens:
+            regions.append((1, min(prelude_end, 60), "imports and module header"))
+            used += count(body)
+            items.append(ContextItem(path, None, "region", count(body), "module header (imports)", (1, min(prelude_end, 60))))
+    parts = [head, "Outline:", fence("", outline_text)]
+    for start, end, label in sorted(regions):
+        parts.append(f"Lines {start}-{end} ({label}):")
+        parts.append(fence(entry.lang, numbered(lines, start, end, width)))
+    return "\n".join(parts), items
+
+
+def body_block(path: str, symbol: Symbol, lines: Sequence[str], lang: str) -> str:
+    body = "\n".join(lines[symbol.start - 1 : symbol.end])
+    return f"### {path} lines {symbol.start}-{symbol.end} ({symbol.kind} `{symbol.qualname}`)\n{fence(lang, body)}"
+
+
+def assemble(
+    bodies: Sequence[tuple[str, Symbol, str]],
+    files: Mapping[str, FileEntry],
+    read: Callable[[str], str | None],
+    outline_paths: Sequence[tuple[str, str]],
+    map_paths: Sequence[tuple[str, str]],
+    *,
+    budget_tokens: int,
+    count: Counter,
+    body_share: float = 0.6,
+    outline_share: float = 0.85,
+) -> tuple[str, list[ContextItem]]:
+    """Bodies first (up to ``body_share`` of the budget), then outlines of their files and the other top
+    files (up to ``outline_share``), then a repo map of the rest, until the budget is spent."""
+    sections: list[str] = []
+    items: list[ContextItem] = []
+    used = 0
+    shown: dict[str, list[tuple[int, int]]] = {}
+    cache: dict[str, list[str] | None] = {}
+
+    def lines_of(path: str) -> list[str] | None:
+        if path not in cache:
+            text = read(path)
+            cache[path] = text.splitlines() if text is not None else None
+        return cache[path]
+
+    blocks: list[str] = []
+    for path, symbol, why in bodies:
+        lines = lines_of(path)
+        if lines is None or symbol.end > len(lines):
+            continue
+        if any(s <= symbol.start and symbol.end <= e for s, e in shown.get(path, [])):
+            continue
+        block = body_block(path, symbol, lines, files[path].lang)
+        cost = count(block) + 2
+        if cost > budget_tokens * MAX_BODY_SHARE or used + cost > budget_tokens * body_share:
+            continue
+        blocks.append(block)
+        used += cost
+        shown.setdefault(path, []).append((symbol.start, symbol.end))
+        items.append(ContextItem(path, symbol.qualname, "body", cost, why, (symbol.start, symbol.end)))
+    if blocks:
+        sections.append("## Code that matters for this task (full definitions)\n\n" + "\n\n".join(blocks))
+    outlines: list[str] = []
+    for path, why in outline_paths:
+        entry = files.get(path)
+        if entry is None:
+            continue
+        width = len(str(max(entry.lines, 1)))
+        spans = shown.get(path, [])
+        text = outline(entry, width, skip=lambda s, spans=spans: any(a <= s.start and s.end <= b for a, b in spans))
+        if not text:
+            continue
+        block = f"### {path} ({entry.lines} lines)\n{fence('', text)}"
+        cost = count(block) + 2
+        if used + cost > budget_tokens * outline_share:
+            continue
+        outlines.append(block)
+        used += cost
+        items.append(ContextItem(path, None, "skeleton", cost, why))
+    if outlines:
+        sections.append("## Outlines of related files (signatures with line numbers)\n\n" + "\n\n".join(outlines))
+    rows: list[str] = []
+    outlined = {p for p, _ in outline_paths} | set(shown)
+    for path, why in map_paths:
+        if path in outlined or path not in files:
+            continue
+        row = map_line(path, files[path])
+        cost = count(row + "\n")
+        if used + cost > budget_tokens:
+            break
+        rows.append(row)
+        used += cost
+        items.append(ContextItem(path, None, "map", cost, why))
+    if rows:
+        sections.append("## Other files, most connected first (definitions they hold)\n\n" + "\n".join(rows))
+    return "\n\n".join(sections), items
