@@ -142,7 +142,7 @@ def engine_plan(root: Path, task: str, budget: int) -> tuple[Shown, object]:
     from tierwise.context import ContextEngine
 
     started = time.perf_counter()
-    engine = ContextEngine(root)
+    engine = ContextEngine(root, persist=False)  # a cold index every time; nothing written into the checkout
     engine.refresh()
     refreshed = time.perf_counter()
     pack = engine.plan_pack(task, budget_tokens=budget)
