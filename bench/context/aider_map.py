@@ -45,7 +45,9 @@ class _Model:
         self.encoding = _encoding()
 
     def token_count(self, text: object) -> int:
-        return len(self.encoding.encode(text if isinstance(text, str) else json.dumps(text), disallowed_special=()))
+        return len(
+            self.encoding.encode(text if isinstance(text, str) else json.dumps(text), disallowed_special=())
+        )
 
 
 class _Coder:
@@ -84,8 +86,13 @@ def one(request: dict) -> dict:
         idents = Coder.get_ident_mentions(coder, task)
         fnames.update(Coder.get_ident_filename_matches(coder, idents))
         io = InputOutput(pretty=False, yes=True, fancy_input=False)
-        repo_map = RepoMap(map_tokens=request.get("map_tokens", 8192), root=root, main_model=_Model(), io=io,
-                           max_context_window=None)
+        repo_map = RepoMap(
+            map_tokens=request.get("map_tokens", 8192),
+            root=root,
+            main_model=_Model(),
+            io=io,
+            max_context_window=None,
+        )
         all_abs = [os.path.join(root, f) for f in files]
         text = repo_map.get_repo_map(set(), all_abs, mentioned_fnames=fnames, mentioned_idents=idents)
         if not text:

@@ -1,6 +1,6 @@
 """Build bench/context/corpus.json from local clones of public repositories, by fixed rules.
 
-    python bench/context/build_corpus.py [--mirrors /work/.mirror] [--out bench/context/corpus.json]
+    python -m bench.context.build_corpus [--mirrors /work/.mirror] [--out bench/context/corpus.json]
 
 For each project (newest commit first, merges left out), a commit becomes a task when:
   * it has one parent, its subject is not one already taken from the project, and its subject describes a behaviour change (select.is_behaviour_subject);
@@ -19,12 +19,9 @@ import argparse
 import sys
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-
-import corpus as corpus_mod  # noqa: E402
-from selection import is_behaviour_subject, is_source, parse_hunks, task_text  # noqa: E402
-from symbols import definitions, innermost, language_of  # noqa: E402
+from . import corpus as corpus_mod
+from .selection import is_behaviour_subject, is_source, parse_hunks, task_text
+from .symbols import definitions, innermost, language_of
 
 #: (owner/name, how many tasks at most). Python first, then Go, TypeScript, Rust.
 PROJECTS: list[tuple[str, int]] = [
@@ -48,8 +45,15 @@ _REC, _SEP = "\x1e", "\x00"
 
 
 def _commits(gdir: Path):  # type: ignore[no-untyped-def]
-    log = corpus_mod.git(gdir, "log", "--no-merges", f"-n{HISTORY}", "--numstat",
-                         "--format=%x1e%H%x00%P%x00%s%x00%b%x00", "HEAD")
+    log = corpus_mod.git(
+        gdir,
+        "log",
+        "--no-merges",
+        f"-n{HISTORY}",
+        "--numstat",
+        "--format=%x1e%H%x00%P%x00%s%x00%b%x00",
+        "HEAD",
+    )
     for record in log.split(_REC)[1:]:
         sha, parents, subject, body, stat = record.split(_SEP, 4)
         files = []
@@ -70,7 +74,9 @@ def _symbols(gdir: Path, parent: str, commit: str, paths: list[str]) -> list[cor
         defs = definitions(corpus_mod.git(gdir, "show", f"{parent}:{path}"), path)
         for first, last in ranges:
             if first < 0:  # insertion between lines -first and last: the definition holding both
-                hits = innermost([d for d in defs if d.start_line <= -first and last <= d.end_line], -first, last)
+                hits = innermost(
+                    [d for d in defs if d.start_line <= -first and last <= d.end_line], -first, last
+                )
             else:
                 hits = innermost(defs, first, last)
             for d in hits:
@@ -79,8 +85,13 @@ def _symbols(gdir: Path, parent: str, commit: str, paths: list[str]) -> list[cor
                 if d.is_container and d.end_line - d.start_line + 1 > MAX_CONTAINER_LINES:
                     raise _BigContainer(f"{path}: {d.qualname}")
                 found[(path, d.qualname, d.start_line)] = corpus_mod.ChangedSymbol(
-                    file=path, name=d.name, qualname=d.qualname, kind=d.kind, start_line=d.start_line,
-                    end_line=d.end_line)
+                    file=path,
+                    name=d.name,
+                    qualname=d.qualname,
+                    kind=d.kind,
+                    start_line=d.start_line,
+                    end_line=d.end_line,
+                )
     return sorted(found.values(), key=lambda s: (s.file, s.start_line))
 
 
@@ -112,14 +123,26 @@ def tasks_of(repo: str, gdir: Path, quota: int) -> list[corpus_mod.Task]:
             continue
         subjects.add(subject.strip().lower())
         language = language_of(paths[0]) or "?"
-        tasks.append(corpus_mod.Task(
-            id=f"{repo}@{sha[:10]}", repo=repo, language=language, commit=sha, parent=parents[0],
-            text=task_text(subject, body), files=sorted(paths), symbols=symbols, lines_changed=lines))
+        tasks.append(
+            corpus_mod.Task(
+                id=f"{repo}@{sha[:10]}",
+                repo=repo,
+                language=language,
+                commit=sha,
+                parent=parents[0],
+                text=task_text(subject, body),
+                files=sorted(paths),
+                symbols=symbols,
+                lines_changed=lines,
+            )
+        )
     return tasks
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--mirrors", type=Path, default=corpus_mod.DEFAULT_MIRRORS)
     parser.add_argument("--out", type=Path, default=corpus_mod.CORPUS)
     args = parser.parse_args(argv)
@@ -132,9 +155,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{repo}: {len(mine)} tasks", file=sys.stderr)
         tasks.extend(mine)
     selection = {
-        "command": "python bench/context/build_corpus.py",
+        "command": "python -m bench.context.build_corpus",
         "rules": __doc__.split("For each project", 1)[1].split("Only ids", 1)[0].strip(),
-        "max_lines": MAX_LINES, "max_symbols": MAX_SYMBOLS, "max_container_lines": MAX_CONTAINER_LINES, "history": HISTORY,
+        "max_lines": MAX_LINES,
+        "max_symbols": MAX_SYMBOLS,
+        "max_container_lines": MAX_CONTAINER_LINES,
+        "history": HISTORY,
         "projects": {repo: {"quota": quota, "head": heads[repo]} for repo, quota in PROJECTS},
     }
     corpus_mod.save(corpus_mod.Corpus(selection=selection, tasks=tasks), args.out)

@@ -21,8 +21,16 @@ HERE = Path(__file__).resolve().parent
 CORPUS = HERE / "corpus.json"
 CACHE = HERE / ".cache"
 DEFAULT_MIRRORS = Path(os.environ.get("TIERWISE_BENCH_MIRRORS", "/work/.mirror"))
-EXCLUDED_REPOS = frozenset({"pallets/click", "pallets/flask", "psf/requests", "encode/httpx", "python-attrs/attrs",
-                            "textualize/rich"})  # kept for an independent check
+EXCLUDED_REPOS = frozenset(
+    {
+        "pallets/click",
+        "pallets/flask",
+        "psf/requests",
+        "encode/httpx",
+        "python-attrs/attrs",
+        "textualize/rich",
+    }
+)  # kept for an independent check
 
 
 class ChangedSymbol(BaseModel):
@@ -105,7 +113,9 @@ def git_dir(repo: str, mirrors: Path = DEFAULT_MIRRORS) -> Path:
 def git(gdir: Path, *args: str) -> str:
     proc = subprocess.run(["git", f"--git-dir={_git_path(gdir)}", *args], capture_output=True, check=False)
     if proc.returncode != 0:
-        raise CorpusError(f"git {' '.join(args[:3])} in {gdir}: {proc.stderr.decode(errors='replace').strip()}")
+        raise CorpusError(
+            f"git {' '.join(args[:3])} in {gdir}: {proc.stderr.decode(errors='replace').strip()}"
+        )
     return proc.stdout.decode("utf-8", "replace")
 
 
@@ -119,10 +129,15 @@ def checkout(gdir: Path, commit: str, dest: Path) -> Path:
     if marker.exists():
         return dest
     dest.mkdir(parents=True, exist_ok=True)
-    proc = subprocess.run(["git", f"--git-dir={_git_path(gdir)}", "archive", "--format=tar", commit],
-                          capture_output=True, check=False)
+    proc = subprocess.run(
+        ["git", f"--git-dir={_git_path(gdir)}", "archive", "--format=tar", commit],
+        capture_output=True,
+        check=False,
+    )
     if proc.returncode != 0:
-        raise CorpusError(f"git archive {commit[:10]} in {gdir}: {proc.stderr.decode(errors='replace').strip()}")
+        raise CorpusError(
+            f"git archive {commit[:10]} in {gdir}: {proc.stderr.decode(errors='replace').strip()}"
+        )
     with tarfile.open(fileobj=io.BytesIO(proc.stdout)) as archive:
         archive.extractall(dest, filter="data")
     marker.write_text(commit)

@@ -17,8 +17,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from selection import is_source
-from symbols import definitions
+from .selection import is_source
+from .symbols import definitions
 
 HERE = Path(__file__).resolve().parent
 
@@ -76,7 +76,7 @@ def _bm25_top(docs: list[str], query: str, k: int) -> list[int]:
     q = bm25_tokens(query) or ["_"]
     k = min(k, len(docs))
     ids, scores = retriever.retrieve([q], k=k, show_progress=False)
-    return [int(i) for i, s in zip(ids[0], scores[0]) if s > 0]
+    return [int(i) for i, s in zip(ids[0], scores[0], strict=True) if s > 0]
 
 
 def block(path: str, text: str, note: str = "") -> str:
@@ -100,7 +100,11 @@ def chunks_of(path: str, text: str) -> list[tuple[int, int]]:
     for d in defs:
         start = d.first_line or d.start_line
         if d.is_container:
-            members = [o.first_line or o.start_line for o in defs if o is not d and d.start_line < o.start_line <= d.end_line]
+            members = [
+                o.first_line or o.start_line
+                for o in defs
+                if o is not d and d.start_line < o.start_line <= d.end_line
+            ]
             end = min(members) - 1 if members else d.end_line
             spans.append((start, max(start, end)))
         else:
@@ -117,7 +121,9 @@ def bm25_chunks(root: Path, files: list[str], task: str, k: int = 20) -> Shown:
         for first, last in chunks_of(path, sources[path]):
             chunks.append((path, first, last, "\n".join(lines[first - 1 : last])))
     top = _bm25_top([f"{p}\n{body}" for p, _, _, body in chunks], task, k)
-    text = "\n\n".join(block(chunks[i][0], chunks[i][3], f" (lines {chunks[i][1]}-{chunks[i][2]})") for i in top)
+    text = "\n\n".join(
+        block(chunks[i][0], chunks[i][3], f" (lines {chunks[i][1]}-{chunks[i][2]})") for i in top
+    )
     return Shown(text, time.perf_counter() - started, {"chunks": len(chunks)})
 
 
@@ -130,11 +136,20 @@ def baseline(root: Path, files: list[str], task: str) -> Shown:
 
 def aider_maps(python: Path, requests: list[dict[str, object]], timeout: float = 3600) -> list[Shown]:
     """Aider's repo maps for many tasks in one subprocess of the aider virtual environment."""
-    proc = subprocess.run([str(python), str(HERE / "aider_map.py")], input=json.dumps(requests),
-                          capture_output=True, text=True, timeout=timeout, check=False)
+    proc = subprocess.run(
+        [str(python), str(HERE / "aider_map.py")],
+        input=json.dumps(requests),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
     if proc.returncode != 0:
         raise RuntimeError(f"aider_map.py failed ({proc.returncode}): {proc.stderr[-2000:]}")
-    return [Shown(r["text"], r["seconds"], {"mentioned_fnames": r["mentioned_fnames"]}) for r in json.loads(proc.stdout)]
+    return [
+        Shown(r["text"], r["seconds"], {"mentioned_fnames": r["mentioned_fnames"]})
+        for r in json.loads(proc.stdout)
+    ]
 
 
 def engine_plan(root: Path, task: str, budget: int) -> tuple[Shown, object]:
@@ -147,5 +162,9 @@ def engine_plan(root: Path, task: str, budget: int) -> tuple[Shown, object]:
     refreshed = time.perf_counter()
     pack = engine.plan_pack(task, budget_tokens=budget)
     done = time.perf_counter()
-    notes = {"refresh_s": refreshed - started, "pack_s": done - refreshed, "engine_tokens": getattr(pack, "tokens", None)}
+    notes = {
+        "refresh_s": refreshed - started,
+        "pack_s": done - refreshed,
+        "engine_tokens": getattr(pack, "tokens", None),
+    }
     return Shown(pack.text, done - started, notes), engine

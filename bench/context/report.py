@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from measure import median
+from .measure import median
 
 LABELS = {
     "baseline": "tierwise before the engine (file tree)",
@@ -27,27 +27,37 @@ def summary(data: dict, method: str) -> dict[str, float]:
     ctx = [r["context_tokens"] for r in rows]
     prompt = [r["prompt_tokens"] for r in rows]
     return {
-        "tasks": len(rows), "symbols": len(bodies), "bodies": sum(bodies), "defs": sum(defs),
+        "tasks": len(rows),
+        "symbols": len(bodies),
+        "bodies": sum(bodies),
+        "defs": sum(defs),
         "tasks_all_bodies": sum(all(r["bodies"]) for r in rows),
-        "skeleton_files": sum(v >= 0.8 for v in skel), "files": len(skel),
-        "ctx_median": median(ctx), "ctx_max": max(ctx, default=0),
-        "prompt_median": median(prompt), "prompt_max": max(prompt, default=0),
+        "skeleton_files": sum(v >= 0.8 for v in skel),
+        "files": len(skel),
+        "ctx_median": median(ctx),
+        "ctx_max": max(ctx, default=0),
+        "prompt_median": median(prompt),
+        "prompt_max": max(prompt, default=0),
         "seconds_median": median([r["seconds"] for r in rows]),
     }
 
 
 def markdown(data: dict) -> str:
-    out = [f"{data['tasks']} tasks, naming no file. Full body / `def` line: share of the changed functions and "
-           "classes; skeleton: changed files with ≥ 80% of their definition lines shown.", "",
-           "| method | full body | `def` line | tasks with every body | skeleton of changed files | context tokens median / max | plan prompt tokens median / max | time per task (median) |",
-           "|---|---|---|---|---|---|---|---|"]
+    out = [
+        f"{data['tasks']} tasks, naming no file. Full body / `def` line: share of the changed functions and "
+        "classes; skeleton: changed files with ≥ 80% of their definition lines shown.",
+        "",
+        "| method | full body | `def` line | tasks with every body | skeleton of changed files | context tokens median / max | plan prompt tokens median / max | time per task (median) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for method in data["methods"]:
         s = summary(data, method)
         out.append(
             f"| {LABELS.get(method, method)} | **{_pct(s['bodies'], s['symbols'])}** ({s['bodies']}/{s['symbols']}) "
             f"| {_pct(s['defs'], s['symbols'])} | {s['tasks_all_bodies']}/{s['tasks']} "
             f"| {s['skeleton_files']}/{s['files']} | {s['ctx_median']:,.0f} / {s['ctx_max']:,} "
-            f"| {s['prompt_median']:,.0f} / {s['prompt_max']:,} | {s['seconds_median']:.2f} s |")
+            f"| {s['prompt_median']:,.0f} / {s['prompt_max']:,} | {s['seconds_median']:.2f} s |"
+        )
     for method, why in data.get("skipped", {}).items():
         out.append(f"| {LABELS.get(method, method)} | skipped: {why} | | | | | | |")
     out += ["", implement_table(data), "", categories_table(data)]
@@ -55,12 +65,22 @@ def markdown(data: dict) -> str:
 
 
 def implement_table(data: dict) -> str:
-    lines = ["Implement: changed files whose implementer saw the full body of every changed function of the file.", "",
-             "| view | files | all bodies seen | functions seen |", "|---|---|---|---|"]
+    lines = [
+        "Implement: changed files whose implementer saw the full body of every changed function of the file.",
+        "",
+        "| view | files | all bodies seen | functions seen |",
+        "|---|---|---|---|",
+    ]
     variants = [("baseline", None, "tierwise before the engine (file, 80,000-character cut)")]
     if any("engine" in r["implement"] for r in data["records"]):
-        variants += [("engine", "named", f"engine file view, {data['implement_budget']:,} tokens, plan names the symbols"),
-                     ("engine", "unnamed", f"engine file view, {data['implement_budget']:,} tokens, no symbols named")]
+        variants += [
+            (
+                "engine",
+                "named",
+                f"engine file view, {data['implement_budget']:,} tokens, plan names the symbols",
+            ),
+            ("engine", "unnamed", f"engine file view, {data['implement_budget']:,} tokens, no symbols named"),
+        ]
     for key, variant, label in variants:
         files = all_seen = seen = total = 0
         for r in data["records"]:
@@ -76,10 +96,10 @@ def implement_table(data: dict) -> str:
 
 def categories_table(data: dict) -> str:
     """Full-body share per category, per method: where the misses are."""
-    from corpus import load  # the categories need the corpus's symbols
-    from evaluate import categories
-
     from pathlib import Path
+
+    from .corpus import load  # the categories need the corpus's symbols
+    from .evaluate import categories
 
     tasks = {t.id: t for t in load(Path(data["corpus"])).tasks}
     counts: dict[tuple[str, str], dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
@@ -95,10 +115,16 @@ def categories_table(data: dict) -> str:
                     cell[0] += hit
                     cell[1] += 1
     head = "| category | " + " | ".join(LABELS.get(x, x).split(",")[0] for x in data["methods"]) + " |"
-    lines = ["Full body shown, by category (share of the changed functions/classes in that category):", "", head,
-             "|---|" + "---|" * len(data["methods"])]
-    for (dim, value) in sorted(counts):
+    lines = [
+        "Full body shown, by category (share of the changed functions/classes in that category):",
+        "",
+        head,
+        "|---|" + "---|" * len(data["methods"]),
+    ]
+    for dim, value in sorted(counts):
         cells = counts[(dim, value)]
         n = next(iter(cells.values()))[1]
-        lines.append(f"| {dim}: {value} (n={n}) | " + " | ".join(_pct(*cells[x]) for x in data["methods"]) + " |")
+        lines.append(
+            f"| {dim}: {value} (n={n}) | " + " | ".join(_pct(*cells[x]) for x in data["methods"]) + " |"
+        )
     return "\n".join(lines)

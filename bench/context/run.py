@@ -19,14 +19,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from . import corpus as corpus_mod
+from . import evaluate, report
+from . import methods as m
+
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-
-import corpus as corpus_mod  # noqa: E402
-import evaluate  # noqa: E402
-import methods as m  # noqa: E402
-import report  # noqa: E402
-
 ALL_METHODS = ("baseline", "aider", "bm25-files", "bm25-chunks", "engine")
 DEFAULT_AIDER = Path(os.environ.get("TIERWISE_BENCH_AIDER_PYTHON", "/tmp/ctxbench/aider-venv/bin/python"))
 
@@ -35,8 +32,13 @@ def _prompt_tokens(root: Path, tree: str, context: str, task: str) -> int:
     from tierwise.engine.prompts import render_prompt
     from tierwise.gateway.tokens import count_message_tokens
 
-    variables = {"task": task, "workspace": root.name, "repo_tree": tree, "files": context or "(none)",
-                 "conventions": "(no conventions file)"}
+    variables = {
+        "task": task,
+        "workspace": root.name,
+        "repo_tree": tree,
+        "files": context or "(none)",
+        "conventions": "(no conventions file)",
+    }
     return count_message_tokens((msg.role, msg.content) for msg in render_prompt("plan", variables, None))
 
 
@@ -45,8 +47,10 @@ def _implement_main(code: evaluate.TaskCode) -> dict[str, list[bool]]:
     from tierwise.engine.context import file_block
     from tierwise.engine.implement import FILE_MAX_CHARS
 
-    return {path: evaluate.score_file_view(code, path, file_block(path, text, max_chars=FILE_MAX_CHARS))
-            for path, text in code.texts.items()}
+    return {
+        path: evaluate.score_file_view(code, path, file_block(path, text, max_chars=FILE_MAX_CHARS))
+        for path, text in code.texts.items()
+    }
 
 
 def _implement_engine(engine: object, code: evaluate.TaskCode, budget: int) -> dict[str, dict[str, object]]:
@@ -58,8 +62,12 @@ def _implement_engine(engine: object, code: evaluate.TaskCode, budget: int) -> d
         names = [s.name for s in code.task.symbols if s.file == path]
         named = engine.file_view(path, focus_symbols=names, budget_tokens=budget)  # type: ignore[attr-defined]
         blind = engine.file_view(path, focus_symbols=[], budget_tokens=budget)  # type: ignore[attr-defined]
-        out[path] = {"named": evaluate.score_file_view(code, path, named), "named_tokens": count_tokens(named),
-                     "unnamed": evaluate.score_file_view(code, path, blind), "unnamed_tokens": count_tokens(blind)}
+        out[path] = {
+            "named": evaluate.score_file_view(code, path, named),
+            "named_tokens": count_tokens(named),
+            "unnamed": evaluate.score_file_view(code, path, blind),
+            "unnamed_tokens": count_tokens(blind),
+        }
     return out
 
 
@@ -85,15 +93,25 @@ def run(args: argparse.Namespace) -> dict[str, object]:
     records: list[dict[str, object]] = []
     codes: list[evaluate.TaskCode] = []
     for task in tasks:
-        root = corpus_mod.checkout(corpus_mod.git_dir(task.repo, args.mirrors), task.parent,
-                                   workdir / task.id.replace("/", "+").replace("@", "@"))
+        root = corpus_mod.checkout(
+            corpus_mod.git_dir(task.repo, args.mirrors),
+            task.parent,
+            workdir / task.id.replace("/", "+").replace("@", "@"),
+        )
         files = list_workspace_files(root)
         code = evaluate.load_task_code(task, root, files)
         codes.append(code)
         tree = repo_tree(files, 1500)
-        record: dict[str, object] = {"id": task.id, "repo": task.repo, "language": task.language,
-                                     "files": task.files, "symbols": [s.qualname for s in task.symbols],
-                                     "workspace_files": len(files), "methods": {}, "implement": {}}
+        record: dict[str, object] = {
+            "id": task.id,
+            "repo": task.repo,
+            "language": task.language,
+            "files": task.files,
+            "symbols": [s.qualname for s in task.symbols],
+            "workspace_files": len(files),
+            "methods": {},
+            "implement": {},
+        }
         for method in methods:
             if method == "aider":
                 continue
@@ -111,40 +129,70 @@ def run(args: argparse.Namespace) -> dict[str, object]:
                 record["implement"]["engine"] = _implement_engine(engine, code, args.implement_budget)
         record["implement"]["baseline"] = _implement_main(code)
         records.append(record)
-        print(f"{task.id}: " + ", ".join(f"{k} {sum(v['bodies'])}/{len(v['bodies'])}" for k, v in record["methods"].items()),
-              file=sys.stderr)
+        print(
+            f"{task.id}: "
+            + ", ".join(f"{k} {sum(v['bodies'])}/{len(v['bodies'])}" for k, v in record["methods"].items()),
+            file=sys.stderr,
+        )
     if "aider" in methods:
-        requests = [{"root": str(c.root), "files": c.files, "task": c.task.text, "map_tokens": args.aider_tokens} for c in codes]
-        for record, code, shown in zip(records, codes, m.aider_maps(args.aider_python, requests)):
+        requests = [
+            {"root": str(c.root), "files": c.files, "task": c.task.text, "map_tokens": args.aider_tokens}
+            for c in codes
+        ]
+        for record, code, shown in zip(
+            records, codes, m.aider_maps(args.aider_python, requests), strict=True
+        ):
             tree = repo_tree(code.files, 1500)
             record["methods"]["aider"] = _score(code, shown, tree, count_tokens, baseline=False)
-    return {"corpus": str(args.corpus), "tasks": len(records), "methods": [x for x in ALL_METHODS if x in methods],
-            "skipped": skipped, "plan_budget": args.plan_budget, "implement_budget": args.implement_budget,
-            "aider_tokens": args.aider_tokens, "records": records,
-            "command": "python -m bench.context.run " + " ".join(sys.argv[1:]),
-            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    return {
+        "corpus": str(args.corpus),
+        "tasks": len(records),
+        "methods": [x for x in ALL_METHODS if x in methods],
+        "skipped": skipped,
+        "plan_budget": args.plan_budget,
+        "implement_budget": args.implement_budget,
+        "aider_tokens": args.aider_tokens,
+        "records": records,
+        "command": "python -m bench.context.run " + " ".join(sys.argv[1:]),
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
 
 
-def _score(code: evaluate.TaskCode, shown: m.Shown, tree: str, count_tokens, *, baseline: bool) -> dict[str, object]:  # type: ignore[no-untyped-def]
+def _score(
+    code: evaluate.TaskCode, shown: m.Shown, tree: str, count_tokens, *, baseline: bool
+) -> dict[str, object]:  # type: ignore[no-untyped-def]
     scores = evaluate.score_plan(code, tree if baseline else shown.text)
     context = shown.text
     prompt = _prompt_tokens(code.root, tree, "" if baseline else context, code.task.text)
-    return {**scores, "context_tokens": count_tokens(context), "prompt_tokens": prompt,
-            "seconds": shown.seconds, "notes": shown.notes}
+    return {
+        **scores,
+        "context_tokens": count_tokens(context),
+        "prompt_tokens": prompt,
+        "seconds": shown.seconds,
+        "notes": shown.notes,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--corpus", type=Path, default=corpus_mod.CORPUS)
     parser.add_argument("--mirrors", type=Path, default=corpus_mod.DEFAULT_MIRRORS)
-    parser.add_argument("--methods", default=",".join(ALL_METHODS), type=lambda s: [x for x in s.split(",") if x])
+    parser.add_argument(
+        "--methods", default=",".join(ALL_METHODS), type=lambda s: [x for x in s.split(",") if x]
+    )
     parser.add_argument("--task", action="append", default=[], help="a task id or owner/name (repeatable)")
     parser.add_argument("--aider-python", type=Path, default=DEFAULT_AIDER)
     parser.add_argument("--aider-tokens", type=int, default=8192)
     parser.add_argument("--plan-budget", type=int, default=8000)
     parser.add_argument("--implement-budget", type=int, default=16000)
-    parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "tierwise-ctxbench",
-                        help="where parent commits are unpacked (kept between runs)")
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "tierwise-ctxbench",
+        help="where parent commits are unpacked (kept between runs)",
+    )
     parser.add_argument("--json", type=Path, default=HERE.parent / "results" / "context.json")
     args = parser.parse_args(argv)
     unknown = sorted(set(args.methods) - set(ALL_METHODS))

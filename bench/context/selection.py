@@ -5,14 +5,16 @@ from __future__ import annotations
 import re
 from pathlib import PurePosixPath
 
-from symbols import language_of
+from .symbols import language_of
 
 _NON_SOURCE_DIRS = frozenset({
     "test", "tests", "testing", "testdata", "fixtures", "doc", "docs", "example", "examples", "bench",
     "benches", "benchmark", "benchmarks", "scripts", "script", "ci", ".github", "vendor", "third_party",
     "node_modules", "dist", "build", "artwork", "media", "site",
 })  # fmt: skip
-_TEST_NAMES = re.compile(r"(^noxfile\.py$|^setup\.py$|^test_.*\.py$|_test\.(py|go)$|^conftest\.py$|\.(test|spec)\.[cm]?[jt]sx?$|\.d\.ts$)")
+_TEST_NAMES = re.compile(
+    r"(^noxfile\.py$|^setup\.py$|^test_.*\.py$|_test\.(py|go)$|^conftest\.py$|\.(test|spec)\.[cm]?[jt]sx?$|\.d\.ts$)"
+)
 
 _BEHAVIOUR = re.compile(
     r"^(\[[^\]]+\]\s*|[\w./-]+:\s*|\w+(\([^)]*\))?!?:\s*)?"
@@ -70,5 +72,7 @@ def parse_hunks(diff: str) -> dict[str, list[tuple[int, int]]]:
             if not m:
                 continue
             start, count = int(m.group(1)), int(m.group(2) if m.group(2) is not None else 1)
-            ranges.setdefault(current, []).append((start, start + count - 1) if count else (-start, start + 1))
+            ranges.setdefault(current, []).append(
+                (start, start + count - 1) if count else (-start, start + 1)
+            )
     return ranges

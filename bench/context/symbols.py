@@ -115,7 +115,9 @@ def definitions(text: str, path: str) -> list[Definition]:
                 first = start
                 if child.parent is not None and child.parent.type == "decorated_definition":
                     first = child.parent.start_point[0]
-                found.append(Definition(name, qual, kind, start + 1, child.end_point[0] + 1, header, first + 1))
+                found.append(
+                    Definition(name, qual, kind, start + 1, child.end_point[0] + 1, header, first + 1)
+                )
                 visit(child, qual)
             else:
                 visit(child, prefix)
@@ -128,8 +130,17 @@ def innermost(defs: list[Definition], first: int, last: int) -> list[Definition]
     """The deepest definitions overlapping lines first..last (a method, not its class, when the change is
     inside the method; the class when the change is in the class body between methods)."""
     hits = [d for d in defs if d.overlaps(first, last)]
-    return [d for d in hits if not any(o is not d and d.start_line <= o.first_line and o.end_line <= d.end_line
-                                       and o.overlaps(first, last) for o in hits)]
+    return [
+        d
+        for d in hits
+        if not any(
+            o is not d
+            and d.start_line <= o.first_line
+            and o.end_line <= d.end_line
+            and o.overlaps(first, last)
+            for o in hits
+        )
+    ]
 
 
 def body_of(text: str, definition: Definition) -> str:
