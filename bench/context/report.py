@@ -61,7 +61,49 @@ def markdown(data: dict) -> str:
     for method, why in data.get("skipped", {}).items():
         out.append(f"| {LABELS.get(method, method)} | skipped: {why} | | | | | | |")
     out += ["", implement_table(data), "", categories_table(data)]
+    if any("engine_symbols" in r for r in data["records"]):
+        out += ["", engine_table(data)]
     return "\n".join(out)
+
+
+def engine_table(data: dict) -> str:
+    """The engine's times, and each changed symbol it did not show whole, with where it ranked."""
+    rows = [r for r in data["records"] if "engine" in r["methods"]]
+    refresh = [r["methods"]["engine"]["notes"]["refresh_s"] for r in rows]
+    pack = [r["methods"]["engine"]["notes"]["pack_s"] for r in rows]
+    warm = [r["methods"]["engine"]["notes"]["warm_pack_s"] for r in rows]
+    same = sum(bool(r["methods"]["engine"]["notes"].get("deterministic")) for r in rows)
+    sizes = [r["workspace_files"] for r in rows]
+    lines = [
+        f"Engine time per task: index cold build median {median(refresh):.2f} s / max {max(refresh):.2f} s "
+        f"(workspaces of {min(sizes)}-{max(sizes)} files); first plan pack (builds the retrieval structures) "
+        f"median {1000 * median(pack):.0f} ms / max {1000 * max(pack):.0f} ms; second plan pack median "
+        f"{1000 * median(warm):.0f} ms / max {1000 * max(warm):.0f} ms; the same text twice in {same}/{len(rows)} tasks.",
+        "",
+    ]
+    reasons: dict[str, int] = defaultdict(int)
+    missed = []
+    for r in rows:
+        for d in r["engine_symbols"]:
+            reasons[d["why"]] += 1
+            if not d["why"].startswith("shown"):
+                missed.append((r["id"], d))
+    lines.append(
+        "Engine, changed symbols by outcome: "
+        + ", ".join(f"{k} {v}" for k, v in sorted(reasons.items()))
+        + "."
+    )
+    lines += [
+        "",
+        "| task | symbol missed | lines / tokens | symbol rank | file rank | why |",
+        "|---|---|---|---|---|---|",
+    ]
+    for task_id, d in missed:
+        lines.append(
+            f"| {task_id} | `{d['file']}` `{d['symbol']}` | {d['lines']} / {d['body_tokens']:,} "
+            f"| {d['symbol_rank'] or '—'} | {d['file_rank'] or '—'} | {d['why']} |"
+        )
+    return "\n".join(lines)
 
 
 def implement_table(data: dict) -> str:

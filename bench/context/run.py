@@ -71,6 +71,49 @@ def _implement_engine(engine: object, code: evaluate.TaskCode, budget: int) -> d
     return out
 
 
+def _engine_diagnosis(
+    engine: object, code: evaluate.TaskCode, scores: dict, items: list
+) -> list[dict[str, object]]:
+    """For each changed symbol: where the engine ranked it and its file, its size, and why it was missed."""
+    from tierwise.context.rank import Query
+    from tierwise.gateway.tokens import count_tokens
+
+    ranking = engine.rank(Query(task=code.task.text))  # type: ignore[attr-defined]
+    out = []
+    for index, symbol in enumerate(code.task.symbols):
+        sym_rank = next(
+            (
+                n + 1
+                for n, h in enumerate(ranking.symbols)
+                if h.path == symbol.file
+                and h.symbol
+                and h.symbol.name == symbol.name
+                and h.symbol.start <= symbol.start_line <= h.symbol.end
+            ),
+            None,
+        )
+        file_rank = next((n + 1 for n, h in enumerate(ranking.files) if h.path == symbol.file), None)
+        tokens = count_tokens(code.bodies[index])
+        if scores["bodies"][index]:
+            why = "shown"
+        elif sym_rank is None or sym_rank > 40:
+            why = "not among the top 40 symbols"
+        else:
+            why = "ranked, body not packed (budget or size)"
+        out.append(
+            {
+                "symbol": symbol.qualname,
+                "file": symbol.file,
+                "symbol_rank": sym_rank,
+                "file_rank": file_rank,
+                "body_tokens": tokens,
+                "lines": symbol.end_line - symbol.start_line + 1,
+                "why": why,
+            }
+        )
+    return out
+
+
 def run(args: argparse.Namespace) -> dict[str, object]:
     from tierwise.engine.context import repo_tree
     from tierwise.gateway.tokens import count_tokens
@@ -126,6 +169,10 @@ def run(args: argparse.Namespace) -> dict[str, object]:
                 shown, engine = m.engine_plan(root, task.text, args.plan_budget)
             record["methods"][method] = _score(code, shown, tree, count_tokens, baseline=method == "baseline")
             if engine is not None:
+                record["engine_symbols"] = _engine_diagnosis(
+                    engine, code, record["methods"][method], shown.notes.get("items", [])
+                )
+                shown.notes.pop("items", None)
                 record["implement"]["engine"] = _implement_engine(engine, code, args.implement_budget)
         record["implement"]["baseline"] = _implement_main(code)
         records.append(record)
