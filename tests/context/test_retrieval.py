@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 from tierwise.context import ContextEngine, ContextPack
-from tierwise.context.rank import Query
+from tierwise.context.types import Query
 from tierwise.context.terms import split_identifier
 
 

@@ -35,6 +35,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("tierwise.cli.demo_cmd", "demo_command"),
     "serve": ("tierwise.cli.serve_cmd", "serve_command"),
     "bench": ("tierwise.cli.bench_cmd", "bench_command"),
+    "context": ("tierwise.cli.context_cmd", "context_command"),
 }
 
 

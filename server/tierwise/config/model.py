@@ -6,7 +6,7 @@ Everything here is pure data (pydantic v2). Loading, precedence and error messag
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -22,6 +22,7 @@ ACTIONS: tuple[str, ...] = (
     "quickfix",
     "commit_message",
     "summarize",
+    "explore",
 )
 """Every action the product routes. A route for each must exist after validation."""
 
@@ -34,6 +35,7 @@ DEFAULT_ROUTES: dict[str, str | list[str]] = {
     "quickfix": "light",
     "commit_message": "local",
     "summarize": "local",
+    "explore": "light",
 }
 
 NonNegative = Annotated[float, Field(ge=0)]
@@ -158,6 +160,21 @@ class LoopSettings(_Strict):
     max_log_chars: int = Field(default=12_000, gt=0, description="Longer test logs are shrunk before a model sees them.")
 
 
+class ContextSettings(_Strict):
+    """The context engine: how much of a model's context window each phase's context may take."""
+
+    enabled: bool = Field(default=True, description="Build prompts from the symbol index; off: file tree and named files only.")
+    explore: Literal["on", "off"] = Field(default="on", description="Ask the explore route which code the planner needs.")
+    share: float = Field(default=0.25, gt=0, le=1, description="Share of the target model's context window for context.")
+    plan_tokens: int = Field(default=8000, gt=0, description="Ceiling of the plan and refine context.")
+    implement_tokens: int = Field(default=12000, gt=0, description="Ceiling of the plan's files shown to each implementer.")
+    file_tokens: int = Field(default=16000, gt=0, description="A file being edited is shown whole up to this size.")
+    fix_tokens: int = Field(default=10000, gt=0, description="Ceiling of the fix context.")
+    review_tokens: int = Field(default=12000, gt=0, description="Ceiling of the review's files.")
+    max_files: int = Field(default=20000, gt=0, description="Files indexed at most; more are left out with a note.")
+    max_file_bytes: int = Field(default=1_000_000, gt=0, description="Larger files are not indexed or sent.")
+
+
 class Config(_Strict):
     """The whole resolved configuration."""
 
@@ -174,6 +191,7 @@ class Config(_Strict):
     budget: Budget = Field(default_factory=Budget)
     gateway: GatewaySettings = Field(default_factory=GatewaySettings)
     loop: LoopSettings = Field(default_factory=LoopSettings)
+    context: ContextSettings = Field(default_factory=ContextSettings)
 
     @field_validator("tiers", mode="after")
     @classmethod

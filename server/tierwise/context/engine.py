@@ -16,9 +16,9 @@ from pathlib import Path
 
 from tierwise.context.index import DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_FILES, Index, Lister
 from tierwise.context.model import RefreshStats, Symbol
-from tierwise.context.rank import Query, Ranking, Retriever
+from tierwise.context.rank import Ranking, Retriever
 from tierwise.context.render import assemble, file_view, map_line
-from tierwise.context.types import Candidate, ContextItem, ContextPack, Pin
+from tierwise.context.types import Candidate, ContextItem, ContextPack, Pin, Query
 from tierwise.workspace_files import list_workspace_files
 
 BODY_CANDIDATES = 40
@@ -151,14 +151,17 @@ class ContextEngine:
         return self.pack(Query(task=task, named_files=tuple(named_files)), budget_tokens=budget_tokens)
 
     def file_view(
-        self, path: str, *, focus_symbols: Sequence[str], budget_tokens: int, text: str | None = None
+        self, path: str, *, focus_symbols: Sequence[str], budget_tokens: int, text: str | None = None,
+        numbers: bool = False,
     ) -> str:
         """``path`` whole when it fits the budget, else its outline plus the complete regions of the focus
         symbols, with real line numbers (never a head/tail cut)."""
-        return self.file_view_items(path, focus_symbols=focus_symbols, budget_tokens=budget_tokens, text=text)[0]
+        return self.file_view_items(path, focus_symbols=focus_symbols, budget_tokens=budget_tokens, text=text,
+                                    numbers=numbers)[0]  # fmt: skip
 
     def file_view_items(
-        self, path: str, *, focus_symbols: Sequence[str], budget_tokens: int, text: str | None = None
+        self, path: str, *, focus_symbols: Sequence[str], budget_tokens: int, text: str | None = None,
+        numbers: bool = False,
     ) -> tuple[str, list[ContextItem]]:
         if text is None:
             text = self.read(path)
@@ -170,4 +173,5 @@ class ContextEngine:
             from tierwise.context.symbols import parse_file
 
             entry = parse_file(text, language_for(path))
-        return file_view(path, text, entry, focus=focus_symbols, budget_tokens=budget_tokens, count=self.count)
+        return file_view(path, text, entry, focus=focus_symbols, budget_tokens=budget_tokens, count=self.count,
+                         numbers=numbers)  # fmt: skip

@@ -18,6 +18,7 @@ from pathlib import PurePosixPath
 
 from tierwise.context.graph import FileGraph, build_graph, definers_by_name, pagerank
 from tierwise.context.model import FileEntry, Symbol
+from tierwise.context.types import Query
 from tierwise.context.terms import identifiers, many, path_terms, split_identifier, words
 
 W_LEXICAL, W_FILE, W_GRAPH, W_NAMED, W_SEED = 1.0, 0.35, 0.4, 2.0, 0.6
@@ -33,18 +34,6 @@ def looks_like_code(name: str) -> bool:
 
 def is_test_path(path: str) -> bool:
     return bool(_TEST.search(path))
-
-
-@dataclass(frozen=True)
-class Query:
-    """What the ranking is for. Paths are workspace-relative."""
-
-    task: str
-    named_files: tuple[str, ...] = ()
-    open_files: tuple[str, ...] = ()
-    diff_files: tuple[str, ...] = ()
-    traceback_files: tuple[str, ...] = ()
-    focus_symbols: tuple[str, ...] = ()  # names a plan or an explore answer pinned
 
 
 @dataclass(frozen=True)
@@ -139,10 +128,9 @@ class Retriever:
     def rank(self, query: Query) -> Ranking:
         terms = words(query.task) + many(query.focus_symbols)
         names, mentioned_paths = self.mentioned(query)
-        seeds = {p: 1.0 for p in (*query.named_files, *query.open_files, *query.diff_files,
-                                  *query.traceback_files) if p in self.files}  # fmt: skip
-        for path in mentioned_paths:
-            seeds[path] = seeds.get(path, 0) + 1.0
+        explicit = {p for p in (*query.named_files, *query.open_files, *query.diff_files, *query.traceback_files)
+                    if p in self.files} | mentioned_paths  # fmt: skip
+        seeds = {p: 1.0 for p in explicit}
         for name in names:
             for path, _ in self.by_qualname[name]:
                 seeds[path] = seeds.get(path, 0) + 0.5
@@ -154,24 +142,25 @@ class Retriever:
                 seeds[path] = seeds.get(path, 0) + 0.3 * score
         ranks = pagerank(self.graph, seeds)
         top_rank = max(ranks.values(), default=0.0) or 1.0
-        protected = set(seeds) | mentioned_paths
         hits: dict[tuple[str, str | None, int], Hit] = {}
         for (path, symbol), lexical in zip(self.docs, sym_scores, strict=True):
             named = symbol is not None and (symbol.name in names or symbol.qualname in names)
+            seeded = path in explicit
             graph = ranks.get(path, 0.0) / top_rank
-            score = (W_LEXICAL * lexical + W_FILE * file_scores.get(path, 0.0) + W_GRAPH * graph
-                     + W_NAMED * named + W_SEED * (path in protected))  # fmt: skip
-            if path not in protected and (is_test_path(path) or self.files[path].lang in _DOCS):
+            relevant = 1.0 if named or seeded else min(1.0, 3 * lexical)
+            score = (W_LEXICAL * lexical + W_FILE * file_scores.get(path, 0.0) * relevant
+                     + W_GRAPH * graph * relevant + W_NAMED * named + W_SEED * seeded * (0.3 + lexical))  # fmt: skip
+            if not seeded and (is_test_path(path) or self.files[path].lang in _DOCS):
                 score *= 0.5
             if score <= 0:
                 continue
-            why = _why(lexical, graph, named, path in protected)
+            why = _why(lexical, graph, named, seeded)
             key = (path, symbol.qualname if symbol else None, symbol.start if symbol else 0)
             if key not in hits or hits[key].score < score:
                 hits[key] = Hit(path, symbol, score, why)
         ordered = sorted(hits.values(), key=_order)
         code = [h for h in ordered if h.symbol is not None]
-        ranking = Ranking(symbols=self._expand(code), files=self._rank_files(ranks, file_scores, protected))
+        ranking = Ranking(symbols=self._expand(code), files=self._rank_files(ranks, file_scores, explicit))
         return ranking
 
     def _expand(self, hits: list[Hit]) -> list[Hit]:

@@ -78,11 +78,13 @@ def file_view(
     focus: Sequence[str],
     budget_tokens: int,
     count: Counter,
+    numbers: bool = False,
 ) -> tuple[str, list[ContextItem]]:
-    """The file whole when it fits the budget; else its outline plus the complete regions of the focus symbols
-    (then of the largest remaining definitions), with real line numbers."""
+    """The file whole when it fits the budget (with line numbers when ``numbers``); else its outline plus the
+    complete regions of the focus symbols and the module header, with real line numbers."""
     lines = text.splitlines()
-    whole = f"### {path}\n{fence(entry.lang if entry else '', text.rstrip(chr(10)))}"
+    shown = numbered(lines, 1, len(lines), len(str(len(lines)))) if numbers else text.rstrip("\n")
+    whole = f"### {path}\n{fence(entry.lang if entry else '', shown)}"
     whole_tokens = count(whole)
     if whole_tokens <= budget_tokens or entry is None or not entry.symbols:
         why = "fits the budget" if whole_tokens <= budget_tokens else "no outline available: shown whole"

@@ -9,6 +9,18 @@ ItemKind = Literal["body", "skeleton", "map", "region", "file"]
 
 
 @dataclass(frozen=True)
+class Query:
+    """What a ranking is for. Paths are workspace-relative."""
+
+    task: str
+    named_files: tuple[str, ...] = ()
+    open_files: tuple[str, ...] = ()
+    diff_files: tuple[str, ...] = ()
+    traceback_files: tuple[str, ...] = ()
+    focus_symbols: tuple[str, ...] = ()  # names a plan or an explore answer pinned
+
+
+@dataclass(frozen=True)
 class ContextItem:
     """One piece of a context pack: a symbol's body, a file's skeleton, a map line, a file region."""
 

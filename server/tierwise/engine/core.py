@@ -12,7 +12,15 @@ from tierwise.engine.editing import EditReport
 from tierwise.engine.implement import run_implement
 from tierwise.engine.plan import current_plan, run_plan
 from tierwise.engine.planfile import Plan, PlanInvalid
-from tierwise.engine.ports import CheckpointPort, CommandPort, FileChange, FilesPort, ModelPort, UserPort
+from tierwise.engine.ports import (
+    CheckpointPort,
+    CommandPort,
+    ContextPort,
+    FileChange,
+    FilesPort,
+    ModelPort,
+    UserPort,
+)
 from tierwise.engine.prompts import PromptError
 from tierwise.engine.quickfix import QuickFixFailed, run_quick_fix
 from tierwise.engine.refine import run_refine
@@ -59,13 +67,14 @@ class Engine:
         ui: UserPort,
         commands: CommandPort | None = None,
         checkpoints: CheckpointPort | None = None,
+        context: ContextPort | None = None,
     ) -> None:
         self.root = Path(root)
         self.config = config
         self.store = TaskStore(self.root)
         self.ctx = PhaseContext(
             root=self.root, config=config, models=models, files=files, ui=ui, store=self.store,
-            commands=commands, checkpoints=checkpoints,
+            commands=commands, checkpoints=checkpoints, context=context,
         )
 
     @property

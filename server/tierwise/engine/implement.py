@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from tierwise.engine.context import file_block, files_section, plural, read_conventions, read_documents
 from tierwise.engine.editing import EditReport, Gate
+from tierwise.engine.packs import enabled, file_view, focus_for, implement_shared
 from tierwise.engine.plan import current_plan
 from tierwise.engine.planfile import Plan, PlanFile
 from tierwise.engine.ports import FileChange
@@ -33,27 +34,41 @@ def _gate_for(plan: Plan, path: str) -> Gate:
     return gate
 
 
-async def _retry_text(ctx: PhaseContext, report: EditReport, path: str) -> str:
+async def _edited_view(ctx: PhaseContext, path: str, text: str | None, focus: list[str]) -> str:
+    """The file being edited: whole when it fits, else its outline and the regions the plan names."""
+    if not enabled(ctx):
+        return file_block(path, text, max_chars=FILE_MAX_CHARS)
+    return await file_view(ctx, path, text, focus, "file", "implement")
+
+
+async def _retry_text(ctx: PhaseContext, report: EditReport, path: str, focus: list[str]) -> str:
     doc = await ctx.files.read(path)
-    current = file_block(path, doc.text, max_chars=FILE_MAX_CHARS)
+    current = await _edited_view(ctx, path, doc.text, focus)
     return f"{report.retry_message}\n\nThe current content of `{path}`:\n{current}"
 
 
-async def implement_file(
-    ctx: PhaseContext, state: TaskState, plan_text: str, plan: Plan, index: int, item: PlanFile
-) -> bool:
-    """Edit one file; True when every block ended applied."""
-    doc = await ctx.files.read(item.path)
-    others = [p for p in [*plan.paths(include_deleted=False), *state.paths] if p != item.path]
+async def _legacy_context(ctx: PhaseContext, state: TaskState, plan: Plan, path: str) -> str:
+    others = [p for p in [*plan.paths(include_deleted=False), *state.paths] if p != path]
     context_docs = [d for d in await read_documents(ctx.files, others) if d.text is not None]
+    return files_section(context_docs, CONTEXT_BUDGET_TOKENS) if context_docs else "(none)"
+
+
+async def implement_file(
+    ctx: PhaseContext, state: TaskState, plan_text: str, plan: Plan, index: int, item: PlanFile,
+    shared: str | None = None,
+) -> bool:
+    """Edit one file; True when every block ended applied. ``shared``: the plan's files as built once for
+    this implement run (identical for every file, so it can be cached by the provider)."""
+    doc = await ctx.files.read(item.path)
+    focus = focus_for(plan_text, item.description or "")
     variables = {
         "task": state.task,
         "plan": plan_text,
         "path": item.path,
         "action": item.action,
         "description": item.description or "(see the plan)",
-        "file_text": file_block(item.path, doc.text, max_chars=FILE_MAX_CHARS),
-        "context_files": files_section(context_docs, CONTEXT_BUDGET_TOKENS) if context_docs else "(none)",
+        "file_text": await _edited_view(ctx, item.path, doc.text, focus),
+        "context_files": shared if shared is not None else await _legacy_context(ctx, state, plan, item.path),
         "conventions": await read_conventions(ctx.files),
         "edit_format": EDIT_FORMAT,
     }
@@ -75,7 +90,7 @@ async def implement_file(
         conversation = [
             *conversation,
             Message(role="assistant", content=reply.text),
-            Message(role="user", content=await _retry_text(ctx, report, item.path)),
+            Message(role="user", content=await _retry_text(ctx, report, item.path, focus)),
         ]
     ctx.ui.notify("warning", f"{item.path}: edit blocks still refused after {rounds + 1} rounds; see the edit report")
     return False
@@ -96,6 +111,7 @@ async def delete_file(ctx: PhaseContext, state: TaskState, item: PlanFile) -> No
 async def run_implement(ctx: PhaseContext, state: TaskState) -> None:
     plan_text, plan = await current_plan(ctx, state)
     total = len(plan.files)
+    shared = await implement_shared(ctx, state, plan_text, plan)
     for index, item in enumerate(plan.files):
         if item.path in state.implemented_files:
             continue
@@ -105,7 +121,7 @@ async def run_implement(ctx: PhaseContext, state: TaskState) -> None:
                 await delete_file(ctx, state, item)
                 ok = True
             else:
-                ok = await implement_file(ctx, state, plan_text, plan, index, item)
+                ok = await implement_file(ctx, state, plan_text, plan, index, item, shared)
         except (OSError, ValueError) as err:  # unreadable, binary or too large: report, go on
             ctx.ui.notify("warning", f"{item.path}: skipped ({err})")
             ok = False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tierwise.engine.context import files_section, plural, read_conventions, read_documents, repo_tree
+from tierwise.engine.packs import code_names, files_views, plan_context
 from tierwise.engine.planfile import Plan, PlanInvalid, extract_plan_text, load_valid_plan
 from tierwise.engine.prompts import render_prompt
 from tierwise.engine.session import PhaseContext
@@ -18,15 +19,17 @@ def plan_relpath(task_id: str) -> str:
     return f".tierwise/tasks/{task_id}/PLAN.md"
 
 
-async def workspace_view(ctx: PhaseContext, state: TaskState) -> dict[str, str]:
-    """The shared prompt variables: repo tree, named/open files, conventions."""
+async def workspace_view(ctx: PhaseContext, state: TaskState, action: str = "plan") -> dict[str, str]:
+    """The shared prompt variables: repo tree, named/open files, the context engine's code, conventions."""
     listed = await ctx.files.list_files()
     docs = await read_documents(ctx.files, state.paths)
+    views = await files_views(ctx, state.paths, code_names(state.task), "plan", action) if docs else None
     return {
         "task": state.task,
         "workspace": ctx.root.name,
         "repo_tree": repo_tree(listed, TREE_BUDGET_TOKENS),
-        "files": files_section(docs, FILES_BUDGET_TOKENS) if docs else "(none)",
+        "files": views or (files_section(docs, FILES_BUDGET_TOKENS) if docs else "(none)"),
+        "context": await plan_context(ctx, state, action, explore=action == "plan"),
         "conventions": await read_conventions(ctx.files),
     }
 

@@ -8,6 +8,8 @@ headless CLI, the benchmark harness) hand it implementations of these ports:
 - ``UserPort``      show progress / notify / ask the user
 - ``CommandPort``   run a configured command (tests, lint) as a subprocess
 - ``CheckpointPort`` record and restore the files a task touches (git private refs, or copies)
+- ``ContextPort``   the code a phase should see: ranked definitions, outlines, big-file views
+                    (implemented by ``tierwise.context.port.WorkspaceContext``)
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol, runtime_checkable
 
+from tierwise.context.types import Candidate, ContextPack, Pin, Query
 from tierwise.gateway.types import Completion, Message
 
 
@@ -169,3 +172,45 @@ class RecordsWrites(Protocol):
     refuse when the user changed a file afterwards (``tierwise.vcs`` checkpoints implement it)."""
 
     def record_written(self, task_id: str, paths: Sequence[str]) -> None: ...
+
+
+ContextBudget = Literal["plan", "implement", "file", "fix", "review", "explore"]
+
+
+@runtime_checkable
+class ContextPort(Protocol):
+    """The workspace's code as context for prompts (symbol index, retrieval, token-budgeted packs).
+
+    Every method is safe to await on an event loop: the work runs in a thread."""
+
+    def budget(self, kind: ContextBudget, action: str) -> int:
+        """Tokens a context of ``kind`` may take in a prompt for ``action`` (from the route's model's context
+        window and the configured share and ceiling)."""
+        ...
+
+    async def refresh(self) -> None:
+        """Bring the index up to date with the workspace (only changed files are read)."""
+        ...
+
+    async def candidates(self, query: Query, limit: int) -> tuple[str, list[Candidate]]:
+        """(a ranked repo map, the top symbols and files) for the explore step."""
+        ...
+
+    async def pack(self, query: Query, *, budget_tokens: int, pins: Sequence[Pin] = ()) -> ContextPack:
+        """Full bodies of the top (and pinned) symbols, outlines of their files, a repo map of the rest."""
+        ...
+
+    async def file_view(
+        self, path: str, text: str | None, *, focus: Sequence[str], budget_tokens: int, numbers: bool = False
+    ) -> str:
+        """``path`` whole when it fits (every line numbered when ``numbers``), else its outline plus the
+        complete regions of ``focus`` symbols with real line numbers."""
+        ...
+
+    def indexed_tokens(self) -> int:
+        """An estimate of the whole indexed code's size in tokens (explore is skipped when it all fits)."""
+        ...
+
+    def check_pin(self, path: str, symbol: str | None) -> str | None:
+        """None when ``path`` (and ``symbol`` in it) exists in the index, else why the pin is dropped."""
+        ...

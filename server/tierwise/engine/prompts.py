@@ -21,14 +21,14 @@ _DOC_COMMENT = re.compile(r"<!--\s*#.*?-->\n?", re.S)
 _ROLE_MARKER = re.compile(r"^<!--\s*(system|user)\s*-->\s*$", re.M)
 
 PROMPT_VARIABLES: dict[str, tuple[str, ...]] = {
-    "plan": ("task", "repo_tree", "files", "conventions", "workspace"),
-    "refine": ("task", "plan", "repo_tree", "files", "conventions"),
+    "plan": ("task", "repo_tree", "files", "context", "conventions", "workspace"),
+    "refine": ("task", "plan", "repo_tree", "files", "context", "conventions"),
     "implement": (
         "task", "plan", "path", "action", "description", "file_text", "context_files", "conventions",
         "edit_format",
     ),
     "fix": (
-        "task", "plan", "test_command", "failing_tests", "log", "files", "round", "tier", "edit_format",
+        "task", "plan", "test_command", "failing_tests", "log", "files", "context", "round", "tier", "edit_format",
         "conventions",
     ),
     "review": ("task", "plan", "diff", "files", "conventions", "edit_format"),
@@ -38,6 +38,7 @@ PROMPT_VARIABLES: dict[str, tuple[str, ...]] = {
     ),
     "commit_message": ("task", "goal", "diff_stat", "diff"),
     "summarize": ("command", "log", "max_chars"),
+    "explore": ("task", "repo_map", "candidates", "files", "max_items"),
 }
 """The variables each action's template may use. Unknown names in a template are errors."""
 

@@ -15,7 +15,7 @@ from tierwise.engine.state import TaskState
 
 async def run_refine(ctx: PhaseContext, state: TaskState) -> Plan:
     plan_text, plan = await current_plan(ctx, state)
-    variables = await workspace_view(ctx, state)
+    variables = await workspace_view(ctx, state, "refine")
     variables["plan"] = plan_text
     messages = render_prompt("refine", variables, ctx.root)
     reply = await ctx.call(state, "refine", f"refine/{state.run_of('refine')}", "refine", messages)

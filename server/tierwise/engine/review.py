@@ -7,11 +7,13 @@ show them (diagnostics in the editor, a list headless) and may apply suggestions
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Sequence
 
 from tierwise.engine.context import files_section, plural, read_conventions, read_documents
 from tierwise.engine.editing import EditReport
 from tierwise.engine.findings import parse_review, review_text
+from tierwise.engine.packs import code_names, files_views
 from tierwise.engine.prompts import EDIT_FORMAT, render_prompt
 from tierwise.engine.session import PhaseContext
 from tierwise.engine.state import Finding, TaskState
@@ -48,17 +50,28 @@ async def task_diff(ctx: PhaseContext, state: TaskState) -> str:
     return "".join(chunks)
 
 
+def diff_names(diff: str) -> list[str]:
+    """Names on the diff's changed lines and hunk headers (the definitions a review must see whole)."""
+    changed = [line[1:] for line in diff.splitlines() if line[:1] in "+-" and line[:3] not in ("+++", "---")]
+    headers = [line.split("@@")[-1] for line in diff.splitlines() if line.startswith("@@")]
+    words = re.findall(r"[A-Za-z_]\w*", "\n".join([*headers, *changed]))
+    return list(dict.fromkeys([*code_names("\n".join(headers)), *words]))
+
+
 async def run_review(ctx: PhaseContext, state: TaskState, plan_text: str) -> list[Finding]:
     diff = await task_diff(ctx, state)
     if len(diff) > DIFF_MAX_CHARS:
         diff = diff[:DIFF_MAX_CHARS] + "\n... (diff trimmed)\n"
     changed = [p for p in state.touched_files]
-    docs = [d for d in await read_documents(ctx.files, changed) if d.text is not None]
+    views = await files_views(ctx, changed, diff_names(diff), "review", "review", numbers=True)
+    if views is None:
+        docs = [d for d in await read_documents(ctx.files, changed) if d.text is not None]
+        views = files_section(docs, FILES_BUDGET_TOKENS, numbered=True) if docs else "(none)"
     variables = {
         "task": state.task,
         "plan": plan_text or "(no plan)",
         "diff": diff.strip() or "(no changes recorded for this task)",
-        "files": files_section(docs, FILES_BUDGET_TOKENS, numbered=True) if docs else "(none)",
+        "files": views,
         "conventions": await read_conventions(ctx.files),
         "edit_format": EDIT_FORMAT,
     }

@@ -18,6 +18,7 @@ from tierwise.engine.artifacts import TaskStore
 from tierwise.engine.ports import (
     CheckpointPort,
     CommandPort,
+    ContextPort,
     FilesPort,
     ModelPort,
     Phase,
@@ -52,6 +53,7 @@ class PhaseContext:
     store: TaskStore
     commands: CommandPort | None = None
     checkpoints: CheckpointPort | None = None
+    context: ContextPort | None = None
     _notified: set[str] = field(default_factory=set)
 
     # -- progress ------------------------------------------------------------------------------------

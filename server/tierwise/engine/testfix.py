@@ -20,6 +20,7 @@ from pathlib import PurePosixPath
 
 from tierwise.engine.context import files_section, read_conventions, read_documents
 from tierwise.engine.editing import Gate
+from tierwise.engine.packs import files_views, related_code, trace_names
 from tierwise.engine.planfile import Plan
 from tierwise.engine.ports import CommandResult
 from tierwise.engine.prompts import EDIT_FORMAT, render_prompt
@@ -135,14 +136,21 @@ async def _fix_round(ctx: PhaseContext, state: TaskState, plan_text: str, plan: 
                      failure: Failure, round_no: int, tier: str) -> int:
     """Ask ``tier`` for a fix and apply it; returns the number of files changed."""
     involved = [*failure.files, *(plan.paths(include_deleted=False) if plan else []), *state.touched_files]
-    docs = [d for d in await read_documents(ctx.files, involved) if d.text is not None]
+    log = await _log_for_model(ctx, state, failure, round_no)
+    focus = [*trace_names(log), *failure.failing_tests]
+    views = await files_views(ctx, involved, focus, "fix", "fix")
+    if views is None:
+        docs = [d for d in await read_documents(ctx.files, involved) if d.text is not None]
+        views = files_section(docs, FILES_BUDGET_TOKENS) if docs else "(no project file identified)"
     variables = {
         "task": state.task,
         "plan": plan_text or "(no plan: make the failing checks pass)",
         "test_command": failure.check.command,
         "failing_tests": ", ".join(failure.failing_tests) or failure.summary,
-        "log": await _log_for_model(ctx, state, failure, round_no),
-        "files": files_section(docs, FILES_BUDGET_TOKENS) if docs else "(no project file identified)",
+        "log": log,
+        "files": views,
+        "context": await related_code(ctx, state, "fix", traceback_files=failure.files, focus=focus,
+                                      extra=" ".join(failure.failing_tests)),
         "round": round_no,
         "tier": tier,
         "edit_format": EDIT_FORMAT,

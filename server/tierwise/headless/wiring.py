@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tierwise.config.model import Config
 from tierwise.engine import Engine
-from tierwise.engine.ports import CheckpointPort, CommandPort, FilesPort, ModelPort, UserPort
+from tierwise.engine.ports import CheckpointPort, CommandPort, ContextPort, FilesPort, ModelPort, UserPort
 from tierwise.headless.files import DiskFiles
 
 
@@ -34,10 +34,12 @@ def build_engine(
     commands: CommandPort | None = None,
     checkpoints: CheckpointPort | None = None,
     use_checkpoints: bool = True,
+    context: ContextPort | None = None,
 ) -> Engine:
     """An ``Engine`` for ``root``. Anything not given is the real adapter: ``ModelGateway`` (litellm is
     imported on the first call, not here), ``DiskFiles``, ``SubprocessRunner`` (tier keys stripped from
-    the environment of test commands), git private-ref checkpoints in a git repo, copies elsewhere."""
+    the environment of test commands), git private-ref checkpoints in a git repo, copies elsewhere, and the
+    context engine (``tierwise.context``) unless ``context.enabled`` is false."""
     root = Path(root).resolve()
     if models is None:
         from tierwise.gateway import ModelGateway
@@ -51,6 +53,10 @@ def build_engine(
         from tierwise.vcs import checkpoints_for
 
         checkpoints = checkpoints_for(root)
+    if context is None and config.context.enabled:
+        from tierwise.context.port import WorkspaceContext
+
+        context = WorkspaceContext(root, config)
     return Engine(
         root,
         config,
@@ -59,4 +65,5 @@ def build_engine(
         ui=ui,
         commands=commands,
         checkpoints=checkpoints,
+        context=context,
     )

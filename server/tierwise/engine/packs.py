@@ -1,0 +1,158 @@
+"""Each phase's context from the ``ContextPort``: the planner's pack, the implementers' shared view of the
+plan's files (built once per implement run, byte-identical for every per-file call so providers can cache
+it), the edited file's own view, and the views of files for fix and review.
+
+Without a context port (or with ``context.enabled = false``) phases fall back to whole files within fixed
+budgets (``tierwise.engine.context.files_section``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from tierwise.context.types import ContextPack, Query
+from tierwise.engine.explore import run_explore
+from tierwise.engine.planfile import Plan
+from tierwise.engine.session import PhaseContext
+from tierwise.engine.state import TaskState
+
+_CODE_NAME = re.compile(r"`([A-Za-z_][\w.]*)(?:\(\))?`|\b([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+|[a-z]+_\w+|[A-Z]\w*[a-z]\w*)\b")
+_TRACE_FUNC = re.compile(r"\bin ([A-Za-z_]\w*)\b|\bat ([A-Za-z_][\w.]*) \(|([A-Za-z_]\w*)\(\)")
+MIN_FILE_TOKENS = 600
+
+
+def enabled(ctx: PhaseContext) -> bool:
+    return ctx.context is not None and ctx.config.context.enabled
+
+
+def code_names(text: str) -> list[str]:
+    """Identifiers a plan or task spells as code (backticks, dotted, snake_case, CamelCase), in order."""
+    names: list[str] = []
+    for match in _CODE_NAME.finditer(text):
+        name = match.group(1) or match.group(2)
+        for part in [name, *name.split(".")[-1:], *name.split(".")[:1]]:
+            if part and part not in names:
+                names.append(part)
+    return names
+
+
+async def _refresh(ctx: PhaseContext, notes: list[str]) -> None:
+    assert ctx.context is not None
+    try:
+        await ctx.context.refresh()
+    except Exception as err:  # noqa: BLE001 - a broken index must not stop the loop
+        notes.append(f"the index could not be refreshed ({type(err).__name__}: {err}); using what it has")
+
+
+async def plan_context(ctx: PhaseContext, state: TaskState, action: str, *, explore: bool) -> str:
+    """The planner's (or refiner's) context text; writes the task folder's ``context.md``."""
+    if not enabled(ctx):
+        return "(the context engine is off)"
+    assert ctx.context is not None
+    notes: list[str] = []
+    await _refresh(ctx, notes)
+    query = Query(task=state.task, named_files=tuple(state.paths), diff_files=tuple(state.touched_files))
+    pins = []
+    budget = ctx.context.budget("plan", action)
+    if explore and ctx.config.context.explore == "on" and ctx.context.indexed_tokens() > budget:
+        result = await run_explore(ctx, state, query)
+        pins, notes = result.pins, notes + result.notes
+        for note in result.notes:
+            ctx.progress(state, "plan", note)
+    pack = await ctx.context.pack(query, budget_tokens=budget, pins=pins)
+    _save_report(ctx, state, pack, notes, "context.md" if action == "plan" else f"context.{action}.md")
+    return pack.text or "(no indexed code matched the task)"
+
+
+def _save_report(ctx: PhaseContext, state: TaskState, pack: ContextPack, notes: list[str], name: str) -> None:
+    extra = "".join(f"\n> {n}" for n in notes)
+    ctx.store.write(state.id, name, pack.report().replace("\n\n## Items", f"{extra}\n\n## Items", 1))
+
+
+def focus_for(plan_text: str, description: str) -> list[str]:
+    return list(dict.fromkeys([*code_names(description), *code_names(plan_text)]))
+
+
+async def implement_shared(ctx: PhaseContext, state: TaskState, plan_text: str, plan: Plan) -> str | None:
+    """The plan's files (and the user's) as the implementers see them, built once per implement run and kept
+    in the task folder, so that every per-file call gets the same bytes. None without a context port."""
+    if not enabled(ctx):
+        return None
+    assert ctx.context is not None
+    name = f"implement-context.{state.run_of('implement')}.md"
+    stored = ctx.store.read(state.id, name)
+    if stored is not None:
+        return stored
+    paths = list(dict.fromkeys([*plan.paths(include_deleted=False), *state.paths]))
+    descriptions = {item.path: item.description or "" for item in plan.files}
+    docs = []
+    for path in paths:
+        try:
+            doc = await ctx.files.read(path)
+        except (OSError, ValueError):
+            continue
+        if doc.text is not None:
+            docs.append(doc)
+    if not docs:
+        text = "(none)"
+    else:
+        share = max(MIN_FILE_TOKENS, ctx.context.budget("implement", "implement") // len(docs))
+        views = [await ctx.context.file_view(d.path, d.text, focus=focus_for(plan_text, descriptions.get(d.path, "")),
+                                             budget_tokens=share) for d in docs]  # fmt: skip
+        text = "\n\n".join(views)
+    ctx.store.write(state.id, name, text)
+    return text
+
+
+async def file_view(ctx: PhaseContext, path: str, text: str | None, focus: Sequence[str], kind: str,
+                    action: str, *, numbers: bool = False, budget: int | None = None) -> str:
+    assert ctx.context is not None
+    tokens = budget if budget is not None else ctx.context.budget(kind, action)  # type: ignore[arg-type]
+    return await ctx.context.file_view(path, text, focus=list(focus), budget_tokens=tokens, numbers=numbers)
+
+
+def trace_names(log: str) -> list[str]:
+    """Function names a traceback mentions (``in parse``, ``at Foo.bar (``, ``parse()``)."""
+    names: list[str] = []
+    for match in _TRACE_FUNC.finditer(log):
+        name = next(g for g in match.groups() if g)
+        if name not in names and name not in ("module", "test"):
+            names.append(name)
+    return names
+
+
+async def files_views(ctx: PhaseContext, paths: Sequence[str], focus: Sequence[str], kind: str, action: str,
+                      *, numbers: bool = False) -> str | None:
+    """Views of several files sharing the ``kind`` budget (None without a context port)."""
+    if not enabled(ctx):
+        return None
+    assert ctx.context is not None
+    docs = []
+    for path in dict.fromkeys(paths):
+        try:
+            doc = await ctx.files.read(path)
+        except (OSError, ValueError):
+            continue
+        if doc.text is not None:
+            docs.append(doc)
+    if not docs:
+        return "(none)"
+    share = max(MIN_FILE_TOKENS, ctx.context.budget(kind, action) // len(docs))  # type: ignore[arg-type]
+    views = [await ctx.context.file_view(d.path, d.text, focus=list(focus), budget_tokens=share, numbers=numbers)
+             for d in docs]  # fmt: skip
+    return "\n\n".join(views)
+
+
+async def related_code(ctx: PhaseContext, state: TaskState, action: str, *, traceback_files: Sequence[str] = (),
+                       focus: Sequence[str] = (), extra: str = "") -> str:
+    """A retrieval pack for fix: the code around the failure (no explore call)."""
+    if not enabled(ctx):
+        return "(the context engine is off)"
+    assert ctx.context is not None
+    notes: list[str] = []
+    await _refresh(ctx, notes)
+    query = Query(task=f"{state.task}\n{extra}", named_files=tuple(state.paths), diff_files=tuple(state.touched_files),
+                  traceback_files=tuple(traceback_files), focus_symbols=tuple(focus))  # fmt: skip
+    pack = await ctx.context.pack(query, budget_tokens=ctx.context.budget("fix", action) // 2)
+    return pack.text or "(none)"
