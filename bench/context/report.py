@@ -123,6 +123,14 @@ def implement_table(data: dict) -> str:
             ),
             ("engine", "unnamed", f"engine file view, {data['implement_budget']:,} tokens, no symbols named"),
         ]
+    if any("engine_shared" in r["implement"] for r in data["records"]):
+        variants.append(
+            (
+                "engine_shared",
+                None,
+                f"engine's shared view of the plan's files, {data.get('shared_budget', 12000):,} tokens split between them, changed names as focus",
+            )
+        )
     for key, variant, label in variants:
         files = all_seen = seen = total = 0
         for r in data["records"]:

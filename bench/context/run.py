@@ -29,6 +29,8 @@ DEFAULT_AIDER = Path(os.environ.get("TIERWISE_BENCH_AIDER_PYTHON", "/tmp/ctxbenc
 
 
 def _prompt_tokens(root: Path, tree: str, context: str, task: str) -> int:
+    """Tokens of tierwise's plan prompt with the file tree, no named file, and ``context`` as the code
+    section (the template's ``$context``; the file tree's prompt before the engine had none)."""
     from tierwise.engine.prompts import render_prompt
     from tierwise.gateway.tokens import count_message_tokens
 
@@ -36,7 +38,8 @@ def _prompt_tokens(root: Path, tree: str, context: str, task: str) -> int:
         "task": task,
         "workspace": root.name,
         "repo_tree": tree,
-        "files": context or "(none)",
+        "files": "(none)",
+        "context": context or "(the context engine is off)",
         "conventions": "(no conventions file)",
     }
     return count_message_tokens((msg.role, msg.content) for msg in render_prompt("plan", variables, None))
@@ -71,9 +74,19 @@ def _implement_engine(engine: object, code: evaluate.TaskCode, budget: int) -> d
     return out
 
 
-def _engine_diagnosis(
-    engine: object, code: evaluate.TaskCode, scores: dict, items: list
-) -> list[dict[str, object]]:
+def _shared_engine(engine: object, code: evaluate.TaskCode, budget: int) -> dict[str, list[bool]]:
+    """The view of all the plan's files every implementer shares (as ``engine.packs.implement_shared``):
+    each changed file with ``budget / files`` tokens (at least 600), focus on every changed name."""
+    names = list(dict.fromkeys(s.name for s in code.task.symbols))
+    share = max(600, budget // len(code.texts))
+    view = "\n\n".join(
+        engine.file_view(p, focus_symbols=names, budget_tokens=share)  # type: ignore[attr-defined]
+        for p in code.texts
+    )
+    return {path: evaluate.score_file_view(code, path, view) for path in code.texts}
+
+
+def _engine_diagnosis(engine: object, code: evaluate.TaskCode, scores: dict) -> list[dict[str, object]]:
     """For each changed symbol: where the engine ranked it and its file, its size, and why it was missed."""
     from tierwise.context.rank import Query
     from tierwise.gateway.tokens import count_tokens
@@ -169,10 +182,8 @@ def run(args: argparse.Namespace) -> dict[str, object]:
                 shown, engine = m.engine_plan(root, task.text, args.plan_budget)
             record["methods"][method] = _score(code, shown, tree, count_tokens, baseline=method == "baseline")
             if engine is not None:
-                record["engine_symbols"] = _engine_diagnosis(
-                    engine, code, record["methods"][method], shown.notes.get("items", [])
-                )
-                shown.notes.pop("items", None)
+                record["engine_symbols"] = _engine_diagnosis(engine, code, record["methods"][method])
+                record["implement"]["engine_shared"] = _shared_engine(engine, code, args.shared_budget)
                 record["implement"]["engine"] = _implement_engine(engine, code, args.implement_budget)
         record["implement"]["baseline"] = _implement_main(code)
         records.append(record)
@@ -198,6 +209,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
         "skipped": skipped,
         "plan_budget": args.plan_budget,
         "implement_budget": args.implement_budget,
+        "shared_budget": args.shared_budget,
         "aider_tokens": args.aider_tokens,
         "records": records,
         "command": "python -m bench.context.run " + " ".join(sys.argv[1:]),
@@ -233,7 +245,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--aider-python", type=Path, default=DEFAULT_AIDER)
     parser.add_argument("--aider-tokens", type=int, default=8192)
     parser.add_argument("--plan-budget", type=int, default=8000)
-    parser.add_argument("--implement-budget", type=int, default=16000)
+    parser.add_argument(
+        "--implement-budget", type=int, default=16000, help="the edited file's view (file_tokens)"
+    )
+    parser.add_argument(
+        "--shared-budget", type=int, default=12000, help="the plan's files shared by implementers"
+    )
     parser.add_argument(
         "--workdir",
         type=Path,
