@@ -54,7 +54,7 @@ PROJECT: dict[str, str] = {
             base = 5.0 if country == "DE" else 12.0
             return base + 1.5 * weight_kg
         ''',
-    "tests/test_cart.py": '''
+    "tests/test_cart.py": """
         from shop.cart import Cart
 
 
@@ -62,8 +62,8 @@ PROJECT: dict[str, str] = {
             cart = Cart()
             cart.add_item("book", 10.0, 2)
             assert cart.total("SAVE10") == 18.0
-        ''',
-    "web/app.ts": '''
+        """,
+    "web/app.ts": """
         import { formatPrice } from "./format";
 
         export class CheckoutView {
@@ -71,13 +71,13 @@ PROJECT: dict[str, str] = {
             return `<p>${formatPrice(total)}</p>`;
           }
         }
-        ''',
-    "web/format.ts": '''
+        """,
+    "web/format.ts": """
         /** Format a price in euros. */
         export function formatPrice(value: number): string {
           return value.toFixed(2) + " EUR";
         }
-        ''',
+        """,
     "README.md": "# Shop\n\nA tiny shop.\n\n## Coupons\n\nSAVE10 gives ten percent off.\n",
     ".gitignore": "ignored_dir/\n*.log\n",
     ".env": "API_TOKEN=sk-very-secret-value\n",

@@ -33,7 +33,11 @@ def test_definitions_with_spans_signatures_and_docstrings(project: Path) -> None
     assert names(engine, "web/format.ts") == ["formatPrice"]
     assert names(engine, "web/app.ts") == ["CheckoutView", "CheckoutView.render"]
     readme = engine.index.entry("README.md")
-    assert readme is not None and readme.lang == "text" and [c.title for c in readme.chunks][:2] == ["# Shop", "A tiny shop."]
+    assert (
+        readme is not None
+        and readme.lang == "text"
+        and [c.title for c in readme.chunks][:2] == ["# Shop", "A tiny shop."]
+    )
 
 
 def test_gitignore_and_secrets_are_never_indexed(project: Path) -> None:
@@ -57,7 +61,9 @@ def test_incremental_update_reparses_only_changed_files(project: Path) -> None:
     again = engine.refresh()
     assert again.parsed == 0 and again.reused == first.files
     shipping = project / "shop/shipping.py"
-    shipping.write_text(shipping.read_text() + "\n\ndef free_shipping_threshold() -> float:\n    return 50.0\n")
+    shipping.write_text(
+        shipping.read_text() + "\n\ndef free_shipping_threshold() -> float:\n    return 50.0\n"
+    )
     (project / "shop/pricing.py").unlink()
     later = engine.refresh()
     assert later.parsed == 1 and later.removed == 1
@@ -76,12 +82,17 @@ def test_editor_text_updates_the_index_without_touching_the_disk(project: Path) 
     assert names(engine, "shop/shipping.py") == ["express_cost"]
     assert "express_cost" not in (project / "shop/shipping.py").read_text()
     assert not engine.update_text("shop/shipping.py", "def express_cost(kg):\n    return 9.0\n")
+    engine.refresh()  # a refresh keeps the buffer's text while it is open
+    assert names(engine, "shop/shipping.py") == ["express_cost"]
+    engine.clear_text("shop/shipping.py")
     engine.refresh()  # the disk wins again once the buffer is gone
     assert names(engine, "shop/shipping.py") == ["shipping_cost"]
 
 
 def test_unparsable_files_keep_what_tree_sitter_found(ws: Path) -> None:
-    (ws / "broken.py").write_text("def good():\n    return 1\n\ndef bad(:\n    pass\n\nclass Later:\n    def m(self):\n        return 2\n")
+    (ws / "broken.py").write_text(
+        "def good():\n    return 1\n\ndef bad(:\n    pass\n\nclass Later:\n    def m(self):\n        return 2\n"
+    )
     (ws / "binary.dat").write_bytes(b"\x00\x01\x02" * 100)
     (ws / "latin.txt").write_bytes("caf\xe9".encode("latin-1"))
     (ws / "app.min.js").write_text("var a=1;" * 10)

@@ -83,8 +83,10 @@ def big_project(root: Path) -> Path:
                 return len(rows) * {i}
             ''')
     files["shop/catalog_big.py"] = "".join(
-        f"\n\ndef price_of_item_{i}(quantity: int) -> float:\n    \"\"\"Price of item {i}.\"\"\"\n"
-        f"    base = {i}.0 * quantity\n    return round(base, 2)\n" for i in range(500))
+        f'\n\ndef price_of_item_{i}(quantity: int) -> float:\n    """Price of item {i}."""\n'
+        f"    base = {i}.0 * quantity\n    return round(base, 2)\n"
+        for i in range(500)
+    )
     return write_project(root, files)
 
 
@@ -102,21 +104,31 @@ def prompt(request: dict[str, Any]) -> str:
     return "\n".join(str(m.get("content", "")) for m in request["messages"])
 
 
-TASK = "Coupons should be case-insensitive, and an unknown coupon must raise an error instead of being ignored"
-EXPLORE = json.dumps({"items": [
-    {"path": "shop/pricing.py", "symbol": "apply_discount", "why": "matches coupons"},
-    {"path": "shop/missing.py", "symbol": None, "why": "invented"},
-    {"path": "../outside.py", "symbol": None, "why": "escapes"},
-    {"path": "shop/cart.py", "symbol": "Cart.no_such_method", "why": "wrong name"},
-]})
+TASK = (
+    "Coupons should be case-insensitive, and an unknown coupon must raise an error instead of being ignored"
+)
+EXPLORE = json.dumps(
+    {
+        "items": [
+            {"path": "shop/pricing.py", "symbol": "apply_discount", "why": "matches coupons"},
+            {"path": "shop/missing.py", "symbol": None, "why": "invented"},
+            {"path": "../outside.py", "symbol": None, "why": "escapes"},
+            {"path": "shop/cart.py", "symbol": "Cart.no_such_method", "why": "wrong name"},
+        ]
+    }
+)
 
 
 async def test_explore_then_plan_prompt_holds_the_function_body(ws: Path, replay_server, tier_config) -> None:
     root = big_project(ws)
-    server = replay_server({"rules": [
-        {"model": "replay-light", "match": "Candidates from search", "reply": EXPLORE},
-        {"model": "replay-frontier", "match": "planning engineer", "reply": PLAN},
-    ]})
+    server = replay_server(
+        {
+            "rules": [
+                {"model": "replay-light", "match": "Candidates from search", "reply": EXPLORE},
+                {"model": "replay-frontier", "match": "planning engineer", "reply": PLAN},
+            ]
+        }
+    )
     engine = build_engine(root, make_config(tier_config, server.url), ui=UI(), env=dict(os.environ))
     state = await engine.plan(TASK)
     assert state.status == "ready", state.message
@@ -127,17 +139,27 @@ async def test_explore_then_plan_prompt_holds_the_function_body(ws: Path, replay
     assert "Code from the repository that matters" in plan_prompt
     report = (root / ".tierwise" / "tasks" / state.id / "context.md").read_text()
     assert "chosen by explore: matches coupons" in report
-    assert "shop/missing.py: dropped" in report and "../outside.py: dropped (../outside.py is outside" in report
+    assert (
+        "shop/missing.py: dropped" in report and "../outside.py: dropped (../outside.py is outside" in report
+    )
     assert "Cart.no_such_method: dropped" in report
     assert [u.action for u in engine.usage(state.id)] == ["explore", "plan"]
 
 
 async def test_invalid_explore_answer_falls_back_to_retrieval(ws: Path, replay_server, tier_config) -> None:
     root = big_project(ws)
-    server = replay_server({"rules": [
-        {"model": "replay-light", "match": "Candidates from search", "reply": "I think pricing.py matters."},
-        {"model": "replay-frontier", "match": "planning engineer", "reply": PLAN},
-    ]})
+    server = replay_server(
+        {
+            "rules": [
+                {
+                    "model": "replay-light",
+                    "match": "Candidates from search",
+                    "reply": "I think pricing.py matters.",
+                },
+                {"model": "replay-frontier", "match": "planning engineer", "reply": PLAN},
+            ]
+        }
+    )
     engine = build_engine(root, make_config(tier_config, server.url), ui=UI(), env=dict(os.environ))
     state = await engine.plan(TASK)
     assert state.status == "ready", state.message
@@ -148,10 +170,14 @@ async def test_invalid_explore_answer_falls_back_to_retrieval(ws: Path, replay_s
 
 async def test_failed_explore_call_falls_back_to_retrieval(ws: Path, replay_server, tier_config) -> None:
     root = big_project(ws)
-    server = replay_server({"rules": [
-        {"model": "replay-light", "match": "Candidates from search", "status": 500, "times": 0},
-        {"model": "replay-frontier", "match": "planning engineer", "reply": PLAN},
-    ]})
+    server = replay_server(
+        {
+            "rules": [
+                {"model": "replay-light", "match": "Candidates from search", "status": 500, "times": 0},
+                {"model": "replay-frontier", "match": "planning engineer", "reply": PLAN},
+            ]
+        }
+    )
     cfg = make_config(tier_config, server.url)
     cfg.routes["explore"].tiers = ["light"]
     engine = build_engine(root, cfg, ui=UI(), env=dict(os.environ))
@@ -164,8 +190,12 @@ async def test_failed_explore_call_falls_back_to_retrieval(ws: Path, replay_serv
 
 async def test_explore_off_makes_no_call(ws: Path, replay_server, tier_config) -> None:
     root = big_project(ws)
-    server = replay_server({"rules": [{"model": "replay-frontier", "match": "planning engineer", "reply": PLAN}]})
-    engine = build_engine(root, make_config(tier_config, server.url, explore="off"), ui=UI(), env=dict(os.environ))
+    server = replay_server(
+        {"rules": [{"model": "replay-frontier", "match": "planning engineer", "reply": PLAN}]}
+    )
+    engine = build_engine(
+        root, make_config(tier_config, server.url, explore="off"), ui=UI(), env=dict(os.environ)
+    )
     state = await engine.plan(TASK)
     assert state.status == "ready" and [r["model"] for r in server.requests()] == ["replay-frontier"]
 
@@ -173,20 +203,31 @@ async def test_explore_off_makes_no_call(ws: Path, replay_server, tier_config) -
 NO_EDIT = "no changes needed"
 
 
-async def test_implement_sees_regions_with_real_lines_and_a_shared_block(ws: Path, replay_server,
-                                                                         tier_config) -> None:
+async def test_implement_sees_regions_with_real_lines_and_a_shared_block(
+    ws: Path, replay_server, tier_config
+) -> None:
     root = big_project(ws)
-    server = replay_server({"rules": [
-        {"model": "replay-frontier", "match": "planning engineer", "reply": PLAN},
-        {"model": "replay-mid", "match": "implement one step", "reply": NO_EDIT, "times": 0},
-    ]})
-    engine = build_engine(root, make_config(tier_config, server.url, explore="off"), ui=UI(), env=dict(os.environ))
+    server = replay_server(
+        {
+            "rules": [
+                {"model": "replay-frontier", "match": "planning engineer", "reply": PLAN},
+                {"model": "replay-mid", "match": "implement one step", "reply": NO_EDIT, "times": 0},
+            ]
+        }
+    )
+    engine = build_engine(
+        root, make_config(tier_config, server.url, explore="off"), ui=UI(), env=dict(os.environ)
+    )
     state = await engine.plan(TASK)
     await engine.implement(state.id)
     calls = [r for r in by_model(server, "replay-mid") if r["messages"][-1]["role"] == "user"]
     first_per_file: dict[str, dict[str, Any]] = {}
     for request in calls:
-        user = request["messages"][-1]["content"] if len(request["messages"]) == 2 else request["messages"][1]["content"]
+        user = (
+            request["messages"][-1]["content"]
+            if len(request["messages"]) == 2
+            else request["messages"][1]["content"]
+        )
         path = user.split("Your file: `", 1)[1].split("`", 1)[0]
         first_per_file.setdefault(path, request)
     assert set(first_per_file) == {"shop/pricing.py", "shop/catalog_big.py"}

@@ -6,8 +6,8 @@ import shutil
 from pathlib import Path
 
 from tierwise.context import ContextEngine, ContextPack
-from tierwise.context.types import Query
 from tierwise.context.terms import split_identifier
+from tierwise.context.types import Query
 
 
 def test_identifiers_split_on_case_and_underscores() -> None:
@@ -19,8 +19,9 @@ def test_identifiers_split_on_case_and_underscores() -> None:
 def test_plan_pack_holds_the_body_of_the_function_to_change(project: Path) -> None:
     engine = ContextEngine(project)
     engine.refresh()
-    pack = engine.plan_pack("Coupons should be case-insensitive and an unknown coupon must raise an error",
-                            budget_tokens=3000)
+    pack = engine.plan_pack(
+        "Coupons should be case-insensitive and an unknown coupon must raise an error", budget_tokens=3000
+    )
     assert isinstance(pack, ContextPack)
     assert "rate = COUPONS.get(coupon.upper(), 0.0)" in pack.text  # apply_discount's body
     bodies = [i for i in pack.items if i.kind == "body"]
@@ -35,7 +36,9 @@ def test_named_identifiers_and_files_win(project: Path) -> None:
     engine = ContextEngine(project)
     pack = engine.plan_pack("Make `shipping_cost` charge less", budget_tokens=2000)
     assert pack.items[0].symbol == "shipping_cost"
-    pack = engine.plan_pack("Show prices with a currency symbol", budget_tokens=2000, named_files=["web/format.ts"])
+    pack = engine.plan_pack(
+        "Show prices with a currency symbol", budget_tokens=2000, named_files=["web/format.ts"]
+    )
     assert any(i.path == "web/format.ts" and i.kind == "body" for i in pack.items)
 
 

@@ -22,6 +22,7 @@ COMMANDS = {
     "tierwise.status",
     "tierwise.cost",
     "tierwise.applyFinding",
+    "tierwise.showContext",
 }
 
 

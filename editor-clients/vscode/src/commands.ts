@@ -55,6 +55,7 @@ export class Commands {
       [UI.cancel]: () => this.cancel(),
       [UI.undoTask]: () => this.undo(),
       [UI.showCost]: () => this.showCost(),
+      [UI.showContext]: () => this.showContext(),
       [UI.restartServer]: () => this.host.restart(),
     };
     for (const [id, run] of Object.entries(table) as [UiCommand, () => Promise<void>][]) {
@@ -200,6 +201,28 @@ export class Commands {
     }
     parts.push(costMarkdown((await this.host.execute(SERVER.cost, {})) as CostAnswer));
     const document = await vscode.workspace.openTextDocument({ language: 'markdown', content: parts.join('\n') });
+    await vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.Beside, preview: true });
+  }
+
+  /** The code the planner would see for a task (definitions, outlines, repo map, why each was picked). */
+  async showContext(): Promise<void> {
+    const selection = activeSelection();
+    const task = await vscode.window.showInputBox({
+      title: 'tierwise: Show Context',
+      prompt: 'Which task? tierwise shows the code its planner would see for it.',
+      ignoreFocusOut: true,
+    });
+    if (task === undefined) {
+      return;
+    }
+    const args = taskArgs(task, selection);
+    if (typeof args === 'string') {
+      void vscode.window.showWarningMessage(`tierwise: ${args}`);
+      return;
+    }
+    const answer = (await this.host.execute(SERVER.showContext, args)) as { markdown?: string; text?: string };
+    const content = answer?.markdown ?? answer?.text ?? '(no context)';
+    const document = await vscode.workspace.openTextDocument({ language: 'markdown', content });
     await vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.Beside, preview: true });
   }
 }

@@ -11,6 +11,7 @@ export const SERVER = {
   undo: 'tierwise.undo',
   status: 'tierwise.status',
   cost: 'tierwise.cost',
+  showContext: 'tierwise.showContext',
   quickFix: 'tierwise.quickFix',
 } as const;
 
@@ -27,6 +28,7 @@ export const UI = {
   cancel: 'tierwise.ui.cancel',
   undoTask: 'tierwise.ui.undoTask',
   showCost: 'tierwise.ui.showCost',
+  showContext: 'tierwise.ui.showContext',
   restartServer: 'tierwise.ui.restartServer',
 } as const;
 
@@ -43,6 +45,7 @@ export const TITLES: Record<UiCommand, string> = {
   [UI.cancel]: 'Cancel',
   [UI.undoTask]: 'Undo Task',
   [UI.showCost]: 'Show Cost',
+  [UI.showContext]: 'Show Context…',
   [UI.restartServer]: 'Restart Server',
 };
 

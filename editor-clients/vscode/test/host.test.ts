@@ -102,7 +102,8 @@ describe('activation', () => {
     assert.deepEqual(
       manifest.contributes.commands.filter((c) => c.command !== UI.restartServer).map((c) => `${c.category}: ${c.title}`),
       ['Tierwise: Plan Task…', 'Tierwise: Refine Plan', 'Tierwise: Implement Plan', 'Tierwise: Run Tests and Fix',
-        'Tierwise: Review Changes', 'Tierwise: Run Whole Loop…', 'Tierwise: Cancel', 'Tierwise: Undo Task', 'Tierwise: Show Cost'],
+        'Tierwise: Review Changes', 'Tierwise: Run Whole Loop…', 'Tierwise: Cancel', 'Tierwise: Undo Task', 'Tierwise: Show Cost',
+        'Tierwise: Show Context…'],
     );
     assert.equal(client().started, 1);
     assert.deepEqual(client().server, { command: '/usr/local/bin/tierwise', args: ['serve'], source: 'PATH' });

@@ -19,9 +19,15 @@ from tierwise.cli.config_cmd import resolve_or_exit, workspace_option
 @click.command("context")
 @click.argument("task")
 @workspace_option
-@click.option("--file", "-f", "files", multiple=True, help="A file the task is about (repeatable), as --file in plan.")
-@click.option("--budget", type=click.IntRange(min=100), default=None,
-              help="Token budget (default: from the plan route's context window and [context]).")
+@click.option(
+    "--file", "-f", "files", multiple=True, help="A file the task is about (repeatable), as --file in plan."
+)
+@click.option(
+    "--budget",
+    type=click.IntRange(min=100),
+    default=None,
+    help="Token budget (default: from the plan route's context window and [context]).",
+)
 @click.option("--why", is_flag=True, help="Show why each item was picked, its tokens, and the skipped files.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (items, text, skipped files, index stats).")
 def context_command(task: str, workspace: Path, files: tuple[str, ...], budget: int | None, why: bool,

@@ -64,6 +64,10 @@ class ContextEngine:
         """Index an editor buffer's current text for ``path``."""
         return self.index.update_text(path, text)
 
+    def clear_text(self, path: str) -> None:
+        """The editor closed ``path``: the next ``refresh`` reads it from the disk again."""
+        self.index.clear_overlay(path)
+
     def skipped(self) -> dict[str, str]:
         """path → why it is not indexed (secrets, binary, generated, too large, unreadable)."""
         return dict(self.index.skipped)
@@ -143,15 +147,24 @@ class ContextEngine:
                                budget_tokens=budget_tokens, count=self.count)  # fmt: skip
         notes = []
         if self.index.capped:
-            notes.append(f"the index is capped at {self.index.max_files:,} files; some files are not searched")
-        return ContextPack(text=text, tokens=self.count(text), items=items, budget_tokens=budget_tokens, notes=notes)
+            notes.append(
+                f"the index is capped at {self.index.max_files:,} files; some files are not searched"
+            )
+        return ContextPack(
+            text=text, tokens=self.count(text), items=items, budget_tokens=budget_tokens, notes=notes
+        )
 
     def plan_pack(self, task: str, *, budget_tokens: int, named_files: Sequence[str] = ()) -> ContextPack:
         """Exactly the context text the planner gets for ``task`` (retrieval alone, explore off)."""
         return self.pack(Query(task=task, named_files=tuple(named_files)), budget_tokens=budget_tokens)
 
     def file_view(
-        self, path: str, *, focus_symbols: Sequence[str], budget_tokens: int, text: str | None = None,
+        self,
+        path: str,
+        *,
+        focus_symbols: Sequence[str],
+        budget_tokens: int,
+        text: str | None = None,
         numbers: bool = False,
     ) -> str:
         """``path`` whole when it fits the budget, else its outline plus the complete regions of the focus
@@ -160,7 +173,12 @@ class ContextEngine:
                                     numbers=numbers)[0]  # fmt: skip
 
     def file_view_items(
-        self, path: str, *, focus_symbols: Sequence[str], budget_tokens: int, text: str | None = None,
+        self,
+        path: str,
+        *,
+        focus_symbols: Sequence[str],
+        budget_tokens: int,
+        text: str | None = None,
         numbers: bool = False,
     ) -> tuple[str, list[ContextItem]]:
         if text is None:

@@ -9,6 +9,8 @@ a symlink loop) skips that file with a reason; nothing here raises for bad input
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 import threading
 import time
 from collections.abc import Callable
@@ -43,6 +45,7 @@ class Index:
         persist: bool = True,
     ) -> None:
         self.root = Path(root).resolve()
+        self._root_str = str(self.root)
         self.max_files = max_files
         self.max_file_bytes = max_file_bytes
         self._lister = lister
@@ -55,6 +58,7 @@ class Index:
         self.capped = False
         self._loaded = False
         self.load_note: str | None = None
+        self.overlays: set[str] = set()  # paths whose entry comes from an editor buffer, not the disk
 
     # -- reading --------------------------------------------------------------------------------------
     def files(self) -> dict[str, FileEntry]:
@@ -94,20 +98,35 @@ class Index:
         reason = skip_by_name(path)
         if reason:
             return None, None, reason, False
-        full = self.root / path
+        full = os.path.join(self._root_str, path)
         try:
-            if full.is_symlink() and not self._inside(path):
-                return None, None, "symbolic link that leaves the workspace or loops", False
-            info = full.stat()
+            info = os.lstat(full)
+            if stat.S_ISLNK(info.st_mode):
+                if not self._inside(path):
+                    return None, None, "symbolic link that leaves the workspace or loops", False
+                info = os.stat(full)
         except (OSError, RuntimeError) as err:
             return None, None, f"unreadable ({type(err).__name__})", False
+        if not stat.S_ISREG(info.st_mode):
+            return None, None, "not a regular file", False
         old = self.stamps.get(path)
-        if old and old.size == info.st_size and old.mtime_ns == info.st_mtime_ns and old.digest in self.entries:
+        if (
+            old
+            and old.size == info.st_size
+            and old.mtime_ns == info.st_mtime_ns
+            and old.digest in self.entries
+        ):
             return old, self.entries[old.digest], None, False
         if info.st_size > self.max_file_bytes:
-            return None, None, f"larger than the size limit ({info.st_size:,} > {self.max_file_bytes:,} bytes)", False
+            return (
+                None,
+                None,
+                f"larger than the size limit ({info.st_size:,} > {self.max_file_bytes:,} bytes)",
+                False,
+            )
         try:
-            data = full.read_bytes()
+            with open(full, "rb") as handle:
+                data = handle.read()
         except (OSError, RuntimeError) as err:  # vanished during indexing, permissions, a directory
             return None, None, f"unreadable ({type(err).__name__})", False
         reason = skip_by_content(data, max_bytes=self.max_file_bytes)
@@ -144,6 +163,10 @@ class Index:
             for number, path in enumerate(listed):
                 if progress and number % 200 == 0:
                     progress(number, len(listed))
+                if path in self.overlays and path in self.stamps:
+                    stamps[path] = self.stamps[path]
+                    stats.reused += 1
+                    continue
                 stamp, entry, reason, parsed = self._read(path)
                 if stamp is None or entry is None:
                     skipped[path] = reason or "unreadable"
@@ -181,11 +204,19 @@ class Index:
                 return False
             if digest not in self.entries:
                 self.entries[digest] = parse_file(text, language_for(path))
-            self.stamps[path] = Stamp(len(data), -1, digest)  # -1: the next refresh compares the disk again
+            self.stamps[path] = Stamp(
+                len(data), -1, digest
+            )  # -1: once the buffer closes, the disk is read again
+            self.overlays.add(path)
             self.skipped.pop(path, None)
             self.generation += 1
             self._save({store.shard_of(digest)})
             return True
+
+    def clear_overlay(self, path: str) -> None:
+        """The editor closed ``path``: the next refresh reads it from the disk again."""
+        with self._lock:
+            self.overlays.discard(path)
 
     def forget(self, path: str) -> bool:
         with self._lock:
@@ -202,5 +233,3 @@ class Index:
             store.save(self.root, self.stamps, self.entries, self.skipped, dirty)
         except OSError as err:  # a read-only workspace: the index lives in memory only
             self.load_note = f"index not saved ({err})"
-
-

@@ -2,8 +2,8 @@
 
 The tables are data: a definition node type maps to a kind (``class``, ``function``, ``method``...); the
 name comes from the node's ``name`` field (``type`` for Rust's ``impl`` blocks, the declarator for a
-JavaScript ``const f = () => ...``). Reference node types are the identifier kinds whose text names a
-symbol used elsewhere.
+JavaScript ``const f = () => ...``). References are the identifiers a definition's text uses
+(``tierwise.context.symbols.identifiers_in``).
 """
 
 from __future__ import annotations
@@ -51,11 +51,6 @@ DEFINITIONS: dict[str, dict[str, str]] = {
 
 ARROW_VALUES = frozenset({"arrow_function", "function_expression", "function", "generator_function"})
 """JavaScript values that make ``const name = <value>`` a function definition."""
-
-REFERENCES: tuple[str, ...] = (
-    "identifier", "type_identifier", "field_identifier", "property_identifier", "constant",
-    "shorthand_property_identifier",
-)  # fmt: skip
 
 BODY_FIELDS: tuple[str, ...] = ("body",)
 

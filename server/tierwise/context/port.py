@@ -72,6 +72,7 @@ class WorkspaceContext:
     def refresh_sync(self, progress: Callable[[int, int], None] | None = None) -> RefreshStats:
         with self._refresh_lock:  # one refresh at a time; a second caller waits and finds little to do
             self.last_stats = self.engine.refresh(progress)
+            self.engine.retriever()  # search structures built here (in the indexing thread), not per pack
             return self.last_stats
 
     async def refresh(self) -> None:
@@ -95,7 +96,12 @@ class WorkspaceContext:
         self, path: str, text: str | None, *, focus: Sequence[str], budget_tokens: int, numbers: bool = False
     ) -> str:
         return await asyncio.to_thread(
-            self.engine.file_view, path, focus_symbols=focus, budget_tokens=budget_tokens, text=text, numbers=numbers
+            self.engine.file_view,
+            path,
+            focus_symbols=focus,
+            budget_tokens=budget_tokens,
+            text=text,
+            numbers=numbers,
         )
 
     def indexed_tokens(self) -> int:

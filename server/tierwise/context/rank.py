@@ -10,20 +10,24 @@ task always give the same ranking.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import PurePosixPath
 
 from tierwise.context.graph import FileGraph, build_graph, definers_by_name, pagerank
 from tierwise.context.model import FileEntry, Symbol
-from tierwise.context.types import Query
 from tierwise.context.terms import identifiers, many, path_terms, split_identifier, words
+from tierwise.context.types import Query
 
 W_LEXICAL, W_FILE, W_GRAPH, W_NAMED, W_SEED = 1.0, 0.35, 0.4, 2.0, 0.6
 EXPAND_TOP = 8
-_TEST = re.compile(r"(^|/)(tests?|__tests__|spec|testing)/|(^|/)test_[^/]*$|_test\.[^/]+$|\.(test|spec)\.[^/]+$")
+_TEST = re.compile(
+    r"(^|/)(tests?|__tests__|spec|testing)/|(^|/)test_[^/]*$|_test\.[^/]+$|\.(test|spec)\.[^/]+$"
+)
 _DOCS = frozenset({"text"})
 
 
@@ -32,6 +36,7 @@ def looks_like_code(name: str) -> bool:
     return "_" in name.strip("_") or any(c.isupper() for c in name[1:]) or any(c.isdigit() for c in name)
 
 
+@lru_cache(maxsize=100_000)
 def is_test_path(path: str) -> bool:
     return bool(_TEST.search(path))
 
@@ -56,13 +61,15 @@ class Retriever:
     def __init__(self, files: Mapping[str, FileEntry]) -> None:
         import bm25s
 
+        logging.getLogger("bm25s").setLevel(logging.WARNING)
+
         self.files = dict(sorted(files.items()))
         self.docs: list[tuple[str, Symbol | None]] = []
         corpus: list[list[str]] = []
         file_corpus: list[list[str]] = []
         self.paths = list(self.files)
         self.by_qualname: dict[str, list[tuple[str, Symbol]]] = defaultdict(list)
-        self.callers: dict[str, list[tuple[str, Symbol]]] = defaultdict(list)
+        self._callers: dict[str, list[tuple[str, Symbol]]] = {}
         for path, entry in self.files.items():
             p_terms = path_terms(path)
             for symbol in entry.symbols:
@@ -73,18 +80,14 @@ class Retriever:
                 self.by_qualname[symbol.name].append((path, symbol))
                 if symbol.qualname != symbol.name:
                     self.by_qualname[symbol.qualname].append((path, symbol))
-                for ref in symbol.refs:
-                    self.callers[ref].append((path, symbol))
-            for chunk in entry.chunks:
-                self.docs.append((path, None))
-                corpus.append(p_terms + words(chunk.title) + list(chunk.terms))
             file_corpus.append(p_terms * 2 + many(s.name for s in entry.symbols) + many(entry.refs[:400])
-                               + [t for c in entry.chunks for t in c.terms])  # fmt: skip
+                               + [t for c in entry.chunks for t in c.terms][:400])  # fmt: skip
         self.chunk_of: list[int] = []
         self.sym_bm25 = bm25s.BM25()
         self.file_bm25 = bm25s.BM25()
         self._sym_vocab = self._index(self.sym_bm25, corpus)
         self._file_vocab = self._index(self.file_bm25, file_corpus)
+        self.path_forms = {p: _path_forms(p) for p in self.paths}
         self.definers = definers_by_name(self.files)
         self.graph: FileGraph = build_graph(self.files, self.definers)
 
@@ -93,7 +96,15 @@ class Retriever:
         if not corpus:
             return set()
         model.index([doc or ["_empty_"] for doc in corpus], show_progress=False)  # type: ignore[attr-defined]
-        return {t for doc in corpus for t in doc}
+        return set(getattr(model, "vocab_dict", None) or {t for doc in corpus for t in doc})
+
+    def callers(self, name: str) -> list[tuple[str, Symbol]]:
+        """Definitions whose text uses ``name`` (computed on first need, then kept)."""
+        found = self._callers.get(name)
+        if found is None:
+            found = [(p, s) for p, s in self.docs if s is not None and name in s.refs]
+            self._callers[name] = found
+        return found
 
     @staticmethod
     def _scores(model: object, vocab: set[str], terms: list[str], size: int) -> list[float]:
@@ -107,7 +118,9 @@ class Retriever:
     # -- ranking ------------------------------------------------------------------------------------------
     def mentioned(self, query: Query) -> tuple[set[str], set[str]]:
         """(symbol names, paths) the task text spells out."""
-        quoted = set(re.findall(r"`([^`\n]+?)(?:\(\))?`", query.task)) | set(re.findall(r"(\w+)\(", query.task))
+        quoted = set(re.findall(r"`([^`\n]+?)(?:\(\))?`", query.task)) | set(
+            re.findall(r"(\w+)\(", query.task)
+        )
         names = {i for i in identifiers(query.task)
                  if len(i) >= 3 and i in self.by_qualname and (looks_like_code(i) or i in quoted)}  # fmt: skip
         names |= {n for n in query.focus_symbols if n in self.by_qualname}
@@ -115,14 +128,7 @@ class Retriever:
             if dotted in self.by_qualname:
                 names.add(dotted)
         lowered = query.task.lower()
-        paths = set()
-        for path in self.paths:
-            stem = PurePosixPath(path)
-            module = path.rsplit(".", 1)[0].replace("/", ".")
-            if path.lower() in lowered or (len(stem.name) > 6 and stem.name.lower() in lowered) or (
-                "." in module and module.lower() in lowered
-            ):
-                paths.add(path)
+        paths = {path for path, forms in self.path_forms.items() if any(f in lowered for f in forms)}
         return names, paths
 
     def rank(self, query: Query) -> Ranking:
@@ -177,8 +183,11 @@ class Retriever:
             for ref in symbol.refs:
                 targets = self.by_qualname.get(ref, [])
                 if 0 < len(targets) <= 3 and len(ref) >= 3:
-                    extra += [Hit(p, s, hit.score * 0.35, f"called or used by {symbol.qualname}") for p, s in targets]
-            callers = self.callers.get(symbol.name, []) if len(symbol.name) >= 4 else []
+                    extra += [
+                        Hit(p, s, hit.score * 0.35, f"called or used by {symbol.qualname}")
+                        for p, s in targets
+                    ]
+            callers = self.callers(symbol.name) if len(symbol.name) >= 4 else []
             if len(self.definers.get(symbol.name, [])) <= 2:
                 extra += [Hit(p, s, hit.score * 0.3, f"uses {symbol.qualname}") for p, s in callers[:6]]
         merged = {(h.path, h.symbol.qualname if h.symbol else None): h for h in hits}
@@ -191,12 +200,22 @@ class Retriever:
             merged[key] = hit
         return sorted(merged.values(), key=_order)
 
-    def _rank_files(self, ranks: Mapping[str, float], lexical: Mapping[str, float], protected: set[str]) -> list[Hit]:
+    def _rank_files(
+        self, ranks: Mapping[str, float], lexical: Mapping[str, float], protected: set[str]
+    ) -> list[Hit]:
         top = max(ranks.values(), default=0.0) or 1.0
         hits = []
         for path in self.paths:
-            score = W_GRAPH * ranks.get(path, 0.0) / top + W_FILE * lexical.get(path, 0.0) + W_SEED * (path in protected)
-            why = "named or open" if path in protected else ("matches the task" if lexical.get(path) else "central")
+            score = (
+                W_GRAPH * ranks.get(path, 0.0) / top
+                + W_FILE * lexical.get(path, 0.0)
+                + W_SEED * (path in protected)
+            )
+            why = (
+                "named or open"
+                if path in protected
+                else ("matches the task" if lexical.get(path) else "central")
+            )
             hits.append(Hit(path, None, score, why))
         ordered = sorted(hits, key=_order)
         tests = self.test_files_for([h.path for h in ordered[:5]])
@@ -208,9 +227,28 @@ class Retriever:
             stem = PurePosixPath(path).stem
             if is_test_path(path) or len(stem) < 2:
                 continue
-            wanted = {f"test_{stem}", f"{stem}_test", f"{stem}.test", f"{stem}.spec", f"{stem}Test", f"{stem}_spec"}
+            wanted = {
+                f"test_{stem}",
+                f"{stem}_test",
+                f"{stem}.test",
+                f"{stem}.spec",
+                f"{stem}Test",
+                f"{stem}_spec",
+            }
             found += [p for p in self.paths if PurePosixPath(p).stem in wanted and p not in found]
         return found
+
+
+def _path_forms(path: str) -> tuple[str, ...]:
+    """How a task may name a file: its path, its name (when distinctive), its dotted module."""
+    name = PurePosixPath(path).name.lower()
+    module = path.rsplit(".", 1)[0].replace("/", ".").lower()
+    forms = [path.lower()]
+    if len(name) > 6:
+        forms.append(name)
+    if "." in module:
+        forms.append(module)
+    return tuple(forms)
 
 
 def _order(hit: Hit) -> tuple[float, str, int]:

@@ -16,6 +16,7 @@ Counter = Callable[[str], int]
 CONTAINERS = frozenset({"class", "interface", "trait", "impl", "struct", "enum", "module", "record", "type"})
 MAX_BODY_SHARE = 0.35  # one body may take at most this share of a pack; a bigger one is shown as its outline
 REGION_CONTEXT = 2
+HEADINGS_TOKENS = 48  # the three section headings and the blank lines between blocks
 
 _FENCE_LANG = {"python": "python", "javascript": "javascript", "typescript": "typescript", "tsx": "tsx",
                "go": "go", "rust": "rust", "java": "java"}  # fmt: skip
@@ -93,11 +94,15 @@ def file_view(
     wanted = [s for s in entry.symbols if s.name in focus or s.qualname in focus]
     order = {name: i for i, name in enumerate(focus)}
     wanted.sort(key=lambda s: (order.get(s.qualname, order.get(s.name, 10**6)), s.start))
-    head = f"### {path} ({len(lines)} lines: too large to show whole; its outline and the regions that matter. " \
-           "Line numbers are not part of the file.)"
+    head = (
+        f"### {path} ({len(lines)} lines: too large to show whole; its outline and the regions that matter. "
+        "Line numbers are not part of the file.)"
+    )
     outline_text = outline(entry, width)
     used = count(head) + count(outline_text) + 20
-    items = [ContextItem(path, None, "skeleton", count(outline_text), "outline of a file too large to show whole")]
+    items = [
+        ContextItem(path, None, "skeleton", count(outline_text), "outline of a file too large to show whole")
+    ]
     regions: list[tuple[int, int, str]] = []
     for symbol in wanted:
         start, end = max(1, symbol.start - REGION_CONTEXT), min(len(lines), symbol.end + REGION_CONTEXT)
@@ -106,18 +111,26 @@ def file_view(
         body = numbered(lines, start, end, width)
         cost = count(body) + 12
         if regions and used + cost > budget_tokens:
-            items.append(ContextItem(path, symbol.qualname, "region", 0, "named but over the budget: outline only"))
+            items.append(
+                ContextItem(path, symbol.qualname, "region", 0, "named but over the budget: outline only")
+            )
             continue
         regions.append((start, end, symbol.qualname))
         used += cost
-        items.append(ContextItem(path, symbol.qualname, "region", cost, "named by the plan or ranked", (start, end)))
+        items.append(
+            ContextItem(path, symbol.qualname, "region", cost, "named by the plan or ranked", (start, end))
+        )
     prelude_end = min((s.start for s in entry.symbols), default=1) - 1
     if prelude_end > 0 and not any(s <= 1 for s, _, _ in regions):
         body = numbered(lines, 1, min(prelude_end, 60), width)
         if used + count(body) <= budget_tokens:
             regions.append((1, min(prelude_end, 60), "imports and module header"))
             used += count(body)
-            items.append(ContextItem(path, None, "region", count(body), "module header (imports)", (1, min(prelude_end, 60))))
+            items.append(
+                ContextItem(
+                    path, None, "region", count(body), "module header (imports)", (1, min(prelude_end, 60))
+                )
+            )
     parts = [head, "Outline:", fence("", outline_text)]
     for start, end, label in sorted(regions):
         parts.append(f"Lines {start}-{end} ({label}):")
@@ -146,7 +159,7 @@ def assemble(
     files (up to ``outline_share``), then a repo map of the rest, until the budget is spent."""
     sections: list[str] = []
     items: list[ContextItem] = []
-    used = 0
+    used = HEADINGS_TOKENS
     shown: dict[str, list[tuple[int, int]]] = {}
     cache: dict[str, list[str] | None] = {}
 
@@ -164,6 +177,8 @@ def assemble(
         if any(s <= symbol.start and symbol.end <= e for s, e in shown.get(path, [])):
             continue
         block = body_block(path, symbol, lines, files[path].lang)
+        if len(block) / 6 > min(budget_tokens * MAX_BODY_SHARE, budget_tokens * body_share - used):
+            continue  # surely over: skip without counting (a token is rarely more than 6 characters)
         cost = count(block) + 2
         if cost > budget_tokens * MAX_BODY_SHARE or used + cost > budget_tokens * body_share:
             continue
@@ -180,7 +195,9 @@ def assemble(
             continue
         width = len(str(max(entry.lines, 1)))
         spans = shown.get(path, [])
-        text = outline(entry, width, skip=lambda s, spans=spans: any(a <= s.start and s.end <= b for a, b in spans))
+        text = outline(
+            entry, width, skip=lambda s, spans=spans: any(a <= s.start and s.end <= b for a, b in spans)
+        )
         if not text:
             continue
         block = f"### {path} ({entry.lines} lines)\n{fence('', text)}"
@@ -191,7 +208,9 @@ def assemble(
         used += cost
         items.append(ContextItem(path, None, "skeleton", cost, why))
     if outlines:
-        sections.append("## Outlines of related files (signatures with line numbers)\n\n" + "\n\n".join(outlines))
+        sections.append(
+            "## Outlines of related files (signatures with line numbers)\n\n" + "\n\n".join(outlines)
+        )
     rows: list[str] = []
     outlined = {p for p, _ in outline_paths} | set(shown)
     for path, why in map_paths:

@@ -6,15 +6,14 @@ in a language without a grammar here are cut into blank-line-separated blocks.
 
 from __future__ import annotations
 
-import bisect
 import re
 import threading
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
-from tierwise.context.languages import ARROW_VALUES, DEFINITIONS, REFERENCES
+from tierwise.context.languages import ARROW_VALUES, DEFINITIONS
 from tierwise.context.model import Chunk, FileEntry, Symbol
-from tierwise.context.terms import words
+from tierwise.context.terms import word_parts
 
 MAX_SIG_LINES = 4
 MAX_CHUNK_LINES = 60
@@ -22,9 +21,9 @@ MAX_CHUNK_TERMS = 120
 _lock = threading.Lock()  # parsers are not thread-safe; one per thread would cost more than it saves
 
 
-@lru_cache(maxsize=None)
-def _grammar(lang: str) -> tuple[Any, Any, Any] | None:
-    """(parser, definitions query, references query) for ``lang``, or None when the grammar is missing."""
+@cache
+def _grammar(lang: str) -> tuple[Any, Any] | None:
+    """(parser, definitions query) for ``lang``, or None when the grammar is missing."""
     try:
         from tree_sitter import Query
         from tree_sitter_language_pack import get_language, get_parser
@@ -41,10 +40,130 @@ def _grammar(lang: str) -> tuple[Any, Any, Any] | None:
             return False
 
     defs = [t for t in [*DEFINITIONS[lang], "variable_declarator"] if compiles(t)]
-    refs = [t for t in REFERENCES if compiles(t)]
     def_query = Query(language, "[" + " ".join(f"({t})" for t in defs) + "] @def")
-    ref_query = Query(language, "[" + " ".join(f"({t})" for t in refs) + "] @ref")
-    return parser, def_query, ref_query
+    return parser, def_query
+
+
+_IDENT = re.compile(rb"[A-Za-z_][A-Za-z0-9_]+")
+KEYWORDS = frozenset(
+    [
+        "and",
+        "as",
+        "assert",
+        "async",
+        "await",
+        "break",
+        "case",
+        "catch",
+        "class",
+        "const",
+        "continue",
+        "def",
+        "default",
+        "defer",
+        "del",
+        "do",
+        "elif",
+        "else",
+        "enum",
+        "except",
+        "export",
+        "extends",
+        "false",
+        "final",
+        "finally",
+        "fn",
+        "for",
+        "from",
+        "func",
+        "function",
+        "go",
+        "if",
+        "impl",
+        "implements",
+        "import",
+        "in",
+        "interface",
+        "is",
+        "let",
+        "loop",
+        "match",
+        "mod",
+        "mut",
+        "new",
+        "nil",
+        "none",
+        "not",
+        "null",
+        "or",
+        "package",
+        "pass",
+        "private",
+        "protected",
+        "pub",
+        "public",
+        "raise",
+        "return",
+        "self",
+        "static",
+        "struct",
+        "super",
+        "switch",
+        "this",
+        "throw",
+        "throws",
+        "true",
+        "try",
+        "type",
+        "typeof",
+        "use",
+        "var",
+        "void",
+        "while",
+        "with",
+        "yield",
+        "None",
+        "True",
+        "False",
+        "int",
+        "str",
+        "bool",
+        "float",
+        "string",
+    ]
+)
+
+
+def identifiers_in(source: bytes) -> set[str]:
+    """Identifiers of at least two characters, keywords left out (a regex: much faster than the syntax
+    tree's identifier nodes, at the cost of also counting words of comments and strings)."""
+    return {m.decode("ascii") for m in set(_IDENT.findall(source))} - KEYWORDS
+
+
+def _nested_refs(spans: list[tuple[int, int]], source: bytes) -> list[set[str]]:
+    """The identifiers of each (sorted, properly nested) byte span; every byte is scanned once: a span's own
+    text outside its children, then the children's sets joined in."""
+    children: list[list[int]] = [[] for _ in spans]
+    stack: list[int] = []
+    for index, (start, _end) in enumerate(spans):
+        while stack and spans[stack[-1]][1] <= start:
+            stack.pop()
+        if stack:
+            children[stack[-1]].append(index)
+        stack.append(index)
+    found: list[set[str]] = [set() for _ in spans]
+    for index in range(len(spans) - 1, -1, -1):
+        start, end = spans[index]
+        own: set[bytes] = set()
+        cursor = start
+        for child in children[index]:
+            child_start, child_end = spans[child]
+            own.update(_IDENT.findall(source, cursor, max(cursor, child_start)))
+            cursor = max(cursor, child_end)
+            found[index] |= found[child]
+        own.update(_IDENT.findall(source, cursor, max(cursor, end)))
+        found[index] |= {word.decode("ascii") for word in own} - KEYWORDS
+    return found
 
 
 def _captures(query: Any, node: Any) -> list[Any]:
@@ -112,7 +231,11 @@ def _header_end(node: Any, lang: str) -> int:
         value = node.child_by_field_name("value")
         body = value.child_by_field_name("body") if value is not None else None
     if body is None:
-        return node.end_point[0] if node.end_point[0] - node.start_point[0] < MAX_SIG_LINES else node.start_point[0]
+        return (
+            node.end_point[0]
+            if node.end_point[0] - node.start_point[0] < MAX_SIG_LINES
+            else node.start_point[0]
+        )
     row = body.start_point[0]
     if lang == "python" and row > node.start_point[0]:
         row -= 1
@@ -124,16 +247,13 @@ def parse_code(text: str, lang: str) -> FileEntry | None:
     grammar = _grammar(lang)
     if grammar is None:
         return None
-    parser, def_query, ref_query = grammar
+    parser, def_query = grammar
     source = text.encode("utf-8", "surrogatepass")
     lines = text.splitlines()
     with _lock:
         tree = parser.parse(source)
         def_nodes = _captures(def_query, tree.root_node)
-        ref_nodes = _captures(ref_query, tree.root_node)
     kinds = DEFINITIONS[lang]
-    refs = sorted((n.start_byte, n.text.decode("utf-8", "replace")) for n in ref_nodes)
-    ref_pos = [r[0] for r in refs]
     found: list[tuple[int, int, int, Any, str, str]] = []
     for node in def_nodes:
         name_node = _name_node(node, lang)
@@ -145,9 +265,10 @@ def parse_code(text: str, lang: str) -> FileEntry | None:
             continue
         found.append((node.start_byte, -node.end_byte, _span_start(node), node, kind, name))
     found.sort(key=lambda f: (f[0], f[1]))
+    refs = _nested_refs([(f[0], -f[1]) for f in found], source)
     symbols: list[Symbol] = []
     stack: list[tuple[int, str, str]] = []  # (end_byte, qualname, kind)
-    for start_byte, neg_end, first_row, node, kind, name in found:
+    for index, (start_byte, neg_end, first_row, node, kind, name) in enumerate(found):
         while stack and stack[-1][0] <= start_byte:
             stack.pop()
         parent_kind = stack[-1][2] if stack else ""
@@ -155,21 +276,19 @@ def parse_code(text: str, lang: str) -> FileEntry | None:
             kind = "method"
         qualname = f"{stack[-1][1]}.{name}" if stack else name
         header = _header_end(node, lang)
-        sig_rows = lines[node.start_point[0] : header + 1]
-        sig = "\n".join(row.rstrip() for row in sig_rows)
-        lo = bisect.bisect_left(ref_pos, start_byte)
-        hi = bisect.bisect_left(ref_pos, -neg_end)
-        used = sorted({r[1] for r in refs[lo:hi]} - {name})
+        sig = "\n".join(row.rstrip() for row in lines[node.start_point[0] : header + 1])
+        doc = _docstring(node, source, lang, lines)
+        used = tuple(sorted(refs[index] - {name}))
         symbols.append(
-            Symbol(name, qualname, kind, first_row + 1, node.end_point[0] + 1, header + 1, sig,
-                   _docstring(node, source, lang, lines), tuple(used))  # fmt: skip
+            Symbol(name, qualname, kind, first_row + 1, node.end_point[0] + 1, header + 1, sig, doc, used)
         )
         stack.append((-neg_end, qualname, kind))
-    file_refs = tuple(sorted({r[1] for r in refs}))
+    file_refs = tuple(sorted(identifiers_in(source)))
     return FileEntry(lang, len(lines), tuple(symbols), file_refs, (), bool(tree.root_node.has_error))
 
 
-_BLANK = re.compile(r"\n[ \t]*\n")
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]+")
+MAX_CHUNKS = 150  # of one text file (a long changelog adds noise, not context)
 
 
 def chunk_text(text: str) -> FileEntry:
@@ -190,9 +309,12 @@ def chunk_text(text: str) -> FileEntry:
             end = number - 1
         block = lines[start - 1 : end]
         title = next((b.strip() for b in block if b.strip()), "")[:100]
-        terms = tuple(dict.fromkeys(words("\n".join(block))))[:MAX_CHUNK_TERMS]
+        raw = list(dict.fromkeys(_WORD.findall("\n".join(block))))[: MAX_CHUNK_TERMS * 2]
+        terms = tuple(dict.fromkeys(t for w in raw for t in word_parts(w)))[:MAX_CHUNK_TERMS]
         chunks.append(Chunk(start, end, title, terms))
         start = None
+        if len(chunks) >= MAX_CHUNKS:
+            break
     return FileEntry("text", len(lines), (), (), tuple(chunks), False)
 
 

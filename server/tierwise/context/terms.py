@@ -13,8 +13,45 @@ from functools import lru_cache
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _PARTS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
 STOP = frozenset(
-    "a an and are as at be by for from if in into is it not of on or self the this to with cls none true false "
-    "def return import class function var let const new".split()
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "for",
+        "from",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "not",
+        "of",
+        "on",
+        "or",
+        "self",
+        "the",
+        "this",
+        "to",
+        "with",
+        "cls",
+        "none",
+        "true",
+        "false",
+        "def",
+        "return",
+        "import",
+        "class",
+        "function",
+        "var",
+        "let",
+        "const",
+        "new",
+    ]
 )
 
 
@@ -38,6 +75,12 @@ def words(text: str) -> list[str]:
     for ident in _IDENT.findall(text):
         out.extend(_word_parts(ident))
     return out
+
+
+@lru_cache(maxsize=200_000)
+def word_parts(ident: str) -> tuple[str, ...]:
+    """Search terms of one identifier (cached)."""
+    return _word_parts(ident)
 
 
 @lru_cache(maxsize=200_000)

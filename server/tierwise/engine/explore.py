@@ -80,7 +80,9 @@ def check_pins(port: ContextPort, answer: ExploreAnswer) -> ExploreResult:
     return result
 
 
-async def run_explore(ctx: PhaseContext, state: TaskState, query: Query, *, step: str = "explore/1") -> ExploreResult:
+async def run_explore(
+    ctx: PhaseContext, state: TaskState, query: Query, *, step: str = "explore/1"
+) -> ExploreResult:
     """Pins for the planner's context; never raises for a bad or failed answer (budget stops still do)."""
     port = ctx.context
     assert port is not None

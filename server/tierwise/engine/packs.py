@@ -17,7 +17,9 @@ from tierwise.engine.planfile import Plan
 from tierwise.engine.session import PhaseContext
 from tierwise.engine.state import TaskState
 
-_CODE_NAME = re.compile(r"`([A-Za-z_][\w.]*)(?:\(\))?`|\b([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+|[a-z]+_\w+|[A-Z]\w*[a-z]\w*)\b")
+_CODE_NAME = re.compile(
+    r"`([A-Za-z_][\w.]*)(?:\(\))?`|\b([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+|[a-z]+_\w+|[A-Z]\w*[a-z]\w*)\b"
+)
 _TRACE_FUNC = re.compile(r"\bin ([A-Za-z_]\w*)\b|\bat ([A-Za-z_][\w.]*) \(|([A-Za-z_]\w*)\(\)")
 MIN_FILE_TOKENS = 600
 
@@ -105,8 +107,17 @@ async def implement_shared(ctx: PhaseContext, state: TaskState, plan_text: str, 
     return text
 
 
-async def file_view(ctx: PhaseContext, path: str, text: str | None, focus: Sequence[str], kind: str,
-                    action: str, *, numbers: bool = False, budget: int | None = None) -> str:
+async def file_view(
+    ctx: PhaseContext,
+    path: str,
+    text: str | None,
+    focus: Sequence[str],
+    kind: str,
+    action: str,
+    *,
+    numbers: bool = False,
+    budget: int | None = None,
+) -> str:
     assert ctx.context is not None
     tokens = budget if budget is not None else ctx.context.budget(kind, action)  # type: ignore[arg-type]
     return await ctx.context.file_view(path, text, focus=list(focus), budget_tokens=tokens, numbers=numbers)
@@ -122,8 +133,15 @@ def trace_names(log: str) -> list[str]:
     return names
 
 
-async def files_views(ctx: PhaseContext, paths: Sequence[str], focus: Sequence[str], kind: str, action: str,
-                      *, numbers: bool = False) -> str | None:
+async def files_views(
+    ctx: PhaseContext,
+    paths: Sequence[str],
+    focus: Sequence[str],
+    kind: str,
+    action: str,
+    *,
+    numbers: bool = False,
+) -> str | None:
     """Views of several files sharing the ``kind`` budget (None without a context port)."""
     if not enabled(ctx):
         return None
@@ -144,8 +162,15 @@ async def files_views(ctx: PhaseContext, paths: Sequence[str], focus: Sequence[s
     return "\n\n".join(views)
 
 
-async def related_code(ctx: PhaseContext, state: TaskState, action: str, *, traceback_files: Sequence[str] = (),
-                       focus: Sequence[str] = (), extra: str = "") -> str:
+async def related_code(
+    ctx: PhaseContext,
+    state: TaskState,
+    action: str,
+    *,
+    traceback_files: Sequence[str] = (),
+    focus: Sequence[str] = (),
+    extra: str = "",
+) -> str:
     """A retrieval pack for fix: the code around the failure (no explore call)."""
     if not enabled(ctx):
         return "(the context engine is off)"

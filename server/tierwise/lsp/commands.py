@@ -173,6 +173,11 @@ async def cost(session: Session, args: p.OptionalTaskArgs) -> dict[str, Any]:
     return await reports.cost(session, args.task_id)
 
 
+async def show_context(session: Session, args: p.ShowContextArgs) -> dict[str, Any]:
+    module = await _import("tierwise.lsp.context_index")
+    return await module.show_context(session, args)
+
+
 async def _task_or_latest(session: Session, task_id: str | None) -> str:
     if task_id is not None:
         return task_id
@@ -197,6 +202,7 @@ COMMANDS: dict[str, tuple[str, Handler]] = {
     "tierwise.applyFinding": ("ApplyFindingArgs", apply_finding),
     "tierwise.status": ("OptionalTaskArgs", status),
     "tierwise.cost": ("OptionalTaskArgs", cost),
+    "tierwise.showContext": ("ShowContextArgs", show_context),
 }
 
 

@@ -55,6 +55,7 @@ class EngineHost:
         self._load_lock = asyncio.Lock()
         self.quick_fix_route: tuple[str, str | None] | None = None  # (tier, model) the gateway resolves
         self._warm: asyncio.Task[None] | None = None
+        self.context_for: Callable[[Config], Any] | None = None  # the LSP's shared context index, if any
 
     # -- configuration --------------------------------------------------------------------------------
     async def load(self, overrides: dict[str, Any]) -> bool:
@@ -142,7 +143,9 @@ class EngineHost:
             from tierwise.lsp.trust import RefusingCommands
 
             commands = RefusingCommands()
-        engine = build_engine(self.root, config, ui=self._ui, models=models, files=self._files, commands=commands)
+        context = self.context_for(config) if self.context_for is not None else None
+        engine = build_engine(self.root, config, ui=self._ui, models=models, files=self._files, commands=commands,
+                              context=context)
         try:
             tier = models.ladder("quickfix")[0]
             self.quick_fix_route = (tier, models.model_for(tier))

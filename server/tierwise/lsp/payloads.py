@@ -37,6 +37,10 @@ class RunArgs(PlanArgs):
     )
 
 
+class ShowContextArgs(PlanArgs):
+    budget_tokens: int | None = Field(default=None, ge=100, le=1_000_000, description="Token budget override.")
+
+
 class TaskArgs(Args):
     task_id: str = Field(min_length=1, max_length=200)
 

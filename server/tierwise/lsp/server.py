@@ -89,6 +89,8 @@ async def start_session(ls: TierwiseServer) -> None:
     await reload_config(ls, pull=True)
     if session.options.warm_up and session.host is not None:
         session.host.warm_up()
+    if session.context is not None:
+        session.context.start()  # the symbol index, in a worker thread with its own progress
     from tierwise.lsp.watcher import WorkspaceWatcher
 
     watcher = WorkspaceWatcher(
@@ -163,6 +165,8 @@ def on_disk_change(ls: TierwiseServer, path: str, kind: str) -> None:
         ls.session.log("info", f"{path} {kind}: reloading the tierwise configuration")
         ls.schedule_config_reload(pull=False)
         return
+    if ls.session.context is not None:
+        ls.session.context.disk_changed()
     for running in ls.session.tasks.running():
         ls.session.log(
             "info", f"{path} {kind} on disk while {running.task_id} runs; it is re-read before edits"
@@ -184,6 +188,9 @@ def on_did_open(ls: TierwiseServer, params: types.DidOpenTextDocumentParams) -> 
 
 def on_did_close(ls: TierwiseServer, params: types.DidCloseTextDocumentParams) -> None:
     on_did_open(ls, params)  # type: ignore[arg-type]
+    path = _path_of(ls, params.text_document.uri)
+    if path is not None and ls.session.context is not None:
+        ls.session.context.buffer_changed(path)
 
 
 def on_did_change(ls: TierwiseServer, params: types.DidChangeTextDocumentParams) -> None:
@@ -197,6 +204,8 @@ def on_did_change(ls: TierwiseServer, params: types.DidChangeTextDocumentParams)
     if changed:
         session.spawn(session.publish_findings({path}), "diagnostics update")
     session.files.buffer_changed(path)
+    if session.context is not None:
+        session.context.buffer_changed(path)
 
 
 # -- code actions -----------------------------------------------------------------------------------

@@ -44,6 +44,7 @@ class Session:
         self.watcher: WorkspaceWatcher | None = None
         self.background: set[asyncio.Task[Any]] = set()
         self.trusted = True  # the editor's workspace trust (tierwise.lsp.trust)
+        self.context: Any = None  # tierwise.lsp.context_index.ContextService, once started
 
     # -- lifecycle ------------------------------------------------------------------------------------
     def start(self, root: Path, init_options: Any) -> None:
@@ -58,6 +59,10 @@ class Session:
             self.server, root, self.edit_support, write_through=lambda: self.options.write_through
         )
         self.host = EngineHost(root, self.files, self.ui, self.report, trusted=lambda: self.trusted)
+        from tierwise.lsp.context_index import ContextService
+
+        self.context = ContextService(self)
+        self.host.context_for = self.context.port_for
         if trust_problem:
             self.report("warning", f"tierwise: {trust_problem}")
 

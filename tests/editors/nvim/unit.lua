@@ -113,7 +113,7 @@ case('build_args: tasks, selections and task ids', function()
   H.eq({}, commands.build_args('status', { text = '' }), 'status')
   args, err = commands.build_args('frobnicate', { text = '' })
   H.eq(nil, args, 'unknown')
-  H.truthy(err:find('one of: cancel, cost, fix', 1, true), 'lists subcommands: ' .. err)
+  H.truthy(err:find('one of: cancel, context, cost, fix', 1, true), 'lists subcommands: ' .. err)
 end)
 
 case('completion of subcommands and task ids', function()

@@ -29,6 +29,7 @@ M.SUBCOMMANDS = {
   undo = { command = 'tierwise.undo', task_id = 'required', desc = "put back the task's files" },
   status = { command = 'tierwise.status', desc = 'show the tasks and their state' },
   cost = { command = 'tierwise.cost', task_id = 'optional', desc = 'show the cost table' },
+  context = { command = 'tierwise.showContext', input = 'task', desc = 'show the code the planner would see' },
 }
 
 --- Subcommand names, sorted (for completion and help).
@@ -77,7 +78,7 @@ function M.build_args(name, ctx)
       task = (task ~= '' and (task .. '\n\n') or '') .. ctx.selection
     end
     local args = { task = task }
-    if ctx.uri and name == 'plan' then
+    if ctx.uri and (name == 'plan' or name == 'context') then
       args.uris = { ctx.uri }
     end
     return args, nil
@@ -135,6 +136,9 @@ local function on_success(name, result)
   local format = require('tierwise.format')
   if name == 'cost' then
     M.show_scratch('cost', format.cost_lines(result))
+  elseif name == 'context' then
+    local text = type(result) == 'table' and (result.markdown or result.text) or 'no context'
+    M.show_scratch('context', vim.split(tostring(text), '\n', { plain = true }))
   elseif name == 'status' then
     notify(table.concat(format.status_lines(result), '\n'))
   elseif name == 'undo' then
