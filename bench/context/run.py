@@ -109,8 +109,10 @@ def _engine_diagnosis(engine: object, code: evaluate.TaskCode, scores: dict) -> 
         tokens = count_tokens(code.bodies[index])
         if scores["bodies"][index]:
             why = "shown"
-        elif sym_rank is None or sym_rank > 40:
-            why = "not among the top 40 symbols"
+        elif sym_rank is None:
+            why = "not ranked (score 0)"
+        elif sym_rank > 40:
+            why = "ranked below the top 40"
         else:
             why = "ranked, body not packed (budget or size)"
         out.append(
