@@ -99,3 +99,18 @@ def test_big_file_view_shows_outline_and_complete_regions_with_real_lines(ws: Pa
 def test_file_view_of_a_new_file(ws: Path) -> None:
     engine = ContextEngine(ws)
     assert "does not exist yet" in engine.file_view("new.py", focus_symbols=[], budget_tokens=100)
+
+
+def test_big_text_file_is_shown_as_its_blocks_never_whole(ws: Path) -> None:
+    sections = [f"## Section {i}\n\nThe setting number_{i} controls part {i} of the widget.\n" for i in range(800)]
+    sections[500] = "## Retry policy\n\nThe retry_backoff setting doubles the delay after each failure.\n"
+    text = "# Manual\n\n" + "\n".join(sections)
+    (ws / "MANUAL.md").write_text(text)
+    engine = ContextEngine(ws)
+    engine.refresh()
+    view = engine.file_view("MANUAL.md", focus_symbols=["retry_backoff"], budget_tokens=1500)
+    lines = text.splitlines()
+    number = lines.index("The retry_backoff setting doubles the delay after each failure.") + 1
+    assert f"{number} | The retry_backoff setting doubles the delay after each failure." in view
+    assert "too large to show whole" in view
+    assert engine.count(view) < 5000  # an outline of block titles, not the whole manual

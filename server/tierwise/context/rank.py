@@ -72,17 +72,19 @@ class Retriever:
         self._callers: dict[str, list[tuple[str, Symbol]]] = {}
         for path, entry in self.files.items():
             p_terms = path_terms(path)
+            brief = is_test_path(path)  # tests: found by name and path; their bodies rarely need to change
             for symbol in entry.symbols:
                 self.docs.append((path, symbol))
                 name_terms = split_identifier(symbol.name)
-                corpus.append(name_terms * 3 + many(symbol.qualname.split(".")[:-1]) + p_terms
-                              + words(symbol.doc) + many(symbol.refs))  # fmt: skip
+                document = name_terms * 3 + many(symbol.qualname.split(".")[:-1]) + p_terms
+                if not brief:
+                    document += words(symbol.doc) + many(symbol.refs)
+                corpus.append(document)
                 self.by_qualname[symbol.name].append((path, symbol))
                 if symbol.qualname != symbol.name:
                     self.by_qualname[symbol.qualname].append((path, symbol))
             file_corpus.append(p_terms * 2 + many(s.name for s in entry.symbols) + many(entry.refs[:400])
                                + [t for c in entry.chunks for t in c.terms][:400])  # fmt: skip
-        self.chunk_of: list[int] = []
         self.sym_bm25 = bm25s.BM25()
         self.file_bm25 = bm25s.BM25()
         self._sym_vocab = self._index(self.sym_bm25, corpus)

@@ -87,11 +87,14 @@ def file_view(
     shown = numbered(lines, 1, len(lines), len(str(len(lines)))) if numbers else text.rstrip("\n")
     whole = f"### {path}\n{fence(entry.lang if entry else '', shown)}"
     whole_tokens = count(whole)
-    if whole_tokens <= budget_tokens or entry is None or not entry.symbols:
+    if whole_tokens <= budget_tokens or entry is None:
         why = "fits the budget" if whole_tokens <= budget_tokens else "no outline available: shown whole"
         return whole, [ContextItem(path, None, "file", whole_tokens, why, (1, len(lines)))]
     width = len(str(len(lines)))
-    wanted = [s for s in entry.symbols if s.name in focus or s.qualname in focus]
+    if entry.symbols:
+        wanted = [s for s in entry.symbols if s.name in focus or s.qualname in focus]
+    else:  # text, or code without definitions: its blocks stand in for definitions
+        entry, wanted = _blocks_as_symbols(entry, text, focus)
     order = {name: i for i, name in enumerate(focus)}
     wanted.sort(key=lambda s: (order.get(s.qualname, order.get(s.name, 10**6)), s.start))
     head = (
@@ -99,6 +102,8 @@ def file_view(
         "Line numbers are not part of the file.)"
     )
     outline_text = outline(entry, width)
+    if not entry.refs and count(outline_text) > budget_tokens // 2:  # block titles of a long text file
+        outline_text = _headings_only(outline_text, budget_tokens // 2, count)
     used = count(head) + count(outline_text) + 20
     items = [
         ContextItem(path, None, "skeleton", count(outline_text), "outline of a file too large to show whole")
@@ -136,6 +141,32 @@ def file_view(
         parts.append(f"Lines {start}-{end} ({label}):")
         parts.append(fence(entry.lang, numbered(lines, start, end, width)))
     return "\n".join(parts), items
+
+
+def _headings_only(outline_text: str, budget: int, count: Counter) -> str:
+    """Markdown/reST headings first, then as many other block titles as fit; says how many are left out."""
+    rows = outline_text.splitlines()
+    headings = [r for r in rows if r.split("| ", 1)[-1].lstrip().startswith(("#", "=", "-"))]
+    kept, used = [], 0
+    for row in headings or rows:
+        used += count(row + "\n")
+        if used > budget:
+            break
+        kept.append(row)
+    left = len(rows) - len(kept)
+    return "\n".join(kept) + (f"\n... ({left} more blocks not listed)" if left else "")
+
+
+def _blocks_as_symbols(entry: FileEntry, text: str, focus: Sequence[str]) -> tuple[FileEntry, list[Symbol]]:
+    """An entry whose blank-line-separated blocks are outline entries; the blocks that mention a focus word."""
+    from tierwise.context.symbols import chunk_text
+    from tierwise.context.terms import many
+
+    chunks = chunk_text(text, max_chunks=None).chunks
+    wanted_terms = {t for t in many(focus) if len(t) > 2}
+    blocks = [Symbol(c.title[:80], c.title[:80], "block", c.start, c.end, c.start, c.title) for c in chunks]
+    wanted = [b for b, c in zip(blocks, chunks, strict=True) if wanted_terms & set(c.terms)]
+    return FileEntry(entry.lang, entry.lines, tuple(blocks), (), chunks, entry.partial), wanted
 
 
 def body_block(path: str, symbol: Symbol, lines: Sequence[str], lang: str) -> str:

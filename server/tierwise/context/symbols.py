@@ -291,7 +291,7 @@ _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]+")
 MAX_CHUNKS = 150  # of one text file (a long changelog adds noise, not context)
 
 
-def chunk_text(text: str) -> FileEntry:
+def chunk_text(text: str, max_chunks: int | None = MAX_CHUNKS) -> FileEntry:
     """A plain text file as blank-line-separated blocks of at most ``MAX_CHUNK_LINES`` lines."""
     lines = text.splitlines()
     chunks: list[Chunk] = []
@@ -313,7 +313,7 @@ def chunk_text(text: str) -> FileEntry:
         terms = tuple(dict.fromkeys(t for w in raw for t in word_parts(w)))[:MAX_CHUNK_TERMS]
         chunks.append(Chunk(start, end, title, terms))
         start = None
-        if len(chunks) >= MAX_CHUNKS:
+        if max_chunks is not None and len(chunks) >= max_chunks:
             break
     return FileEntry("text", len(lines), (), (), tuple(chunks), False)
 

@@ -86,7 +86,10 @@ async def run_explore(
     """Pins for the planner's context; never raises for a bad or failed answer (budget stops still do)."""
     port = ctx.context
     assert port is not None
-    repo_map, candidates = await port.candidates(query, CANDIDATES)
+    try:
+        repo_map, candidates = await port.candidates(query, CANDIDATES)
+    except Exception as err:  # noqa: BLE001 - no candidates: no explore call, retrieval decides alone
+        return ExploreResult(notes=[f"explore skipped: no candidates ({type(err).__name__}: {err})"])
     variables = {
         "task": state.task,
         "repo_map": repo_map or "(empty)",

@@ -62,7 +62,13 @@ async def plan_context(ctx: PhaseContext, state: TaskState, action: str, *, expl
         pins, notes = result.pins, notes + result.notes
         for note in result.notes:
             ctx.progress(state, "plan", note)
-    pack = await ctx.context.pack(query, budget_tokens=budget, pins=pins)
+    try:
+        pack = await ctx.context.pack(query, budget_tokens=budget, pins=pins)
+    except Exception as err:  # noqa: BLE001 - a broken context engine must not stop the plan
+        ctx.ui.notify(
+            "warning", f"the context engine failed ({type(err).__name__}: {err}); planning without it"
+        )
+        return "(the context engine failed; see the warning)"
     _save_report(ctx, state, pack, notes, "context.md" if action == "plan" else f"context.{action}.md")
     return pack.text or "(no indexed code matched the task)"
 
@@ -179,5 +185,9 @@ async def related_code(
     await _refresh(ctx, notes)
     query = Query(task=f"{state.task}\n{extra}", named_files=tuple(state.paths), diff_files=tuple(state.touched_files),
                   traceback_files=tuple(traceback_files), focus_symbols=tuple(focus))  # fmt: skip
-    pack = await ctx.context.pack(query, budget_tokens=ctx.context.budget("fix", action) // 2)
+    try:
+        pack = await ctx.context.pack(query, budget_tokens=ctx.context.budget("fix", action) // 2)
+    except Exception as err:  # noqa: BLE001 - the fix goes on with the files alone
+        ctx.ui.notify("warning", f"the context engine failed ({type(err).__name__}: {err})")
+        return "(none)"
     return pack.text or "(none)"
