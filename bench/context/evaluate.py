@@ -48,6 +48,7 @@ def score_plan(code: TaskCode, text: str) -> dict[str, object]:
         for h, s in zip(code.headers, code.task.symbols, strict=True)
     ]
     skeleton = {path: skeleton_coverage(view, path, heads) for path, heads in code.skeletons.items()}
+    skeleton = {path: value for path, value in skeleton.items() if value is not None}
     return {
         "bodies": bodies,
         "defs": [b or d for b, d in zip(bodies, defs, strict=True)],

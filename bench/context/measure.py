@@ -72,11 +72,12 @@ class ContextView:
         return re.search(r"(?<![\w./-])" + re.escape(path) + r"(?![\w/-])", self.text) is not None
 
 
-def skeleton_coverage(view: ContextView, path: str, headers: Iterable[str]) -> float:
-    """Share of ``headers`` (a file's definition first lines) shown, 0 when the file is not named."""
+def skeleton_coverage(view: ContextView, path: str, headers: Iterable[str]) -> float | None:
+    """Share of ``headers`` (a file's definition first lines) shown, 0 when the file is not named; None for
+    a file without definitions (nothing to outline)."""
     wanted = [h for h in headers if h.strip()]
     if not wanted:
-        return 1.0
+        return None
     if not view.names_file(path):
         return 0.0
     return sum(view.has_line(h) for h in wanted) / len(wanted)

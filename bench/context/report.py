@@ -45,7 +45,7 @@ def summary(data: dict, method: str) -> dict[str, float]:
 def markdown(data: dict) -> str:
     out = [
         f"{data['tasks']} tasks, naming no file. Full body / `def` line: share of the changed functions and "
-        "classes; skeleton: changed files with ≥ 80% of their definition lines shown.",
+        "classes; skeleton: changed files (with definitions) with ≥ 80% of their definition lines shown.",
         "",
         "| method | full body | `def` line | tasks with every body | skeleton of changed files | context tokens median / max | plan prompt tokens median / max | time per task (median) |",
         "|---|---|---|---|---|---|---|---|",

@@ -276,3 +276,9 @@ def test_runner_end_to_end_on_a_bare_mirror(
     assert record["methods"]["bm25-files"]["prompt_tokens"] > record["methods"]["baseline"]["prompt_tokens"]
     table = capsys.readouterr().out
     assert "| BM25 files, top 3 whole | **100%** (2/2)" in table and "skipped: no aider" in table
+
+
+def test_a_file_without_definitions_has_no_skeleton_to_show() -> None:
+    view = measure.ContextView("pkg/__init__.py\nfrom .a import b")
+    assert measure.skeleton_coverage(view, "pkg/__init__.py", []) is None
+    assert measure.skeleton_coverage(view, "pkg/a.py", ["def b():"]) == 0.0
