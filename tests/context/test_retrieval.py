@@ -114,3 +114,21 @@ def test_big_text_file_is_shown_as_its_blocks_never_whole(ws: Path) -> None:
     assert f"{number} | The retry_backoff setting doubles the delay after each failure." in view
     assert "too large to show whole" in view
     assert engine.count(view) < 5000  # an outline of block titles, not the whole manual
+
+
+async def test_editor_open_files_personalise_the_pack(project: Path) -> None:
+    from tierwise.config.model import Config
+    from tierwise.context.port import WorkspaceContext
+
+    plain = WorkspaceContext(project, Config())
+    await plain.refresh()
+    opened = WorkspaceContext(project, Config(), open_files=lambda: ["web/format.ts"])
+    await opened.refresh()
+    query = Query(task="make the output nicer")
+    before = await plain.pack(query, budget_tokens=1500)
+    after = await opened.pack(query, budget_tokens=1500)
+    assert not any(i.path == "web/format.ts" and "open" in i.why for i in before.items)
+    assert any(i.path == "web/format.ts" and "open" in i.why for i in after.items)
+    assert plain.check_pin("../etc/passwd", None) and plain.check_pin(".env", None)
+    assert plain.check_pin("shop/cart.py", "Cart.total") is None
+    assert "no definition named" in (plain.check_pin("shop/cart.py", "Cart.nope") or "")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import fnmatch
 import re
 from functools import lru_cache
-from pathlib import PurePosixPath
 
 SECRET_NAMES: tuple[str, ...] = (
     ".env", ".env.*", "*.env", ".envrc", "*.pem", "*.key", "*.p12", "*.pfx", "*.jks", "*.keystore", "*.kdbx",
@@ -97,21 +96,22 @@ def _matches(name: str, patterns: tuple[str, ...]) -> bool:
 
 def is_secret_path(path: str) -> bool:
     """True for files whose name says they hold secrets (they are never read)."""
-    parts = PurePosixPath(path).parts
-    if set(parts[:-1]) & SECRET_DIRS:
+    parts = path.split("/")
+    if not SECRET_DIRS.isdisjoint(parts[:-1]):
         return True
-    name = parts[-1] if parts else path
+    name = parts[-1]
     if name in (".env.example", ".env.sample", ".env.template", ".env.dist"):
         return False
     return _matches(name, SECRET_NAMES)
 
 
+@lru_cache(maxsize=100_000)
 def skip_by_name(path: str) -> str | None:
     """The reason ``path`` is left out from its name alone, or None."""
     if is_secret_path(path):
         return "secrets file (never indexed or sent)"
-    name = PurePosixPath(path).name
-    if PurePosixPath(name).suffix.lower() in BINARY_SUFFIXES:
+    name = path.rsplit("/", 1)[-1]
+    if "." in name[1:] and "." + name.rsplit(".", 1)[-1].lower() in BINARY_SUFFIXES:
         return "binary file"
     if _matches(name, GENERATED_NAMES):
         return "generated, lock or minified file"

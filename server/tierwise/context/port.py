@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -47,6 +48,7 @@ class WorkspaceContext:
         window_for: Callable[[str], int | None] | None = None,
         read_text: Callable[[str], str | None] | None = None,
         count_tokens: Callable[[str], int] | None = None,
+        open_files: Callable[[], list[str]] | None = None,
     ) -> None:
         self.config = config
         settings = config.context
@@ -54,6 +56,7 @@ class WorkspaceContext:
                                     read_text=read_text, count_tokens=count_tokens)  # fmt: skip
         self._window_for = window_for or (lambda action: route_window(config, action))
         self._refresh_lock = threading.Lock()
+        self._open_files = open_files
         self.last_stats: RefreshStats | None = None
 
     # -- budgets ----------------------------------------------------------------------------------------
@@ -82,7 +85,19 @@ class WorkspaceContext:
         return self.engine.update_text(path, text)
 
     # -- queries ----------------------------------------------------------------------------------------
+    def _with_open_files(self, query: Query) -> Query:
+        """The editor's open files join the query (they personalise the graph rank)."""
+        if self._open_files is None or query.open_files:
+            return query
+        try:
+            opened = tuple(sorted(self._open_files()))
+        except Exception:  # noqa: BLE001 - the editor's view is a hint, never a failure
+            return query
+        return replace(query, open_files=opened)
+
     async def candidates(self, query: Query, limit: int) -> tuple[str, list[Candidate]]:
+        query = self._with_open_files(query)
+
         def run() -> tuple[str, list[Candidate]]:
             budget = int(self.budget("explore", "explore") * MAP_SHARE)
             return self.engine.repo_map(query, budget), self.engine.candidates(query, limit)
@@ -90,6 +105,7 @@ class WorkspaceContext:
         return await asyncio.to_thread(run)
 
     async def pack(self, query: Query, *, budget_tokens: int, pins: Sequence[Pin] = ()) -> ContextPack:
+        query = self._with_open_files(query)
         return await asyncio.to_thread(self.engine.pack, query, budget_tokens=budget_tokens, pins=pins)
 
     async def file_view(

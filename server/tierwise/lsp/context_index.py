@@ -52,6 +52,18 @@ class ContextService:
                 self._port.config = config
             return self._port
 
+    def _open_paths(self) -> list[str]:
+        from tierwise.lsp.paths import OutsideWorkspace, relpath_for
+
+        root = self.session.require_root()
+        paths = []
+        for uri in list(self.session.server.workspace.text_documents):
+            try:
+                paths.append(relpath_for(root, uri))
+            except OutsideWorkspace:
+                continue
+        return paths
+
     def _buffer_text(self, path: str) -> str | None:
         files = self.session.files
         doc = files.open_document(path) if files is not None else None
@@ -70,7 +82,7 @@ class ContextService:
     async def _index(self) -> None:
         host = self.session.host
         config = host.config if host is not None else None
-        port = self.port_for(config) if config is not None else None
+        port = await asyncio.to_thread(self.port_for, config) if config is not None else None
         if port is None:
             return
         token = await self._begin()
@@ -161,7 +173,7 @@ async def show_context(session: Session, args: Any) -> dict[str, Any]:
     host = session.host
     service: ContextService = session.context  # type: ignore[attr-defined]
     config = host.require_config() if host is not None else None
-    port = service.port_for(config) if config is not None else None
+    port = await asyncio.to_thread(service.port_for, config) if config is not None else None
     if port is None:
         raise RequestFailed("tierwise.showContext: the context engine is off (context.enabled = false)")
     service.start()
