@@ -52,6 +52,7 @@ PHASE_MARKERS: dict[str, str] = {
     "summarize": r"You shrink test and lint output",
     "quickfix": r"Problem \([a-z]+, from ",
     "commit_message": r"You write git commit messages",
+    "explore": r"Answer with the JSON object now",
 }
 """How each phase's prompt (prompts/<action>.md) is recognised in a request."""
 
