@@ -81,11 +81,11 @@ def demo_rules(**changes: Any) -> list[dict[str, Any]]:
     return tomllib.loads(script("demo.replay.toml").read_text(encoding="utf-8"))["rules"]
 
 
-def demo_workspace(tmp_path: Path, url: str, tier_config: Any) -> Path:
+def demo_workspace(tmp_path: Path, url: str, tier_config: Any, **overrides: Any) -> Path:
     root = project("demo-project", tmp_path)
     loop = {"test_command": PYTEST, "test_timeout_s": 120}
     routes = {"fix": {"tiers": ["light", "mid", "frontier"], "escalate_after": 1}}  # as the demo's story wants
-    data = tier_config(url, loop=loop, gateway={"max_retries": 0, "timeout_s": 60}, routes=routes)
+    data = tier_config(url, loop=loop, gateway={"max_retries": 0, "timeout_s": 60}, routes=routes, **overrides)
     (root / ".tierwise.toml").write_text(toml_config(data), encoding="utf-8")
     with (root / ".git" / "info" / "exclude").open("a", encoding="utf-8") as handle:
         handle.write(".tierwise.toml\n")

@@ -117,3 +117,20 @@ async def test_cancel_during_implement_keeps_a_resumable_task(tmp_path: Path, re
         assert cost.stop_reason == "end_turn"
     assert _task(root)["status"] == "resumable"
     assert "| plan | frontier |" in client.message_text()
+
+
+async def test_budget_question_is_a_permission_request(tmp_path: Path, replay_server, tier_config) -> None:
+    """A call that would cross the task's ceiling asks through session/request_permission; allowed, the task's
+    ceiling rises by the stated amount and the loop goes on."""
+    server = replay_server({"rules": demo_rules()})
+    root = demo_workspace(tmp_path, server.url, tier_config, budget={"per_task_usd": 0.05, "per_day_usd": 1000.0})
+    client = RecordingClient()
+    async with agent(client, tmp_path, fs=False) as conn:
+        session = await conn.new_session(cwd=str(root), mcp_servers=[])
+        done = await asyncio.wait_for(conn.prompt(session_id=session.session_id, prompt=prompt(DEMO_TASK)), 240)
+    assert done.stop_reason == "end_turn"
+    asked = [p for p in client.permissions if "ceiling" in p.title]
+    assert asked and "Raise this task's ceiling by $" in asked[0].title
+    task = _task(root)
+    assert task["budget_raised_usd"] > 0 and task["status"] == "done"
+    assert _pytest_passes(root)
