@@ -8,8 +8,11 @@ by implement and by fix; a ``conftest.py`` or a ``[tool.pytest]`` table the plan
 
 from __future__ import annotations
 
-from tierwise.engine.editing import ChangeGate, Gate
+from collections.abc import Sequence
+
+from tierwise.engine.editing import ChangeGate, Gate, screen_changes
 from tierwise.engine.planfile import Plan
+from tierwise.engine.ports import FileChange
 from tierwise.testinfra import infra_content_reason, infra_file_kind
 
 
@@ -32,3 +35,13 @@ def infra_gates(plan: Plan | None, phase: str) -> tuple[Gate, ChangeGate]:
         return f"{reason}; the plan does not list {path}" if reason else None
 
     return gate, change_gate
+
+
+def refused_changes(changes: Sequence[FileChange], plan: Plan | None, phase: str) -> list[str]:
+    """Why each of ``changes`` (computed outside a phase's reply loop: a quick fix, a reviewer's suggestion
+    applied from the editor) may not be made: test infrastructure the plan does not list, and tierwise's
+    configuration. Empty when all may be applied."""
+    gate, change_gate = infra_gates(plan, phase)
+    reasons = [reason for reason in (gate(c.path) for c in changes) if reason]
+    _kept, screened = screen_changes(list(changes), change_gate)
+    return reasons + screened

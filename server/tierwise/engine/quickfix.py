@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from tierwise.edits import parse_reply
 from tierwise.engine.context import file_block, read_conventions
 from tierwise.engine.editing import plan_reply
+from tierwise.engine.guards import refused_changes
 from tierwise.engine.paths import normalize_relpath
 from tierwise.engine.ports import FileChange
 from tierwise.engine.prompts import EDIT_FORMAT, render_prompt
@@ -68,6 +69,8 @@ def matching_finding(tasks: Sequence[TaskState], path: str, diagnostic: Diagnost
 
 
 async def _changes_for(ctx: PhaseContext, text: str, path: str) -> list[FileChange]:
+    """The changes of a quick-fix answer: one file, applicable as written, and never test infrastructure or
+    tierwise's configuration (a quick fix has no plan that could list them; ``engine.guards``)."""
     blocks = [b for b in parse_reply(text)]
     if not blocks:
         raise QuickFixFailed("the answer contained no edit blocks")
@@ -77,6 +80,9 @@ async def _changes_for(ctx: PhaseContext, text: str, path: str) -> list[FileChan
     outside = [c.path for c in changes if c.path != path]
     if outside:
         raise QuickFixFailed(f"the fix edits other files ({', '.join(outside)}); refused")
+    refused = refused_changes(changes, None, "quick-fix")
+    if refused:
+        raise QuickFixFailed(refused[0])
     return changes
 
 

@@ -13,8 +13,10 @@ from collections.abc import Sequence
 from tierwise.engine.context import files_section, plural, read_conventions, read_documents
 from tierwise.engine.editing import EditReport
 from tierwise.engine.findings import parse_review, review_text
+from tierwise.engine.guards import infra_gates
 from tierwise.engine.packs import code_names, files_views
 from tierwise.engine.plan import task_prefix
+from tierwise.engine.planfile import parse_plan
 from tierwise.engine.prompts import EDIT_FORMAT, render_prompt
 from tierwise.engine.session import PhaseContext
 from tierwise.engine.state import Finding, TaskState
@@ -97,11 +99,15 @@ async def apply_findings(
     """Apply the suggestions of the chosen findings (all with a suggestion by default)."""
     chosen = range(len(state.findings)) if indices is None else indices
     reports: dict[int, EditReport] = {}
+    plan_text = ctx.store.read(state.id, "PLAN.md")
+    plan = parse_plan(plan_text) if plan_text else None  # test infrastructure only where the plan lists it
     for index in chosen:
         if not 0 <= index < len(state.findings):
             raise IndexError(f"no finding {index + 1}; the task has {len(state.findings)}")
         finding = state.findings[index]
         if not finding.suggestion:
             continue
-        reports[index] = await apply_step(ctx, state, f"review-apply/{state.run_of('review')}/{index}", finding.suggestion)
+        gate, change_gate = infra_gates(plan, "review-suggestion")
+        step = f"review-apply/{state.run_of('review')}/{index}"
+        reports[index] = await apply_step(ctx, state, step, finding.suggestion, gate=gate, change_gate=change_gate)
     return reports

@@ -49,6 +49,7 @@ def _plan(root: Path, blocks: list[object], buffers: dict[str, tuple[str, int | 
     result = plan_edits(blocks, root, read=read)  # type: ignore[arg-type]
     if not result.all_applied:
         raise SuggestionDoesNotApply(result.retry_message())
+    from tierwise.engine.guards import refused_changes
     changes = []
     for file in result.files:
         if not file.ok or file.old_text == file.new_text:
@@ -56,4 +57,7 @@ def _plan(root: Path, blocks: list[object], buffers: dict[str, tuple[str, int | 
         version = buffers[file.path][1] if file.path in buffers else None
         base = Document(path=file.path, text=file.old_text, version=version)
         changes.append(FileChange(path=file.path, base=base, new_text=file.new_text))
+    refused = refused_changes(changes, None, "reviewer's suggestion")  # no test infrastructure, no tierwise config
+    if refused:
+        raise SuggestionDoesNotApply(refused[0])
     return changes
