@@ -67,6 +67,10 @@ def test_definitions_of_a_top_file_inherit_its_rank_without_sharing_a_word(ws: P
 
                 def set_usage(self, text):
                     self.usage = text
+
+
+            def describe(thing):
+                return str(thing)
             """,
         "cli/other.py": """
             def set_colour(text):
@@ -75,10 +79,10 @@ def test_definitions_of_a_top_file_inherit_its_rank_without_sharing_a_word(ws: P
         **_unrelated(6),
     })  # fmt: skip
     found = _ranked(engine, "Allow to reset the usage template")
-    # the class shares no word with the task (its methods' words are theirs), yet it is ranked because its
-    # file is the task's top file
+    # describe shares no word with the task and no call with a match, yet it is ranked because its file is
+    # the task's top file
     assert "Command.set_usage" in found
-    assert "Command" in found and "in a top-ranked file" in found["Command"][1]
+    assert "describe" in found and "in a top-ranked file" in found["describe"][1]
     assert "helper_3" not in found  # a low file's definition that shares no word still scores nothing
 
 
@@ -186,3 +190,45 @@ def test_a_property_getter_and_setter_are_both_ranked(ws: Path) -> None:
     ranking = engine.rank(Query(task="the default value of a field"))
     starts = sorted(h.symbol.start for h in ranking.symbols if h.symbol and h.symbol.qualname == "Field.default")
     assert len(starts) == 2 and starts[0] < starts[1]
+
+
+def test_below_the_tenth_body_a_mid_sized_body_gives_way() -> None:
+    from tierwise.context.model import FileEntry
+    from tierwise.context.render import body_cap
+
+    def count(text: str) -> int:
+        return len(text) // 4
+
+    mid = ["def mid():"] + [f"    y_{i} = {i}  # a line of the middle-sized body {i}" for i in range(60)]
+    small = [f"def g{i}():\n    return {i}" for i in range(12)]
+    text = "\n".join(mid + small)
+    entry_mid = _symbol("mid", 1, len(mid))
+    others = [_symbol(f"g{i}", len(mid) + 1 + 2 * i, len(mid) + 2 + 2 * i) for i in range(12)]
+    files = {"m.py": FileEntry("python", len(text.splitlines()), (entry_mid, *others))}
+    budget = 5000
+    assert budget * body_cap(11) < count("\n".join(mid)) < budget * body_cap(5)
+    early = [*(("m.py", s, "x") for s in others[:5]), ("m.py", entry_mid, "sixth"),
+             *(("m.py", s, "x") for s in others[5:])]  # fmt: skip
+    _, items = assemble(early, files, lambda p: text, [], [], budget_tokens=budget, count=count)
+    assert any(i.kind == "body" and i.symbol == "mid" for i in items)
+    late = [*(("m.py", s, "x") for s in others), ("m.py", entry_mid, "thirteenth")]
+    _, items = assemble(late, files, lambda p: text, [], [], budget_tokens=budget, count=count)
+    assert not any(i.kind == "body" and i.symbol == "mid" for i in items)
+    assert sum(i.kind == "body" for i in items) == 12  # the small ones are all there
+
+
+def test_a_big_class_is_not_added_as_a_body_for_its_method(ws: Path) -> None:
+    methods = "".join(f"    def step_{i}(self):\n        return {i}\n\n" for i in range(60))
+    engine = _write(ws, {
+        "jobs/runner.py": "class Runner:\n" + methods + "    def cancel_job(self, job):\n        job.stop()\n",
+        "jobs/small.py": "class Small:\n    def cancel_task(self, task):\n        task.stop()\n",
+        **_unrelated(4),
+    })  # fmt: skip
+    from tierwise.context.rank import Hit
+
+    retriever = engine.retriever()
+    method_hits = [Hit(p, s, 1.0, "match") for p, s in retriever.docs
+                   if s is not None and s.name in ("cancel_job", "cancel_task")]  # fmt: skip
+    added = {h.symbol.qualname: h.why for h in retriever._expand(method_hits) if h.symbol}
+    assert added.get("Small") == "encloses Small.cancel_task"  # a small class comes with its method
+    assert "Runner" not in added  # a 60-method class does not: its outline shows its shape

@@ -1,12 +1,17 @@
 """Retrieval: rank the workspace's symbols and files for a task.
 
 Three signals, combined with fixed weights: BM25 (``bm25s``) over symbol chunks and over files, with
-identifiers split into words; a PageRank over the reference graph, personalised toward the files the task
-names or the user has open, the current diff and the files of failing tracebacks; and an exact-name bonus
-for identifiers the task spells out. The top hits are then expanded along the structure (a method's class,
-callees and callers, a module's test file). Sorting breaks ties by path and line, so the same workspace and
-task always give the same ranking.
-"""
+identifiers split into words and every word lightly stemmed (``templates`` meets ``template``); a PageRank
+over the reference graph, personalised toward the files the task names or the user has open, the current
+diff and the files of failing tracebacks; and an exact-name bonus for identifiers the task spells out.
+
+A definition's share of its file's rank is gated by how much it has to do with the task: its own words
+(a class is searched by its own words, not its members'), its closeness to the best matches (it is called
+by one, calls one, or sits in the same class: ``_near``), or its file being among the top five (a
+definition there inherits part of the file's rank even when it shares no word with the task, as the
+setters of a "reset the templates" task do). The top hits are then expanded along the structure (a
+method's small class, callees and callers, a module's test file). Sorting breaks ties by path and line, so
+the same workspace and task always give the same ranking."""
 
 from __future__ import annotations
 
@@ -25,6 +30,7 @@ from tierwise.context.types import Query
 
 W_LEXICAL, W_FILE, W_GRAPH, W_NAMED, W_SEED, W_NEAR = 1.0, 0.35, 0.4, 2.0, 0.6, 0.5
 EXPAND_TOP = 8
+ENCLOSING_LINES = 80  # a bigger class is not added for its method's sake: the outline shows its shape
 INHERIT_FILES, INHERIT_TOP = 5, 0.6  # the top files pass part of their rank to every definition they hold
 NEAR_HITS = 30  # the best lexical matches whose callees, callers and class siblings get credit
 _TEST = re.compile(
@@ -137,7 +143,8 @@ class Retriever:
                         credit(j, 0.6 * score)
             if len(symbol.name) >= 4 and len(self.definers.get(symbol.name, ())) <= 2:
                 for j in self._users.get(symbol.name, ())[:40]:
-                    credit(j, 0.5 * score)
+                    if not _encloses(self.docs[j], path, symbol):
+                        credit(j, 0.5 * score)
             if "." in symbol.qualname:
                 for j in self._members.get((path, symbol.qualname.rsplit(".", 1)[0]), ()):
                     credit(j, 0.4 * score)
@@ -231,7 +238,8 @@ class Retriever:
             if "." in symbol.qualname:
                 parent = symbol.qualname.rsplit(".", 1)[0]
                 extra += [Hit(p, s, hit.score * 0.4, f"encloses {symbol.qualname}")
-                          for p, s in self.by_qualname.get(parent, []) if p == hit.path]  # fmt: skip
+                          for p, s in self.by_qualname.get(parent, [])
+                          if p == hit.path and s.end - s.start < ENCLOSING_LINES]  # fmt: skip
             for ref in symbol.refs:
                 targets = self.by_qualname.get(ref, [])
                 if 0 < len(targets) <= 3 and len(ref) >= 3:
@@ -241,6 +249,7 @@ class Retriever:
                     ]
             callers = self.callers(symbol.name) if len(symbol.name) >= 4 else []
             if len(self.definers.get(symbol.name, [])) <= 2:
+                callers = [(p, s) for p, s in callers if not _encloses((p, s), hit.path, symbol)]
                 extra += [Hit(p, s, hit.score * 0.3, f"uses {symbol.qualname}") for p, s in callers[:6]]
         merged = {_key(h): h for h in hits}  # a property's getter and setter share a qualname, not a line
         for hit in extra:
@@ -299,6 +308,12 @@ def _path_forms(path: str) -> tuple[str, ...]:
     if "." in module:
         forms.append(module)
     return tuple(forms)
+
+
+def _encloses(doc: tuple[str, Symbol | None], path: str, symbol: Symbol) -> bool:
+    """Whether ``doc`` is a definition around ``symbol`` (a class names its methods: it does not use them)."""
+    other = doc[1]
+    return doc[0] == path and other is not None and other.start <= symbol.start and symbol.end <= other.end
 
 
 def _key(hit: Hit) -> tuple[str, str | None, int]:

@@ -16,6 +16,14 @@ Counter = Callable[[str], int]
 CONTAINERS = frozenset({"class", "interface", "trait", "impl", "struct", "enum", "module", "record", "type"})
 MAX_BODY_SHARE = 0.35  # one body may take at most this share of a pack; a bigger one is shown as its outline
 TOP_BODIES, TOP_BODY_SHARE = 3, 0.5  # ... except the best-ranked few, whose complete body may take more
+LOW_RANK, LOW_BODY_SHARE = 10, 0.12  # ... and below the tenth, less: many small bodies beat one big one there
+
+
+def body_cap(rank: int) -> float:
+    """The share of the budget one body may take at ``rank`` (0-based) in the ranked body list."""
+    if rank < TOP_BODIES:
+        return TOP_BODY_SHARE
+    return MAX_BODY_SHARE if rank < LOW_RANK else LOW_BODY_SHARE
 REGION_CONTEXT = 2
 HEADINGS_TOKENS = 48  # the three section headings and the blank lines between blocks
 
@@ -206,8 +214,8 @@ def assemble(
     *,
     budget_tokens: int,
     count: Counter,
-    body_share: float = 0.6,
-    outline_share: float = 0.85,
+    body_share: float = 0.75,
+    outline_share: float = 0.9,
 ) -> tuple[str, list[ContextItem]]:
     """Bodies first (up to ``body_share`` of the budget), then outlines of their files and the other top
     files (up to ``outline_share``), then a repo map of the rest, until the budget is spent."""
@@ -225,7 +233,7 @@ def assemble(
 
     blocks: list[str] = []
     for rank, (path, symbol, why) in enumerate(bodies):
-        cap = budget_tokens * (TOP_BODY_SHARE if rank < TOP_BODIES else MAX_BODY_SHARE)
+        cap = budget_tokens * body_cap(rank)
         lines = lines_of(path)
         if lines is None or symbol.end > len(lines):
             continue
