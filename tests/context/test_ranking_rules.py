@@ -232,3 +232,41 @@ def test_a_big_class_is_not_added_as_a_body_for_its_method(ws: Path) -> None:
     added = {h.symbol.qualname: h.why for h in retriever._expand(method_hits) if h.symbol}
     assert added.get("Small") == "encloses Small.cancel_task"  # a small class comes with its method
     assert "Runner" not in added  # a 60-method class does not: its outline shows its shape
+
+
+def test_a_function_keeps_the_words_of_the_functions_nested_in_it() -> None:
+    from tierwise.context.rank import _own_refs
+    from tierwise.context.symbols import parse_file
+
+    entry = parse_file(
+        "def is_hidden(entry):\n    def check(name):\n        return name.startswith(dotfile_prefix)\n"
+        "    return check(entry)\n\n\nclass Walker:\n    def visit(self, node):\n        return node.children\n",
+        "python",
+    )
+    own = _own_refs(entry.symbols)
+    assert "is_hidden" not in own  # a function's document keeps everything its body uses
+    assert "visit" not in own.get("Walker", ("visit",)) and "children" not in own.get("Walker", ("children",))
+
+
+def test_functions_of_an_inline_test_module_count_as_tests(ws: Path) -> None:
+    engine = _write(ws, {
+        "src/walk.rs": """
+            pub fn hidden_entry(name: &str) -> bool {
+                name.starts_with('.')
+            }
+
+            #[cfg(test)]
+            mod tests {
+                use super::*;
+
+                #[test]
+                fn hidden_entry_dot() {
+                    assert!(hidden_entry(".git"));
+                }
+            }
+            """,
+        "src/other.rs": "pub fn unrelated() -> u32 {\\n    1\\n}\\n",
+    })  # fmt: skip
+    ranking = engine.rank(Query(task="check whether an entry is hidden"))
+    scores = {h.symbol.qualname: h.score for h in ranking.symbols if h.symbol}
+    assert scores["hidden_entry"] > scores["tests.hidden_entry_dot"] > 0

@@ -25,6 +25,7 @@ from pathlib import PurePosixPath
 
 from tierwise.context.graph import FileGraph, build_graph, definers_by_name, pagerank
 from tierwise.context.model import FileEntry, Symbol
+from tierwise.context.render import CONTAINERS as CONTAINER_KINDS
 from tierwise.context.terms import identifiers, many, path_terms, split_identifier, stems, words
 from tierwise.context.types import Query
 
@@ -37,6 +38,7 @@ _TEST = re.compile(
     r"(^|/)(tests?|__tests__|spec|testing)/|(^|/)test_[^/]*$|_test\.[^/]+$|\.(test|spec)\.[^/]+$"
 )
 _DOCS = frozenset({"text"})
+_TEST_MODULES = frozenset({"tests", "test"})
 
 
 def looks_like_code(name: str) -> bool:
@@ -216,7 +218,7 @@ class Retriever:
             score = (W_LEXICAL * lexical + W_FILE * file_scores.get(path, 0.0) * relevant
                      + W_GRAPH * graph * relevant + W_NEAR * closeness
                      + W_NAMED * named + W_SEED * seeded * (0.3 + lexical))  # fmt: skip
-            if not seeded and (is_test_path(path) or self.files[path].lang in _DOCS):
+            if not seeded and (is_test_path(path) or self.files[path].lang in _DOCS or _in_test_module(symbol)):
                 score *= 0.5
             if score <= 0:
                 continue
@@ -316,6 +318,11 @@ def _encloses(doc: tuple[str, Symbol | None], path: str, symbol: Symbol) -> bool
     return doc[0] == path and other is not None and other.start <= symbol.start and symbol.end <= other.end
 
 
+def _in_test_module(symbol: Symbol | None) -> bool:
+    """A definition inside an inline test module (Rust's ``mod tests``): a test, though not in a test file."""
+    return symbol is not None and symbol.qualname.split(".", 1)[0] in _TEST_MODULES and "." in symbol.qualname
+
+
 def _key(hit: Hit) -> tuple[str, str | None, int]:
     return (hit.path, hit.symbol.qualname if hit.symbol else None, hit.symbol.start if hit.symbol else 0)
 
@@ -325,14 +332,17 @@ def _order(hit: Hit) -> tuple[float, str, int]:
 
 
 def _own_refs(symbols: Sequence[Symbol]) -> dict[str, tuple[str, ...]]:
-    """qualname → the identifiers a class (or impl, module...) uses outside its members (and not their
-    names): its members are
-    searched on their own, so a big class does not match every word its methods use."""
+    """qualname → the identifiers a class (impl, trait, module...) uses outside its members, and not their
+    names: its members are searched on their own, so a big class does not match every word its methods
+    use. A function keeps the words of the functions nested in it: they are part of its body."""
+    containers = {s.qualname for s in symbols if s.kind in CONTAINER_KINDS}
     inner: dict[str, set[str]] = defaultdict(set)
     for symbol in symbols:
-        if "." in symbol.qualname:
-            inner[symbol.qualname.rsplit(".", 1)[0]].update((symbol.name, *symbol.refs))
-    return {s.qualname: tuple(r for r in s.refs if r not in inner[s.qualname]) for s in symbols if s.qualname in inner}
+        parent = symbol.qualname.rsplit(".", 1)[0] if "." in symbol.qualname else None
+        if parent in containers:
+            inner[parent].update((symbol.name, *symbol.refs))
+    return {s.qualname: tuple(r for r in s.refs if r not in inner[s.qualname])
+            for s in symbols if s.qualname in inner}  # fmt: skip
 
 
 def _inheritance(ordered_files: Sequence[str]) -> dict[str, float]:
