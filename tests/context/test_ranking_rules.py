@@ -188,7 +188,9 @@ def test_a_property_getter_and_setter_are_both_ranked(ws: Path) -> None:
         **_unrelated(4),
     })  # fmt: skip
     ranking = engine.rank(Query(task="the default value of a field"))
-    starts = sorted(h.symbol.start for h in ranking.symbols if h.symbol and h.symbol.qualname == "Field.default")
+    starts = sorted(
+        h.symbol.start for h in ranking.symbols if h.symbol and h.symbol.qualname == "Field.default"
+    )
     assert len(starts) == 2 and starts[0] < starts[1]
 
 

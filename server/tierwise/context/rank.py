@@ -127,7 +127,9 @@ class Retriever:
         """doc index → closeness to the best lexical matches: a definition a match uses (0.6), one that uses a
         match (0.5), a sibling in the match's class (0.4), each times the match's score; the best relation
         counts. Names defined in many places (``get``, ``__init__``) carry no relation."""
-        top = sorted((i for i, v in enumerate(lexical) if v >= 0.2), key=lambda i: (-lexical[i], i))[:NEAR_HITS]
+        top = sorted((i for i, v in enumerate(lexical) if v >= 0.2), key=lambda i: (-lexical[i], i))[
+            :NEAR_HITS
+        ]
         near: dict[int, float] = {}
 
         def credit(index: int, value: float) -> None:
@@ -218,7 +220,9 @@ class Retriever:
             score = (W_LEXICAL * lexical + W_FILE * file_scores.get(path, 0.0) * relevant
                      + W_GRAPH * graph * relevant + W_NEAR * closeness
                      + W_NAMED * named + W_SEED * seeded * (0.3 + lexical))  # fmt: skip
-            if not seeded and (is_test_path(path) or self.files[path].lang in _DOCS or _in_test_module(symbol)):
+            if not seeded and (
+                is_test_path(path) or self.files[path].lang in _DOCS or _in_test_module(symbol)
+            ):
                 score *= 0.5
             if score <= 0:
                 continue
@@ -352,7 +356,9 @@ def _inheritance(ordered_files: Sequence[str]) -> dict[str, float]:
     return {p: INHERIT_TOP * (1 - i / INHERIT_FILES) for i, p in enumerate(ordered_files[:INHERIT_FILES])}
 
 
-def _why(lexical: float, graph: float, named: bool, seeded: bool, near: float = 0.0, inherit: float = 0.0) -> str:
+def _why(
+    lexical: float, graph: float, named: bool, seeded: bool, near: float = 0.0, inherit: float = 0.0
+) -> str:
     parts = []
     if named:
         parts.append("named in the task")

@@ -24,6 +24,8 @@ def body_cap(rank: int) -> float:
     if rank < TOP_BODIES:
         return TOP_BODY_SHARE
     return MAX_BODY_SHARE if rank < LOW_RANK else LOW_BODY_SHARE
+
+
 REGION_CONTEXT = 2
 HEADINGS_TOKENS = 48  # the three section headings and the blank lines between blocks
 

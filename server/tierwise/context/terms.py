@@ -125,7 +125,12 @@ def stem(term: str) -> str:
         rest = word[: -len(suffix)]
         if word.endswith(suffix) and len(rest) >= 2 and any(c in "aeiouy" for c in rest):
             word = word[: -len(suffix)]
-            if len(word) >= 4 and word[-1] == word[-2] and word[-1] not in _DOUBLE_KEEP and word[-1] not in "aeiou":
+            if (
+                len(word) >= 4
+                and word[-1] == word[-2]
+                and word[-1] not in _DOUBLE_KEEP
+                and word[-1] not in "aeiou"
+            ):
                 word = word[:-1]
             break
     if word.endswith("e") and len(word) > 2:
