@@ -1,12 +1,17 @@
 """Retrieval: rank the workspace's symbols and files for a task.
 
 Three signals, combined with fixed weights: BM25 (``bm25s``) over symbol chunks and over files, with
-identifiers split into words; a PageRank over the reference graph, personalised toward the files the task
-names or the user has open, the current diff and the files of failing tracebacks; and an exact-name bonus
-for identifiers the task spells out. The top hits are then expanded along the structure (a method's class,
-callees and callers, a module's test file). Sorting breaks ties by path and line, so the same workspace and
-task always give the same ranking.
-"""
+identifiers split into words and every word lightly stemmed (``templates`` meets ``template``); a PageRank
+over the reference graph, personalised toward the files the task names or the user has open, the current
+diff and the files of failing tracebacks; and an exact-name bonus for identifiers the task spells out.
+
+A definition's share of its file's rank is gated by how much it has to do with the task: its own words
+(a class is searched by its own words, not its members'), its closeness to the best matches (it is called
+by one, calls one, or sits in the same class: ``_near``), or its file being among the top five (a
+definition there inherits part of the file's rank even when it shares no word with the task, as the
+setters of a "reset the templates" task do). The top hits are then expanded along the structure (a
+method's small class, callees and callers, a module's test file). Sorting breaks ties by path and line, so
+the same workspace and task always give the same ranking."""
 
 from __future__ import annotations
 
@@ -20,15 +25,20 @@ from pathlib import PurePosixPath
 
 from tierwise.context.graph import FileGraph, build_graph, definers_by_name, pagerank
 from tierwise.context.model import FileEntry, Symbol
-from tierwise.context.terms import identifiers, many, path_terms, split_identifier, words
+from tierwise.context.render import CONTAINERS as CONTAINER_KINDS
+from tierwise.context.terms import identifiers, many, path_terms, split_identifier, stems, words
 from tierwise.context.types import Query
 
-W_LEXICAL, W_FILE, W_GRAPH, W_NAMED, W_SEED = 1.0, 0.35, 0.4, 2.0, 0.6
+W_LEXICAL, W_FILE, W_GRAPH, W_NAMED, W_SEED, W_NEAR = 1.0, 0.35, 0.4, 2.0, 0.6, 0.5
 EXPAND_TOP = 8
+ENCLOSING_LINES = 80  # a bigger class is not added for its method's sake: the outline shows its shape
+INHERIT_FILES, INHERIT_TOP = 5, 0.6  # the top files pass part of their rank to every definition they hold
+NEAR_HITS = 30  # the best lexical matches whose callees, callers and class siblings get credit
 _TEST = re.compile(
     r"(^|/)(tests?|__tests__|spec|testing)/|(^|/)test_[^/]*$|_test\.[^/]+$|\.(test|spec)\.[^/]+$"
 )
 _DOCS = frozenset({"text"})
+_TEST_MODULES = frozenset({"tests", "test"})
 
 
 def looks_like_code(name: str) -> bool:
@@ -73,18 +83,30 @@ class Retriever:
         for path, entry in self.files.items():
             p_terms = path_terms(path)
             brief = is_test_path(path)  # tests: found by name and path; their bodies rarely need to change
+            own = _own_refs(entry.symbols)
             for symbol in entry.symbols:
                 self.docs.append((path, symbol))
                 name_terms = split_identifier(symbol.name)
                 document = name_terms * 3 + many(symbol.qualname.split(".")[:-1]) + p_terms
                 if not brief:
-                    document += words(symbol.doc) + many(symbol.refs)
+                    document += words(symbol.doc) + many(own.get(symbol.qualname, symbol.refs))
                 corpus.append(document)
                 self.by_qualname[symbol.name].append((path, symbol))
                 if symbol.qualname != symbol.name:
                     self.by_qualname[symbol.qualname].append((path, symbol))
             file_corpus.append(p_terms * 2 + many(s.name for s in entry.symbols) + many(entry.refs[:400])
                                + [t for c in entry.chunks for t in c.terms][:400])  # fmt: skip
+        self._defined: dict[str, list[int]] = defaultdict(list)  # name → docs defining it
+        self._users: dict[str, list[int]] = defaultdict(list)  # name → docs whose text uses it
+        self._members: dict[tuple[str, str], list[int]] = defaultdict(list)  # (path, class) → its members
+        for i, (path, symbol) in enumerate(self.docs):
+            if symbol is None:
+                continue
+            self._defined[symbol.name].append(i)
+            for ref in symbol.refs:
+                self._users[ref].append(i)
+            if "." in symbol.qualname:
+                self._members[(path, symbol.qualname.rsplit(".", 1)[0])].append(i)
         self.sym_bm25 = bm25s.BM25()
         self.file_bm25 = bm25s.BM25()
         self._sym_vocab = self._index(self.sym_bm25, corpus)
@@ -97,8 +119,42 @@ class Retriever:
     def _index(model: object, corpus: list[list[str]]) -> set[str]:
         if not corpus:
             return set()
-        model.index([doc or ["_empty_"] for doc in corpus], show_progress=False)  # type: ignore[attr-defined]
-        return set(getattr(model, "vocab_dict", None) or {t for doc in corpus for t in doc})
+        stemmed = [stems(doc) or ["_empty_"] for doc in corpus]
+        model.index(stemmed, show_progress=False)  # type: ignore[attr-defined]
+        return set(getattr(model, "vocab_dict", None) or {t for doc in stemmed for t in doc})
+
+    def _near(self, lexical: Sequence[float]) -> dict[int, float]:
+        """doc index → closeness to the best lexical matches: a definition a match uses (0.6), one that uses a
+        match (0.5), a sibling in the match's class (0.4), each times the match's score; the best relation
+        counts. Names defined in many places (``get``, ``__init__``) carry no relation."""
+        top = sorted((i for i, v in enumerate(lexical) if v >= 0.2), key=lambda i: (-lexical[i], i))[
+            :NEAR_HITS
+        ]
+        near: dict[int, float] = {}
+
+        def credit(index: int, value: float) -> None:
+            if value > near.get(index, 0.0):
+                near[index] = value
+
+        for i in top:
+            path, symbol = self.docs[i]
+            if symbol is None:
+                continue
+            score = lexical[i]
+            for ref in symbol.refs:
+                if len(ref) >= 3 and 0 < len(self.definers.get(ref, ())) <= 3:
+                    for j in self._defined.get(ref, ()):
+                        credit(j, 0.6 * score)
+            if len(symbol.name) >= 4 and len(self.definers.get(symbol.name, ())) <= 2:
+                for j in self._users.get(symbol.name, ())[:40]:
+                    if not _encloses(self.docs[j], path, symbol):
+                        credit(j, 0.5 * score)
+            if "." in symbol.qualname:
+                for j in self._members.get((path, symbol.qualname.rsplit(".", 1)[0]), ()):
+                    credit(j, 0.4 * score)
+        for i in top:
+            near.pop(i, None)
+        return near
 
     def callers(self, name: str) -> list[tuple[str, Symbol]]:
         """Definitions whose text uses ``name`` (computed on first need, then kept)."""
@@ -110,7 +166,7 @@ class Retriever:
 
     @staticmethod
     def _scores(model: object, vocab: set[str], terms: list[str], size: int) -> list[float]:
-        known = [t for t in terms if t in vocab]
+        known = [t for t in stems(terms) if t in vocab]
         if not known or not size:
             return [0.0] * size
         scores = model.get_scores(known)  # type: ignore[attr-defined]
@@ -150,30 +206,37 @@ class Retriever:
                 seeds[path] = seeds.get(path, 0) + 0.3 * score
         ranks = pagerank(self.graph, seeds)
         top_rank = max(ranks.values(), default=0.0) or 1.0
+        file_hits = self._rank_files(ranks, file_scores, explicit)
+        inherited = _inheritance([h.path for h in file_hits if h.score > 0])
+        near = self._near(sym_scores)
         hits: dict[tuple[str, str | None, int], Hit] = {}
-        for (path, symbol), lexical in zip(self.docs, sym_scores, strict=True):
+        for i, ((path, symbol), lexical) in enumerate(zip(self.docs, sym_scores, strict=True)):
             named = symbol is not None and (symbol.name in names or symbol.qualname in names)
             seeded = path in explicit
             graph = ranks.get(path, 0.0) / top_rank
-            relevant = 1.0 if named or seeded else min(1.0, 3 * lexical)
+            closeness = near.get(i, 0.0)
+            relevant = 1.0 if named or seeded else max(min(1.0, 3 * lexical), inherited.get(path, 0.0),
+                                                         min(1.0, 2 * closeness))  # fmt: skip
             score = (W_LEXICAL * lexical + W_FILE * file_scores.get(path, 0.0) * relevant
-                     + W_GRAPH * graph * relevant + W_NAMED * named + W_SEED * seeded * (0.3 + lexical))  # fmt: skip
-            if not seeded and (is_test_path(path) or self.files[path].lang in _DOCS):
+                     + W_GRAPH * graph * relevant + W_NEAR * closeness
+                     + W_NAMED * named + W_SEED * seeded * (0.3 + lexical))  # fmt: skip
+            if not seeded and (
+                is_test_path(path) or self.files[path].lang in _DOCS or _in_test_module(symbol)
+            ):
                 score *= 0.5
             if score <= 0:
                 continue
-            why = _why(lexical, graph, named, seeded)
+            why = _why(lexical, graph, named, seeded, closeness, inherited.get(path, 0.0))
             key = (path, symbol.qualname if symbol else None, symbol.start if symbol else 0)
             if key not in hits or hits[key].score < score:
                 hits[key] = Hit(path, symbol, score, why)
         ordered = sorted(hits.values(), key=_order)
         code = [h for h in ordered if h.symbol is not None]
-        ranking = Ranking(symbols=self._expand(code), files=self._rank_files(ranks, file_scores, explicit))
+        ranking = Ranking(symbols=self._expand(code), files=file_hits)
         return ranking
 
     def _expand(self, hits: list[Hit]) -> list[Hit]:
         """Add a method's class, the callees and callers of the top hits, each below the hit that led to it."""
-        seen = {(h.path, h.symbol.qualname if h.symbol else None) for h in hits}
         extra: list[Hit] = []
         for hit in hits[:EXPAND_TOP]:
             symbol = hit.symbol
@@ -181,7 +244,8 @@ class Retriever:
             if "." in symbol.qualname:
                 parent = symbol.qualname.rsplit(".", 1)[0]
                 extra += [Hit(p, s, hit.score * 0.4, f"encloses {symbol.qualname}")
-                          for p, s in self.by_qualname.get(parent, []) if p == hit.path]  # fmt: skip
+                          for p, s in self.by_qualname.get(parent, [])
+                          if p == hit.path and s.end - s.start < ENCLOSING_LINES]  # fmt: skip
             for ref in symbol.refs:
                 targets = self.by_qualname.get(ref, [])
                 if 0 < len(targets) <= 3 and len(ref) >= 3:
@@ -191,12 +255,11 @@ class Retriever:
                     ]
             callers = self.callers(symbol.name) if len(symbol.name) >= 4 else []
             if len(self.definers.get(symbol.name, [])) <= 2:
+                callers = [(p, s) for p, s in callers if not _encloses((p, s), hit.path, symbol)]
                 extra += [Hit(p, s, hit.score * 0.3, f"uses {symbol.qualname}") for p, s in callers[:6]]
-        merged = {(h.path, h.symbol.qualname if h.symbol else None): h for h in hits}
+        merged = {_key(h): h for h in hits}  # a property's getter and setter share a qualname, not a line
         for hit in extra:
-            key = (hit.path, hit.symbol.qualname if hit.symbol else None)
-            if key in seen and merged[key].score >= hit.score:
-                continue
+            key = _key(hit)
             if key in merged and merged[key].score >= hit.score:
                 continue
             merged[key] = hit
@@ -253,11 +316,49 @@ def _path_forms(path: str) -> tuple[str, ...]:
     return tuple(forms)
 
 
+def _encloses(doc: tuple[str, Symbol | None], path: str, symbol: Symbol) -> bool:
+    """Whether ``doc`` is a definition around ``symbol`` (a class names its methods: it does not use them)."""
+    other = doc[1]
+    return doc[0] == path and other is not None and other.start <= symbol.start and symbol.end <= other.end
+
+
+def _in_test_module(symbol: Symbol | None) -> bool:
+    """A definition inside an inline test module (Rust's ``mod tests``): a test, though not in a test file."""
+    return symbol is not None and symbol.qualname.split(".", 1)[0] in _TEST_MODULES and "." in symbol.qualname
+
+
+def _key(hit: Hit) -> tuple[str, str | None, int]:
+    return (hit.path, hit.symbol.qualname if hit.symbol else None, hit.symbol.start if hit.symbol else 0)
+
+
 def _order(hit: Hit) -> tuple[float, str, int]:
     return (-round(hit.score, 9), hit.path, hit.symbol.start if hit.symbol else 0)
 
 
-def _why(lexical: float, graph: float, named: bool, seeded: bool) -> str:
+def _own_refs(symbols: Sequence[Symbol]) -> dict[str, tuple[str, ...]]:
+    """qualname → the identifiers a class (impl, trait, module...) uses outside its members, and not their
+    names: its members are searched on their own, so a big class does not match every word its methods
+    use. A function keeps the words of the functions nested in it: they are part of its body."""
+    containers = {s.qualname for s in symbols if s.kind in CONTAINER_KINDS}
+    inner: dict[str, set[str]] = defaultdict(set)
+    for symbol in symbols:
+        parent = symbol.qualname.rsplit(".", 1)[0] if "." in symbol.qualname else None
+        if parent in containers:
+            inner[parent].update((symbol.name, *symbol.refs))
+    return {s.qualname: tuple(r for r in s.refs if r not in inner[s.qualname])
+            for s in symbols if s.qualname in inner}  # fmt: skip
+
+
+def _inheritance(ordered_files: Sequence[str]) -> dict[str, float]:
+    """path → the share of its file's score a definition inherits: ``INHERIT_TOP`` for the top file, falling
+    linearly to nothing after the ``INHERIT_FILES``-th (a symbol that shares no word with the task still
+    counts when its file is the task's)."""
+    return {p: INHERIT_TOP * (1 - i / INHERIT_FILES) for i, p in enumerate(ordered_files[:INHERIT_FILES])}
+
+
+def _why(
+    lexical: float, graph: float, named: bool, seeded: bool, near: float = 0.0, inherit: float = 0.0
+) -> str:
     parts = []
     if named:
         parts.append("named in the task")
@@ -267,4 +368,8 @@ def _why(lexical: float, graph: float, named: bool, seeded: bool) -> str:
         parts.append(f"matches the task's words ({lexical:.2f})")
     if graph >= 0.2:
         parts.append(f"central in the reference graph ({graph:.2f})")
+    if near >= 0.1:
+        parts.append(f"calls, is called by or sits beside a match ({near:.2f})")
+    if inherit > 0 and lexical < 0.2 and not (named or seeded):
+        parts.append("in a top-ranked file")
     return "; ".join(parts) or "weak match"

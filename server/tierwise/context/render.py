@@ -15,6 +15,17 @@ from tierwise.context.types import ContextItem
 Counter = Callable[[str], int]
 CONTAINERS = frozenset({"class", "interface", "trait", "impl", "struct", "enum", "module", "record", "type"})
 MAX_BODY_SHARE = 0.35  # one body may take at most this share of a pack; a bigger one is shown as its outline
+TOP_BODIES, TOP_BODY_SHARE = 3, 0.5  # ... except the best-ranked few, whose complete body may take more
+LOW_RANK, LOW_BODY_SHARE = 10, 0.12  # ... and below the tenth, less: many small bodies beat one big one there
+
+
+def body_cap(rank: int) -> float:
+    """The share of the budget one body may take at ``rank`` (0-based) in the ranked body list."""
+    if rank < TOP_BODIES:
+        return TOP_BODY_SHARE
+    return MAX_BODY_SHARE if rank < LOW_RANK else LOW_BODY_SHARE
+
+
 REGION_CONTEXT = 2
 HEADINGS_TOKENS = 48  # the three section headings and the blank lines between blocks
 
@@ -95,8 +106,7 @@ def file_view(
         wanted = [s for s in entry.symbols if s.name in focus or s.qualname in focus]
     else:  # text, or code without definitions: its blocks stand in for definitions
         entry, wanted = _blocks_as_symbols(entry, text, focus)
-    order = {name: i for i, name in enumerate(focus)}
-    wanted.sort(key=lambda s: (order.get(s.qualname, order.get(s.name, 10**6)), s.start))
+    wanted.sort(key=focus_order(focus, entry.symbols))
     head = (
         f"### {path} ({len(lines)} lines: too large to show whole; its outline and the regions that matter. "
         "Line numbers are not part of the file.)"
@@ -143,6 +153,29 @@ def file_view(
     return "\n".join(parts), items
 
 
+AMBIGUOUS = 3  # a bare focus name matching more definitions than this in one file is shown last
+
+
+def focus_order(focus: Sequence[str], symbols: Sequence[Symbol]) -> Callable[[Symbol], tuple[int, int, int]]:
+    """Sort key for the definitions a file view shows: those the focus names by qualified name first
+    (``Field.default``), then bare names that pick out a few definitions, then bare names matching many
+    (``__init__``, ``default``), each in focus order, then by line."""
+    order = {name: i for i, name in enumerate(focus)}
+    qualified = {name for name in focus if any(s.qualname == name for s in symbols) and "." in name}
+    spread: dict[str, int] = {}
+    for symbol in symbols:
+        spread[symbol.name] = spread.get(symbol.name, 0) + 1
+
+    def key(symbol: Symbol) -> tuple[int, int, int]:
+        if symbol.qualname in order and (symbol.qualname in qualified or symbol.qualname == symbol.name):
+            tier = 0 if symbol.qualname in qualified or spread.get(symbol.name, 0) <= AMBIGUOUS else 2
+            return (tier, order[symbol.qualname], symbol.start)
+        tier = 1 if spread.get(symbol.name, 0) <= AMBIGUOUS else 2
+        return (tier, order.get(symbol.name, 10**6), symbol.start)
+
+    return key
+
+
 def _headings_only(outline_text: str, budget: int, count: Counter) -> str:
     """Markdown/reST headings first, then as many other block titles as fit; says how many are left out."""
     rows = outline_text.splitlines()
@@ -183,8 +216,8 @@ def assemble(
     *,
     budget_tokens: int,
     count: Counter,
-    body_share: float = 0.6,
-    outline_share: float = 0.85,
+    body_share: float = 0.75,
+    outline_share: float = 0.9,
 ) -> tuple[str, list[ContextItem]]:
     """Bodies first (up to ``body_share`` of the budget), then outlines of their files and the other top
     files (up to ``outline_share``), then a repo map of the rest, until the budget is spent."""
@@ -201,17 +234,18 @@ def assemble(
         return cache[path]
 
     blocks: list[str] = []
-    for path, symbol, why in bodies:
+    for rank, (path, symbol, why) in enumerate(bodies):
+        cap = budget_tokens * body_cap(rank)
         lines = lines_of(path)
         if lines is None or symbol.end > len(lines):
             continue
         if any(s <= symbol.start and symbol.end <= e for s, e in shown.get(path, [])):
             continue
         block = body_block(path, symbol, lines, files[path].lang)
-        if len(block) / 6 > min(budget_tokens * MAX_BODY_SHARE, budget_tokens * body_share - used):
+        if len(block) / 6 > min(cap, budget_tokens * body_share - used):
             continue  # surely over: skip without counting (a token is rarely more than 6 characters)
         cost = count(block) + 2
-        if cost > budget_tokens * MAX_BODY_SHARE or used + cost > budget_tokens * body_share:
+        if cost > cap or used + cost > budget_tokens * body_share:
             continue
         blocks.append(block)
         used += cost

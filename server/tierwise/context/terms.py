@@ -102,3 +102,41 @@ def many(items: Iterable[str]) -> list[str]:
     for item in items:
         out.extend(_split(item))
     return out
+
+
+_DOUBLE_KEEP = frozenset("lsz")
+
+
+@lru_cache(maxsize=200_000)
+def stem(term: str) -> str:
+    """A light, conservative English stem so that a task's ``templates``/``parsing``/``resolved`` meet the
+    code's ``template``/``parse``/``resolve``: plural ``s``/``ies``, then ``ing``/``ed``, a doubled final
+    consonant, a final ``e``. Short words, digits and whole multi-part identifiers are left alone."""
+    if len(term) < 3 or not term.isalpha():
+        return term
+    word = term
+    if word.endswith("ies") and len(word) > 4:
+        word = word[:-3] + "y"
+    elif word.endswith("sses"):
+        word = word[:-2]
+    elif word.endswith("s") and len(word) > 3 and not word.endswith(("ss", "us", "is")):
+        word = word[:-1]
+    for suffix in ("ing", "ed"):
+        rest = word[: -len(suffix)]
+        if word.endswith(suffix) and len(rest) >= 2 and any(c in "aeiouy" for c in rest):
+            word = word[: -len(suffix)]
+            if (
+                len(word) >= 4
+                and word[-1] == word[-2]
+                and word[-1] not in _DOUBLE_KEEP
+                and word[-1] not in "aeiou"
+            ):
+                word = word[:-1]
+            break
+    if word.endswith("e") and len(word) > 2:
+        word = word[:-1]
+    return word
+
+
+def stems(terms: Iterable[str]) -> list[str]:
+    return [stem(t) for t in terms]
