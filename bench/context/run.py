@@ -29,8 +29,9 @@ DEFAULT_AIDER = Path(os.environ.get("TIERWISE_BENCH_AIDER_PYTHON", "/tmp/ctxbenc
 
 
 def _prompt_tokens(root: Path, tree: str, context: str, task: str) -> int:
-    """Tokens of tierwise's plan prompt with the file tree, no named file, and ``context`` as the code
-    section (the template's ``$context``; the file tree's prompt before the engine had none)."""
+    """Tokens of tierwise's plan prompt — the shared task prefix (prompts/prefix.md) then the plan step — with
+    the file tree, no named file, and ``context`` as the code section (``$context``; the file tree's prompt
+    before the engine had none)."""
     from tierwise.engine.prompts import render_prompt
     from tierwise.gateway.tokens import count_message_tokens
 
@@ -41,8 +42,10 @@ def _prompt_tokens(root: Path, tree: str, context: str, task: str) -> int:
         "files": "(none)",
         "context": context or "(the context engine is off)",
         "conventions": "(no conventions file)",
+        "plan": "(not written yet: writing it is this step)",
     }
-    return count_message_tokens((msg.role, msg.content) for msg in render_prompt("plan", variables, None))
+    messages = render_prompt("plan", variables, None, prefix=variables)
+    return count_message_tokens((msg.role, msg.content) for msg in messages)
 
 
 def _implement_main(code: evaluate.TaskCode) -> dict[str, list[bool]]:

@@ -223,15 +223,10 @@ async def test_implement_sees_regions_with_real_lines_and_a_shared_block(
     calls = [r for r in by_model(server, "replay-mid") if r["messages"][-1]["role"] == "user"]
     first_per_file: dict[str, dict[str, Any]] = {}
     for request in calls:
-        user = (
-            request["messages"][-1]["content"]
-            if len(request["messages"]) == 2
-            else request["messages"][1]["content"]
-        )
-        path = user.split("Your file: `", 1)[1].split("`", 1)[0]
+        path = prompt(request).split("Your file: `", 1)[1].split("`", 1)[0]
         first_per_file.setdefault(path, request)
     assert set(first_per_file) == {"shop/pricing.py", "shop/catalog_big.py"}
-    big_prompt = first_per_file["shop/catalog_big.py"]["messages"][1]["content"]
+    big_prompt = prompt(first_per_file["shop/catalog_big.py"])
     lines = (root / "shop/catalog_big.py").read_text().splitlines()
     number = lines.index("def price_of_item_250(quantity: int) -> float:") + 1
     assert f"{number} | def price_of_item_250(quantity: int) -> float:" in big_prompt
