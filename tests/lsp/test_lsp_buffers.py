@@ -29,7 +29,8 @@ def _insert_after(lp: Loop, uri: str, heading: str, line_text: str) -> None:
 
 
 async def test_refine_edits_the_open_plan_in_its_buffer_and_keeps_the_users_unsaved_text(lp: Loop):
-    refine = s.rule("light", f"(?s){s.REFINE_MARK}.*{re.escape(USER_NOTE)}", REFINED)  # only if it read the note
+    # only if it read the note (the plan, note included, is in the shared prefix, before refine's instructions)
+    refine = s.rule("light", f"(?s)^(?=.*{s.REFINE_MARK})(?=.*{re.escape(USER_NOTE)})", REFINED)
     await lp.use({"rules": [s.rule("frontier", s.PLAN_MARK, s.PLAN), refine]})
     task_id, final = await lp.run("plan", {"task": TASK})
     assert final["state"] == "ready", final
