@@ -29,7 +29,9 @@ async def test_giant_plan_and_refine_replies_are_bounded(tmp_path: Path, replay_
         {"model": "replay-mid", "match": "implement one step", "reply": MEDIAN_FIX},
     ]})
     budget = {"per_task_usd": 1000.0, "per_day_usd": 1000.0}  # the replay server bills the giant replies
-    state = await engine(fort.root, config(tier_config, server.url, budget=budget)).run(
+    # max_tokens above the giant reply: what is tested here is the artifact bound, not the stream cap (#11.5)
+    roomy = {name: {"max_tokens": 2_000_000} for name in ("frontier", "light")}
+    state = await engine(fort.root, config(tier_config, server.url, budget=budget, tiers=roomy)).run(
         "Fix median", phases=["plan", "refine", "implement", "fix"])
     log = server.requests()
     assert [k for _, k in calls(log)] == ["plan", "plan", "refine", "implement"], state.message
