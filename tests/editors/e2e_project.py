@@ -148,7 +148,7 @@ def buffers_script(*, user_edit_delay_s: float = 4.0) -> dict[str, Any]:
     return {
         "rules": [
             {"model": "replay-frontier", "reply": PLAN, "times": 1},
-            {"model": "replay-light", "match": f"(?s)implementation plan.*{re.escape(USER_NOTE)}",
+            {"model": "replay-light", "match": f"(?s)^(?=.*implementation plan)(?=.*{re.escape(USER_NOTE)})",
              "reply": PLAN_NOTED, "times": 1},
             {"model": "replay-mid", "reply": FIX_ADD, "times": 1, "hang_before_s": user_edit_delay_s},
             {"model": "replay-light", "reply": FIX_MUL, "times": 1},

@@ -93,7 +93,7 @@ def test_palette_plan_implement_fix_in_code_server(tmp_path: Path, replay_server
             "rules": [
                 {"model": "replay-frontier", "reply": PLAN, "hang_before_s": 3, "times": 1},
                 # refine answers only when the prompt holds the note the user typed (unsaved) in PLAN.md
-                {"model": "replay-light", "match": f"(?s)implementation plan.*{re.escape(USER_NOTE)}",
+                {"model": "replay-light", "match": f"(?s)^(?=.*implementation plan)(?=.*{re.escape(USER_NOTE)})",
                  "reply": PLAN_NOTED, "times": 1},
                 {"model": "replay-mid", "reply": FIX_ADD, "hang_before_s": 5, "times": 1},  # the user types
                 {"model": "replay-light", "reply": FIX_MUL, "times": 1},
