@@ -38,12 +38,18 @@ export const SETTING_PATHS: Readonly<Record<string, readonly string[]>> = {
   'context.reviewTokens': ['context', 'review_tokens'],
   'context.maxFiles': ['context', 'max_files'],
   'context.maxFileBytes': ['context', 'max_file_bytes'],
+  'commands.envPassthrough': ['commands', 'env_passthrough'],
   'lsp.writeThrough': ['lsp', 'writeThrough'],
   'lsp.warmUp': ['lsp', 'warmUp'],
 };
 
 /** Settings that must not come from an untrusted workspace (they choose commands or endpoints). */
-export const TRUST_SENSITIVE: ReadonlySet<string> = new Set(['loop.testCommand', 'loop.lintCommand', 'tiers']);
+export const TRUST_SENSITIVE: ReadonlySet<string> = new Set([
+  'loop.testCommand',
+  'loop.lintCommand',
+  'tiers',
+  'commands.envPassthrough', // which of the user's variables reach model-written code
+]);
 
 /** What `WorkspaceConfiguration.inspect()` returns, reduced to what matters here. */
 export interface Inspected {
