@@ -27,7 +27,6 @@ from acp.schema import PermissionOption, ToolCallLocation, ToolCallUpdate
 
 from tierwise.acp.updates import PHASE_KINDS, phase_title, plan_entries, trim
 from tierwise.edits import resolve_in_workspace
-from tierwise.edits.paths import relative_form, resolve_for_change
 from tierwise.engine.planfile import Plan
 from tierwise.engine.ports import (
     ApplyOutcome,
@@ -189,16 +188,8 @@ class ClientFiles:
         self.disk = DiskFiles(self.root)
         self.attached: dict[str, str] = {}  # texts the client attached to the prompt (editor selections)
 
-    def _locate(self, path: str, *, write: bool = False, artifact: bool = False) -> tuple[str, Path]:
-        """The relative path and where it resolves; writes never reach a protected location by any path."""
-        if write:
-            full = resolve_for_change(self.root, path, artifact=artifact)
-        else:
-            full = resolve_in_workspace(self.root, path)
-        return relative_form(self.root, path), full
-
     async def read(self, path: str) -> Document:
-        rel, full = self._locate(path)
+        rel, full = self.disk.locate(path, write=False)
         if self.can_read and full.is_file():
             try:
                 response = await self.sender.conn.read_text_file(session_id=self.sender.session_id, path=str(full))
@@ -211,7 +202,7 @@ class ClientFiles:
         outcome = ApplyOutcome()
         for change in changes:
             try:
-                rel, full = self._locate(change.path, write=True, artifact=change.artifact)
+                rel, full = self.disk.locate(change.path, write=True, artifact=change.artifact)  # same confinement
                 current = await self.read(rel)
             except (ValueError, OSError) as err:
                 outcome.rejected[change.path] = str(err)

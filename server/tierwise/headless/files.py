@@ -30,7 +30,7 @@ class DiskFiles:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
 
-    def _locate(self, path: str, *, write: bool, artifact: bool = False) -> tuple[str, Path]:
+    def locate(self, path: str, *, write: bool, artifact: bool = False) -> tuple[str, Path]:
         """The cleaned relative path and where it resolves; writes go through ``resolve_for_change`` (no
         protected location by any path: tierwise.protected; task documents only under .tierwise/tasks)."""
         if write:
@@ -40,7 +40,7 @@ class DiskFiles:
         return relative_form(self.root, path), full
 
     async def read(self, path: str) -> Document:
-        rel, full = self._locate(path, write=False)
+        rel, full = self.locate(path, write=False)
         if not full.exists():
             return Document(rel, None)
         return Document(rel, read_text_file(full).text)
@@ -49,7 +49,7 @@ class DiskFiles:
         outcome = ApplyOutcome()
         for change in changes:
             try:
-                rel, full = self._locate(change.path, write=True, artifact=change.artifact)
+                rel, full = self.locate(change.path, write=True, artifact=change.artifact)
                 self._apply_one(full, change)
             except _Rejected as err:
                 outcome.rejected[change.path] = str(err)
