@@ -128,7 +128,7 @@ class Fortress:
             "git_config": {"config": _digest(git / "config")},
             "hooks": _tree(git / "hooks"),
             "tierwise": _tree(self.root / ".tierwise", skip=("tasks", "ledger.jsonl", "checkpoints", ".gitignore",
-                                                                 "context", "deployments.json", "acp")),
+                                                                 "context", "deployments.json", "deployments.json.lock", "acp")),
             "config": {n: _digest(self.root / n) for n in (".tierwise.toml", "pyproject.toml", "conftest.py",
                                                               "pytest.ini")},
             "outside": _tree(self.outside),

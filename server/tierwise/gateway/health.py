@@ -6,16 +6,24 @@ window; when a failure makes the count exceed ``gateway.allowed_fails``, the dep
 next stronger tier). As in litellm, a 429 on a deployment that has a fallback cools it down at once. A
 deployment that streamed past ``max_tokens`` is cooled down at once and remembered as an overrun.
 
-The state lives in ``.tierwise/deployments.json`` (written atomically, merged with what other processes
-wrote), so ``tierwise doctor`` and the editors' status can show it later. Standard library + pydantic only.
+The state lives in ``.tierwise/deployments.json`` so ``tierwise doctor`` and the editors' status can show it
+later. Several processes share it (a CLI run and the language server in one workspace), so every change is a
+read-modify-write under an inter-process lock: ``fcntl.flock`` on ``deployments.json.lock`` next to it, waited
+for at most ``LOCK_TIMEOUT_S``, then the new content is written atomically (``tierwise.atomic``), so readers
+never need the lock and never see half a file. Where the lock cannot be had — no ``fcntl`` (Windows), a
+file system without locks, or a holder stuck past the timeout — the change is still made, guarded only by
+the thread lock: health is advisory, and a rare lost failure count is better than a model call that waits
+or fails. Standard library + pydantic only.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +32,14 @@ from pydantic import BaseModel, Field, ValidationError
 from tierwise.atomic import write_bytes_atomic
 from tierwise.statedir import STATE_DIR, ensure_state_dir
 
+try:
+    import fcntl
+except ImportError:  # Windows: no inter-process lock (see the module docstring)
+    fcntl = None  # type: ignore[assignment]
+
 HEALTH_FILE = "deployments.json"
+LOCK_SUFFIX = ".lock"
+LOCK_TIMEOUT_S = 2.0  # a holder only reads, merges and renames one small file
 WINDOW_S = 60.0  # litellm counts a deployment's failures per minute
 KEEP_OVERRUNS_S = 7 * 24 * 3600.0  # doctor shows overruns of the last week
 
@@ -54,6 +69,67 @@ def deployment_key(model: str, api_base: str | None) -> str:
 
 def health_path(root: Path) -> Path:
     return Path(root) / STATE_DIR / HEALTH_FILE
+
+
+def lock_path(root: Path) -> Path:
+    return health_path(root).with_name(HEALTH_FILE + LOCK_SUFFIX)
+
+
+@contextlib.contextmanager
+def interprocess_lock(path: Path, timeout_s: float | None = None) -> Iterator[bool]:
+    """Hold an exclusive ``flock`` on ``path`` (created if missing) for the ``with`` block; yields whether
+    the lock is held. Yields False — and the caller goes on unguarded — without ``fcntl``, when the lock file
+    cannot be opened or locked, or after ``timeout_s`` (default ``LOCK_TIMEOUT_S``) seconds of waiting."""
+    fd = _locked_fd(path, LOCK_TIMEOUT_S if timeout_s is None else timeout_s)
+    try:
+        yield fd is not None
+    finally:
+        if fd is not None:
+            os.close(fd)  # closing the only descriptor of the open file releases its flock
+
+
+def _locked_fd(path: Path, timeout_s: float) -> int | None:
+    """A descriptor of ``path`` holding its exclusive flock, or None. A busy lock is waited for with a
+    blocking ``flock`` in a helper thread — waiters queue in the kernel, where polling with ``LOCK_NB``
+    would starve behind a process that updates in a loop — and abandoned after ``timeout_s``: the thread
+    then closes the descriptor (releasing the lock) as soon as it gets it."""
+    if fcntl is None:
+        return None
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return fd
+    except BlockingIOError:
+        pass
+    except OSError:  # a file system without locks
+        os.close(fd)
+        return None
+    guard = threading.Lock()
+    outcome: dict[str, bool] = {}
+    settled = threading.Event()
+
+    def wait() -> None:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            held = True
+        except OSError:
+            held = False
+        with guard:
+            outcome["held"] = held
+            if not held or outcome.get("abandoned"):
+                os.close(fd)
+        settled.set()
+
+    threading.Thread(target=wait, name="tierwise-health-lock", daemon=True).start()
+    settled.wait(timeout_s)
+    with guard:
+        if outcome.get("held"):
+            return fd
+        outcome["abandoned"] = True  # not held yet (the thread closes fd), or failed (already closed)
+        return None
 
 
 def read_records(root: Path) -> dict[str, DeploymentRecord]:
@@ -91,7 +167,7 @@ def active_cooldowns(root: Path, now: float | None = None) -> list[dict[str, Any
 
 
 class DeploymentHealth:
-    """Cooldown bookkeeping for one workspace. Thread-safe; every change is saved at once."""
+    """Cooldown bookkeeping for one workspace. Thread- and process-safe; every change is saved at once."""
 
     def __init__(
         self,
@@ -125,37 +201,51 @@ class DeploymentHealth:
         """Count a failed attempt; returns the record when this failure started a cooldown."""
         if self.cooldown_time_s <= 0:
             return None
-        with self._lock:
-            records = read_records(self.root)
+
+        def change(records: dict[str, DeploymentRecord]) -> DeploymentRecord | None:
             now = self._clock()
             record = records.setdefault(
                 deployment_key(model, api_base), DeploymentRecord(model=model, api_base=api_base, tier=tier)
             )
             record.tier = tier or record.tier
             record.failures = [t for t in record.failures if now - t < WINDOW_S] + [now]
-            started = None
             already = record.cooldown_until is not None and record.cooldown_until > now
-            if not already and (immediate or len(record.failures) > self.allowed_fails):
-                count = len(record.failures)
-                why = reason if immediate else f"{count} failures within {WINDOW_S:g} s; last: {reason}"
-                record.cooldown_until = now + self.cooldown_time_s
-                record.cooldown_reason = why[:300]
-                record.cooldowns += 1
-                record.failures = []
-                started = record
-            self._save(records)
-            return started
+            if already or not (immediate or len(record.failures) > self.allowed_fails):
+                return None
+            count = len(record.failures)
+            why = reason if immediate else f"{count} failures within {WINDOW_S:g} s; last: {reason}"
+            record.cooldown_until = now + self.cooldown_time_s
+            record.cooldown_reason = why[:300]
+            record.cooldowns += 1
+            record.failures = []
+            return record
+
+        return self._update(change)
 
     def record_overrun(self, model: str, api_base: str | None, tier: str, message: str) -> None:
-        with self._lock:
-            records = read_records(self.root)
+        def change(records: dict[str, DeploymentRecord]) -> None:
             record = records.setdefault(
                 deployment_key(model, api_base), DeploymentRecord(model=model, api_base=api_base, tier=tier)
             )
             record.overruns += 1
             record.last_overrun = message[:300]
             record.last_overrun_at = self._clock()
-            self._save(records)
+
+        self._update(change)
+
+    def _update(self, change: Callable[[dict[str, DeploymentRecord]], Any]) -> Any:
+        """Read the saved records, apply ``change`` and save, under the thread lock and the inter-process
+        lock, so no other process's change made in between is lost."""
+        with self._lock:
+            try:
+                ensure_state_dir(self.root)
+            except OSError:
+                return change(read_records(self.root))  # read-only workspace: nothing is saved
+            with interprocess_lock(lock_path(self.root)):
+                records = read_records(self.root)
+                result = change(records)
+                self._save(records)
+            return result
 
     def _save(self, records: dict[str, DeploymentRecord]) -> None:
         now = self._clock()
@@ -168,7 +258,6 @@ class DeploymentHealth:
         }
         data = {key: record.model_dump() for key, record in keep.items()}
         try:
-            ensure_state_dir(self.root)
             write_bytes_atomic(health_path(self.root), (json.dumps(data, indent=2) + "\n").encode(), perms=0o600)
         except OSError:
             pass  # health is advisory: a read-only workspace must not fail the call
