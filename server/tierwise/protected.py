@@ -20,6 +20,7 @@ Names are compared case-insensitively when the file system holding the workspace
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 from dataclasses import dataclass
 from functools import lru_cache
@@ -50,17 +51,26 @@ def is_case_insensitive(folder: str) -> bool:
     return False
 
 
+def _first_line(path: Path) -> str:
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return ""
+    return lines[0].strip() if lines else ""
+
+
 def _git_dirs(root_real: str) -> tuple[str, ...]:
     """The real git dir and common dir of the repository at ``root_real`` (empty outside git)."""
     found: set[str] = set()
     dot_git = Path(root_real) / ".git"
     if dot_git.is_file():  # a worktree or submodule: "gitdir: <path>"
-        try:
-            first = dot_git.read_text(encoding="utf-8", errors="replace").splitlines()[0]
-        except (OSError, IndexError):
-            first = ""
+        first = _first_line(dot_git)
         if first.startswith("gitdir:"):
-            found.add(os.path.realpath(Path(root_real) / first[len("gitdir:"):].strip()))
+            git_dir = os.path.realpath(Path(root_real) / first[len("gitdir:"):].strip())
+            found.add(git_dir)
+            common = _first_line(Path(git_dir) / "commondir")  # a worktree's admin dir names its common dir
+            if common:
+                found.add(os.path.realpath(Path(git_dir) / common))
     try:
         proc = subprocess.run(
             ["git", "rev-parse", "--path-format=absolute", "--git-dir", "--git-common-dir"],
@@ -127,8 +137,31 @@ def user_config_file(env: dict[str, str] | None = None) -> str | None:
     return os.path.realpath(path) if path is not None else None
 
 
+def dot_git_stamp(root_real: str) -> tuple[object, ...]:
+    """What decides the git dirs of the repository at ``root_real``, from an ``lstat`` of ``<root>/.git``
+    (no git subprocess): missing; a folder (its own git dir, always protected by name, so nothing more to
+    know); a symbolic link (its target); a file (a worktree's or submodule's ``gitdir:`` pointer, read:
+    a few bytes, and a rewritten pointer counts as new even within one timestamp tick)."""
+    dot_git = os.path.join(root_real, ".git")
+    try:
+        info = os.lstat(dot_git)
+    except OSError:
+        return ("missing",)
+    if stat.S_ISDIR(info.st_mode):
+        return ("dir",)
+    if stat.S_ISLNK(info.st_mode):
+        try:
+            return ("link", os.readlink(dot_git))
+        except OSError:
+            return ("link", info.st_ino, info.st_mtime_ns)
+    return ("file", _first_line(Path(dot_git)))
+
+
 @lru_cache(maxsize=64)
-def _protection(root_real: str, user_file: str | None) -> Protection:
+def _protection(root_real: str, user_file: str | None, stamp: tuple[object, ...]) -> Protection:
+    """Cached per root, user file and :func:`dot_git_stamp`: a repository created (``git init``), a ``.git``
+    file written or changed (``git worktree add``, ``--separate-git-dir``) or a ``.git`` link retargeted
+    after start gives a new stamp, so git is asked again — once per change, never per write."""
     dirs = {os.path.join(root_real, name) for name in PROTECTED_DIR_NAMES}
     dirs.update(_git_dirs(root_real))
     files = {os.path.join(root_real, name) for name in CONFIG_FILE_NAMES}
@@ -138,8 +171,10 @@ def _protection(root_real: str, user_file: str | None) -> Protection:
 
 
 def protection_for(root: Path | str) -> Protection:
-    """The protected locations of the workspace at ``root`` (git is asked once per root and process)."""
-    return _protection(os.path.realpath(root), user_config_file())
+    """The protected locations of the workspace at ``root``: one ``lstat`` of ``<root>/.git`` per call, git
+    asked again only when that changed (:func:`dot_git_stamp`)."""
+    root_real = os.path.realpath(root)
+    return _protection(root_real, user_config_file(), dot_git_stamp(root_real))
 
 
 def protected_reason(root: Path | str, resolved: Path | str, *, write: bool = True) -> str | None:
