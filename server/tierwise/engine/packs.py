@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 
 from tierwise.context.types import ContextPack, Query
+from tierwise.engine.context import read_documents
 from tierwise.engine.explore import run_explore
 from tierwise.engine.planfile import Plan
 from tierwise.engine.session import PhaseContext
@@ -94,14 +95,7 @@ async def implement_shared(ctx: PhaseContext, state: TaskState, plan_text: str, 
         return stored
     paths = list(dict.fromkeys([*plan.paths(include_deleted=False), *state.paths]))
     descriptions = {item.path: item.description or "" for item in plan.files}
-    docs = []
-    for path in paths:
-        try:
-            doc = await ctx.files.read(path)
-        except (OSError, ValueError):
-            continue
-        if doc.text is not None:
-            docs.append(doc)
+    docs = [d for d in await read_documents(ctx.files, paths) if d.text is not None]
     if not docs:
         text = "(none)"
     else:
@@ -152,14 +146,7 @@ async def files_views(
     if not enabled(ctx):
         return None
     assert ctx.context is not None
-    docs = []
-    for path in dict.fromkeys(paths):
-        try:
-            doc = await ctx.files.read(path)
-        except (OSError, ValueError):
-            continue
-        if doc.text is not None:
-            docs.append(doc)
+    docs = [d for d in await read_documents(ctx.files, paths) if d.text is not None]
     if not docs:
         return "(none)"
     share = max(MIN_FILE_TOKENS, ctx.context.budget(kind, action) // len(docs))  # type: ignore[arg-type]
