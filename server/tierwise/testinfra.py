@@ -68,6 +68,7 @@ _INFRA_PREFIXES = {
     ".nycrc": "coverage configuration",
 }
 MAKEFILES = frozenset({"Makefile", "makefile", "GNUmakefile"})
+_FOLDED_NAMES = {name.casefold(): kind for name, kind in _INFRA_NAMES.items()}
 _MAKE_TEST_TARGET = re.compile(r"^(test|tests|check|test[-_][\w.-]*|[\w.-]*[-_]test)\s*:(?!=)", re.M)
 
 
@@ -76,13 +77,19 @@ def is_test_file(path: str) -> bool:
     return bool(_TEST_FILE.search(PurePosixPath(path).as_posix()))
 
 
+def _folded_name(path: str) -> str:
+    """The file name of ``path``, case-folded: configuration file names compare case-insensitively on every
+    system, since on a case-insensitive one (macOS, Windows) pytest imports ``CONFTEST.py`` as conftest.py."""
+    return PurePosixPath(path).name.casefold()
+
+
 def infra_file_kind(path: str) -> str | None:
     """What kind of test infrastructure the whole file at ``path`` is (by name), or None."""
-    name = PurePosixPath(path).name
-    if name in _INFRA_NAMES:
-        return _INFRA_NAMES[name]
+    name = _folded_name(path)
+    if name in _FOLDED_NAMES:
+        return _FOLDED_NAMES[name]
     for prefix, kind in _INFRA_PREFIXES.items():
-        if name.startswith(prefix):
+        if name.startswith(prefix.casefold()):
             return kind
     if is_test_file(path):
         return "a test file"
@@ -150,11 +157,11 @@ def _parts_changed(parts: _Parts, old: str | None, new: str | None) -> bool | No
 
 def infra_content_reason(path: str, old: str | None, new: str | None) -> str | None:
     """Why changing ``path`` from ``old`` to ``new`` (None: absent) touches test infrastructure, or None."""
-    name = PurePosixPath(path).name
-    if name in MAKEFILES:
+    name = _folded_name(path)
+    if name in {m.casefold() for m in MAKEFILES}:
         has_target = any(t is not None and _MAKE_TEST_TARGET.search(t) for t in (old, new))
         return f"{path} defines test targets (make test); it is test infrastructure" if has_target else None
-    shared = _SHARED.get(name)
+    shared = _SHARED.get(name)  # the keys are lower case
     if shared is None:
         return None
     what, parts = shared
@@ -166,7 +173,7 @@ def infra_content_reason(path: str, old: str | None, new: str | None) -> str | N
 
 def config_content_reason(path: str, old: str | None, new: str | None) -> str | None:
     """Why a change to ``pyproject.toml`` would change tierwise's own configuration ([tool.tierwise])."""
-    if PurePosixPath(path).name != "pyproject.toml":
+    if _folded_name(path) != "pyproject.toml":
         return None
     changed = _parts_changed(_toml_tables("tierwise"), old, new)
     if changed is None:

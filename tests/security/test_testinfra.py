@@ -1,0 +1,130 @@
+"""Issue #11 finding 3: the one definition of test infrastructure per ecosystem (``tierwise.testinfra``) and
+the gates built from it (``tierwise.engine.guards``): every kind the issue names, the parts of shared files
+compared as parsed data, and "unless the approved plan lists the file"."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tierwise.engine.guards import infra_gates
+from tierwise.engine.planfile import Plan, PlanFile
+from tierwise.testinfra import config_content_reason, infra_content_reason, infra_file_kind, is_test_file
+
+WHOLE_FILES = [
+    "conftest.py", "pkg/sub/conftest.py", "pytest.ini", "tox.ini", "noxfile.py", ".coveragerc", "sitecustomize.py",
+    "jest.config.js", "jest.config.ts", "vitest.config.mts", ".mocharc.yml", "karma.conf.js", "playwright.config.ts",
+    "cypress.config.js", "src/setupTests.ts",
+    # test files by each ecosystem's naming rules
+    "tests/test_app.py", "test_app.py", "app_test.py", "tests/helpers.py", "web/src/app.test.tsx",
+    "web/src/app.spec.js", "web/__tests__/app.js", "pkg/app_test.go", "pkg/testdata/input.txt",
+    "src/test/java/AppTest.java", "src/main/java/AppTest.java", "spec/app_spec.rb", "lib/app_spec.rb",
+]
+ORDINARY = ["app.py", "src/app.py", "web/src/app.tsx", "pkg/app.go", "src/main/java/App.java",
+            "src/main/java/Submit.java", "lib/app.rb", "README.md", "testing.md", "contest.py", "attest.py"]
+
+
+@pytest.mark.parametrize("path", WHOLE_FILES)
+def test_whole_files_of_every_ecosystem_are_test_infrastructure(path: str) -> None:
+    assert infra_file_kind(path) is not None
+
+
+@pytest.mark.parametrize("path", ORDINARY)
+def test_ordinary_files_are_not(path: str) -> None:
+    assert infra_file_kind(path) is None and not is_test_file(path)
+    assert infra_content_reason(path, "x = 1\n", "x = 2\n") is None
+
+
+@pytest.mark.parametrize("path", ["CONFTEST.py", "Conftest.py", "PYTEST.INI", "Tox.ini", "NoxFile.py",
+                                  "Jest.Config.js", "SiteCustomize.py"])
+def test_names_compare_case_insensitively(path: str) -> None:
+    """On a case-insensitive file system (macOS, Windows) pytest imports ``CONFTEST.py`` as conftest.py."""
+    assert infra_file_kind(path) is not None
+
+
+def _pkg(**extra: object) -> str:
+    return json.dumps({"name": "web", "version": "1.0.0", "dependencies": {"left-pad": "1.0.0"}, **extra}, indent=2)
+
+
+def test_package_json_scripts_and_runner_settings_are_protected_the_rest_is_not() -> None:
+    old = _pkg(scripts={"test": "jest", "build": "tsc"}, jest={"testMatch": ["**/*.test.js"]})
+    assert infra_content_reason("package.json", old, _pkg(scripts={"test": "true", "build": "tsc"},
+                                                          jest={"testMatch": ["**/*.test.js"]})) is not None
+    assert infra_content_reason("web/package.json", old, _pkg(scripts={"test": "jest", "build": "tsc"},
+                                                              jest={"testMatch": []})) is not None
+    assert infra_content_reason("package.json", _pkg(), _pkg(mocha={"spec": "none"})) is not None  # added key
+    # dependencies may change; key order and whitespace inside the parts do not count
+    bumped = json.loads(old)
+    bumped["dependencies"]["left-pad"] = "1.3.0"
+    assert infra_content_reason("package.json", old, json.dumps(bumped)) is None
+    reordered = json.dumps({"jest": {"testMatch": ["**/*.test.js"]}, "scripts": {"build": "tsc", "test": "jest"},
+                            "name": "web", "version": "1.0.0", "dependencies": {"left-pad": "1.0.0"}})
+    assert infra_content_reason("package.json", old, reordered) is None
+    # a change that breaks the file is refused (it changes how the tests run)
+    assert "no longer parse" in (infra_content_reason("package.json", old, old[:-5]) or "")
+
+
+def test_go_mod_replace_directives_are_protected_the_rest_is_not() -> None:
+    old = "module example.com/app\n\ngo 1.22\n\nrequire example.com/lib v1.2.0\n"
+    assert infra_content_reason("go.mod", old, old + "\nreplace example.com/lib => ../evil-lib\n") is not None
+    block = old + "\nreplace (\n\texample.com/lib => ./fake // local\n)\n"
+    assert infra_content_reason("go.mod", old, block) is not None
+    assert infra_content_reason("go.mod", block, block.replace("./fake", "./other")) is not None
+    assert infra_content_reason("go.mod", old, old.replace("v1.2.0", "v1.3.0")) is None  # a version bump is fine
+    assert infra_content_reason("go.mod", block, block.replace("\texample", "    example")) is None  # whitespace
+
+
+def test_a_makefile_with_a_test_target_is_protected() -> None:
+    with_test = "build:\n\tgo build ./...\n\ntest:\n\tgo test ./...\n"
+    assert infra_content_reason("Makefile", with_test, with_test.replace("go test ./...", "true")) is not None
+    assert infra_content_reason("GNUmakefile", with_test, with_test + "\nlint:\n\tgolangci-lint run\n") is not None
+    # adding a test target to a Makefile that had none counts too
+    plain = "build:\n\tgo build ./...\n"
+    assert infra_content_reason("Makefile", plain, plain + "check:\n\ttrue\n") is not None
+    assert infra_content_reason("Makefile", plain, plain + "unit-test:\n\ttrue\n") is not None
+    assert infra_content_reason("Makefile", plain, plain.replace("./...", "./cmd/...")) is None
+    assert infra_content_reason("Makefile", plain, plain + "TEST := 1\n") is None  # a variable, not a target
+
+
+def test_python_shared_files_are_protected_by_their_test_parts() -> None:
+    project = '[project]\nname = "p"\nversion = "1"\n'
+    assert infra_content_reason("pyproject.toml", project,
+                                project + '\n[tool.pytest.ini_options]\naddopts = "-k nothing"\n') is not None
+    assert infra_content_reason("pyproject.toml", project, project + "\n[tool.coverage.run]\nomit = ['*']\n")
+    assert infra_content_reason("pyproject.toml", project, project + "\n[tool.tox]\nenv_list = []\n")
+    assert infra_content_reason("pyproject.toml", project, project.replace('"1"', '"2"')) is None
+    cfg = "[metadata]\nname = p\n"
+    assert infra_content_reason("setup.cfg", cfg, cfg + "\n[tool:pytest]\naddopts = -k nothing\n")
+    assert infra_content_reason("setup.cfg", cfg, cfg + "\n[coverage:run]\nomit = *\n")
+    assert infra_content_reason("setup.cfg", cfg, cfg.replace("name = p", "name = q")) is None
+    # [tool.tierwise] is tierwise's configuration in every phase, whatever the plan lists
+    tw = project + '\n[tool.tierwise.loop]\ntest_command = "pytest"\n'
+    assert config_content_reason("pyproject.toml", tw, tw.replace('"pytest"', '"true"')) is not None
+    assert config_content_reason("pyproject.toml", project, tw) is not None
+    assert config_content_reason("pyproject.toml", tw, tw.replace('"1"', '"2"')) is None
+
+
+def _plan(*paths: str) -> Plan:
+    return Plan(files=[PlanFile(action="modify", path=p, description="") for p in paths])
+
+
+def test_the_gates_allow_exactly_what_the_plan_lists() -> None:
+    gate, change_gate = infra_gates(_plan("tests/test_app.py", "package.json"), "fix")
+    assert gate("tests/test_app.py") is None  # listed
+    assert "the plan does not list it" in (gate("conftest.py") or "")
+    assert gate("app.py") is None
+    scripts = _pkg(scripts={"test": "jest"})
+    assert change_gate("package.json", scripts, _pkg(scripts={"test": "true"})) is None  # listed
+    assert change_gate("web/package.json", scripts, _pkg(scripts={"test": "true"})) is not None  # another file
+    none_gate, none_change_gate = infra_gates(None, "quick-fix")  # no plan: nothing is listed
+    assert none_gate("tests/test_app.py") is not None
+    assert none_change_gate("go.mod", "module m\n", "module m\nreplace a => ../b\n") is not None
+
+
+def test_shared_file_names_compare_case_insensitively_too() -> None:
+    assert infra_content_reason("PACKAGE.JSON", _pkg(scripts={"test": "jest"}), _pkg(scripts={"test": "true"}))
+    assert infra_content_reason("MAKEFILE", "test:\n\tpytest\n", "test:\n\ttrue\n")
+    assert infra_content_reason("Go.Mod", "module m\n", "module m\nreplace a => ../b\n")
+    tw = '[tool.tierwise.loop]\ntest_command = "pytest"\n'
+    assert config_content_reason("PyProject.toml", tw, tw.replace('"pytest"', '"true"'))
