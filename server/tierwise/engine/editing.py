@@ -7,6 +7,7 @@ text they were computed against, so an edit never overwrites something the user 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -108,7 +109,7 @@ async def plan_reply(
             return None
         return doc.text
 
-    result = plan_edits(blocks, root, read=read)
+    result = await asyncio.to_thread(plan_edits, blocks, root, read=read)  # matching a long file takes a while
     changes = [
         FileChange(path=f.path, base=docs.get(f.path, Document(f.path, None)), new_text=f.new_text)
         for f in result.files

@@ -9,10 +9,12 @@ by implement and by fix; a ``conftest.py`` or a ``[tool.pytest]`` table the plan
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
-from tierwise.engine.editing import ChangeGate, Gate, screen_changes
+from tierwise.edits import EditBlock
+from tierwise.engine.editing import ChangeGate, Gate, plan_reply, screen_changes
 from tierwise.engine.planfile import Plan
-from tierwise.engine.ports import FileChange
+from tierwise.engine.ports import FileChange, FilesPort
 from tierwise.testinfra import infra_content_reason, infra_file_kind
 
 
@@ -45,3 +47,30 @@ def refused_changes(changes: Sequence[FileChange], plan: Plan | None, phase: str
     reasons = [reason for reason in (gate(c.path) for c in changes) if reason]
     _kept, screened = screen_changes(list(changes), change_gate)
     return reasons + screened
+
+
+class ChangesDoNotApply(ValueError):
+    """Edit blocks given outside a phase's reply loop that cannot be made as they are. ``stale``: the blocks
+    no longer match the current texts (``first`` is the first refused block's reason); otherwise a rule
+    refuses the change and the message says which."""
+
+    def __init__(self, message: str, *, stale: bool = False, first: str = "") -> None:
+        super().__init__(message)
+        self.stale = stale
+        self.first = first
+
+
+async def standalone_changes(
+    files: FilesPort, root: Path, blocks: list[EditBlock], what: str
+) -> list[FileChange]:
+    """The changes of edit blocks that come from outside a phase's reply loop — a quick fix, a reviewer's
+    suggestion applied from the editor — by the phases' own mechanism: :func:`plan_reply` against the current
+    texts (``FilesPort.read``: the editor's buffer when the file is open), then :func:`refused_changes`
+    (test infrastructure, tierwise's configuration). Nothing is written; raises :class:`ChangesDoNotApply`."""
+    result, changes = await plan_reply(files, root, blocks)
+    if result.refused:
+        raise ChangesDoNotApply(result.retry_message(), stale=True, first=result.refused[0].message or "")
+    refused = refused_changes(changes, None, what)
+    if refused:
+        raise ChangesDoNotApply(refused[0])
+    return changes

@@ -13,8 +13,7 @@ from collections.abc import Sequence
 
 from tierwise.edits import parse_reply
 from tierwise.engine.context import file_block, read_conventions
-from tierwise.engine.editing import plan_reply
-from tierwise.engine.guards import refused_changes
+from tierwise.engine.guards import ChangesDoNotApply, standalone_changes
 from tierwise.engine.paths import normalize_relpath
 from tierwise.engine.ports import FileChange
 from tierwise.engine.prompts import EDIT_FORMAT, render_prompt
@@ -74,15 +73,14 @@ async def _changes_for(ctx: PhaseContext, text: str, path: str) -> list[FileChan
     blocks = [b for b in parse_reply(text)]
     if not blocks:
         raise QuickFixFailed("the answer contained no edit blocks")
-    result, changes = await plan_reply(ctx.files, ctx.root, blocks)
-    if result.refused:
-        raise QuickFixFailed("the fix does not apply to the current text: " + (result.refused[0].message or ""))
+    try:
+        changes = await standalone_changes(ctx.files, ctx.root, blocks, "quick-fix")
+    except ChangesDoNotApply as err:
+        stale = f"the fix does not apply to the current text: {err.first}"
+        raise QuickFixFailed(stale if err.stale else str(err)) from None
     outside = [c.path for c in changes if c.path != path]
     if outside:
         raise QuickFixFailed(f"the fix edits other files ({', '.join(outside)}); refused")
-    refused = refused_changes(changes, None, "quick-fix")
-    if refused:
-        raise QuickFixFailed(refused[0])
     return changes
 
 
