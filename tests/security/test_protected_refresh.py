@@ -10,13 +10,12 @@ from pathlib import Path
 import pytest
 from e2e_support import calls, config, engine
 from hostile_support import MEDIAN_FIX, NO_OP_FIX, Fortress, plan_md
+from test_protected_ports import PLAN
 
 from tierwise import protected
 from tierwise.edits import PathOutsideWorkspace, resolve_for_write
 from tierwise.engine.planfile import PlanInvalid, load_valid_plan
 from tierwise.protected import protection_for
-
-from test_protected_ports import PLAN
 
 
 def _git(*args: str, cwd: Path) -> None:

@@ -257,7 +257,5 @@ class DeploymentHealth:
             or (record.last_overrun_at is not None and record.last_overrun_at > now - KEEP_OVERRUNS_S)
         }
         data = {key: record.model_dump() for key, record in keep.items()}
-        try:
+        with contextlib.suppress(OSError):  # health is advisory: a read-only workspace must not fail the call
             write_bytes_atomic(health_path(self.root), (json.dumps(data, indent=2) + "\n").encode(), perms=0o600)
-        except OSError:
-            pass  # health is advisory: a read-only workspace must not fail the call
