@@ -19,6 +19,9 @@ from e2e_support import RecordingUI, config, engine, git
 
 from tierwise.gateway.ledger import Ledger
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lsp"))
+from lsp_scripts import CALC_FILES, FIXED_CALC, IMPLEMENT, IMPLEMENT_MARK, PLAN, PLAN_MARK, rule  # noqa: E402
+
 pytestmark = pytest.mark.slow
 SEED = 11
 RUN_BOUND_S = 60.0  # a run that takes longer counts as hung
@@ -26,41 +29,9 @@ RUN_BOUND_S = 60.0  # a run that takes longer counts as hung
 PYTEST = f"env PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 {sys.executable} -m pytest -q -p no:cacheprovider"
 PARALLEL = 4  # runs at a time (CI has 2 cores; the runs mostly wait on timeouts and pytest)
 
-OLD = {
-    "calc.py": "def add(a, b):\n    return a - b\n\n\ndef mul(a, b):\n    return a * b\n",
-    "test_calc.py": "from calc import add, mul\n\n\ndef test_add():\n    assert add(2, 3) == 5\n\n\n"
-    "def test_mul():\n    assert mul(2, 3) == 6\n",
-}
-NEW_CALC = OLD["calc.py"].replace("a - b", "a + b")
-PLAN = """# Plan: make add() add
-
-## Goal and user requirements
-`calc.add(a, b)` must return the sum of its arguments; today it subtracts.
-
-## Constraints
-Keep the signature `add(a, b)`. Change nothing else.
-
-## Files
-- modify `calc.py`: in `add()`, return `a + b` instead of `a - b`.
-
-## API contract changes
-None.
-
-## Data model or migration changes
-None.
-
-## Dependency changes
-None.
-
-## Test strategy
-`test_calc.py::test_add` fails today and must pass.
-
-## Success criteria
-The test command passes.
-"""
-IMPLEMENT = "calc.py\n<<<<<<< SEARCH\ndef add(a, b):\n    return a - b\n=======\ndef add(a, b):\n    return a + b\n>>>>>>> REPLACE\n"
+OLD = CALC_FILES
+NEW_CALC = FIXED_CALC
 TRUNCATED = "calc.py\n<<<<<<< SEARCH\ndef add(a, b):\n    return a -"
-PLAN_MARK, IMPLEMENT_MARK = "You are the planning engineer", "You implement one step"
 MID_B = {"model": "openai/replay-mid-b", "price": {"input_per_mtok": 3, "output_per_mtok": 15}}
 
 
@@ -95,9 +66,8 @@ def scenarios(rng: random.Random) -> list[Scenario]:
 
 def script_for(scenario: Scenario) -> dict[str, Any]:
     mark, tier = (PLAN_MARK, "frontier") if scenario.on == "plan" else (IMPLEMENT_MARK, "mid")
-    faulty = {"model": f"replay-{tier}", "match": mark, "times": 1, **scenario.fault}
     return {"rules": [
-        faulty,
+        rule(tier, mark, times=1, **scenario.fault),
         {"match": PLAN_MARK, "reply": PLAN, "times": 0},
         {"match": IMPLEMENT_MARK, "reply": IMPLEMENT, "times": 0},
     ]}

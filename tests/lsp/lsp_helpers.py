@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from lsp_scripts import CALC_FILES
 from lsprotocol import types
 from pygls.uris import from_fs_path, to_fs_path
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities, make_test_lsp_client
@@ -21,11 +22,7 @@ SERVER_COMMAND = [sys.executable, "-m", "tierwise", "serve", "--log-level", "war
 CLIENTS = ("neovim", "visual-studio-code")
 TEST_KEY_ENV = "TIERWISE_TEST_KEY"
 TEST_KEY = "sk-tierwise-TEST-9f8e7d6c5b4a"
-SAMPLE_FILES = {
-    "calc.py": "def add(a, b):\n    return a - b\n\n\ndef mul(a, b):\n    return a * b\n",
-    "test_calc.py": "from calc import add, mul\n\n\ndef test_add():\n    assert add(2, 3) == 5\n\n\ndef test_mul():\n    assert mul(2, 3) == 6\n",
-    "notes.txt": "# TODO: add a subtract function to calc.py\n",
-}
+SAMPLE_FILES = {**CALC_FILES, "notes.txt": "# TODO: add a subtract function to calc.py\n"}
 
 
 # -- TOML ------------------------------------------------------------------------------------------------

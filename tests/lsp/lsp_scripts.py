@@ -1,4 +1,5 @@
-"""Replay scripts for the LSP loop tests: scripted answers for a tiny calc.py project.
+"""Replay scripts for a tiny calc.py project: its files and the scripted answers, shared by the LSP loop
+tests and the fault campaign (tests/e2e/test_fault_campaign.py).
 
 The bug: ``add`` subtracts. The plan modifies calc.py; the implementer swaps the operator; the tests pass;
 the reviewer asks for a docstring (with a suggested edit).
@@ -7,6 +8,15 @@ the reviewer asks for a docstring (with a suggested edit).
 from __future__ import annotations
 
 from typing import Any
+
+CALC_FILES = {
+    "calc.py": "def add(a, b):\n    return a - b\n\n\ndef mul(a, b):\n    return a * b\n",
+    "test_calc.py": "from calc import add, mul\n\n\ndef test_add():\n    assert add(2, 3) == 5\n\n\n"
+    "def test_mul():\n    assert mul(2, 3) == 6\n",
+}
+"""The project: ``test_add`` fails (add subtracts), ``test_mul`` passes."""
+FIXED_CALC = CALC_FILES["calc.py"].replace("a - b", "a + b")
+"""calc.py once :data:`IMPLEMENT` is applied."""
 
 PLAN = """# Plan: make add() add
 
