@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from e2e_support import calls, config, engine, last_user_message
+from e2e_support import RecordingUI, calls, config, engine, last_user_message
 from hostile_support import MEDIAN_FIX, Fortress, plan_md
 
 pytestmark = pytest.mark.slow
@@ -67,4 +67,32 @@ async def test_a_giant_plan_md_fails_clearly_and_resume_plans_again(tmp_path: Pa
     assert resumed.status == "done" and resumed.tests_passed is True, resumed.message
     assert [k for _, k in calls(server.requests())] == ["plan", "plan", "implement"]
     assert len(plan_file.read_text()) < 10_000
+    fort.assert_intact()
+
+
+async def test_a_file_too_large_is_skipped_by_implement_with_a_clear_warning(tmp_path: Path, replay_server,
+                                                                             tier_config) -> None:
+    """A plan listing a file over the size bound: implement names it in a warning and records it as refused
+    (no traceback, no model call spent on it, the file untouched) and implements the rest of the plan."""
+    fort = Fortress.build(tmp_path)
+    big = fort.root / "textstats" / "table.py"
+    content = "# generated\n" + "ROW = 1\n" * 150_000  # 1.2 MB, over the 1 MB bound
+    big.write_text(content)
+    fort.seal()
+    plan = plan_md(("modify", "textstats/table.py"), ("modify", "textstats/stats.py"))
+    table_edit = "textstats/table.py\n<<<<<<< SEARCH\n# generated\n=======\n# trimmed\n>>>>>>> REPLACE\n"
+    server = replay_server({"rules": [
+        {"model": "replay-frontier", "match": "planning engineer", "reply": plan},
+        {"model": "replay-mid", "match": "Your file: `textstats/table.py`", "reply": table_edit, "times": 0},
+        {"model": "replay-mid", "match": "implement one step", "reply": MEDIAN_FIX},
+    ]})
+    ui = RecordingUI()
+    state = await engine(fort.root, config(tier_config, server.url), ui).run("Fix median",
+                                                                            phases=["plan", "implement", "fix"])
+    assert state.status == "done" and state.tests_passed is True, state.message
+    assert state.refused_files == ["textstats/table.py"] and state.touched_files == ["textstats/stats.py"]
+    warning = [m for level, m in ui.notices if level == "warning" and "textstats/table.py" in m]
+    assert warning and "skipped" in warning[0] and "over the limit" in warning[0], ui.notices
+    assert [k for _, k in calls(server.requests())] == ["plan", "implement"]  # none spent on the giant file
+    assert big.read_text() == content
     fort.assert_intact()
