@@ -5,9 +5,11 @@ validation (``tierwise.engine.paths``), the edit engine and both FilesPorts (``t
 the headless disk port and the editor port). It looks at the **resolved** path (every symlink followed,
 also a dangling one, also one in a parent folder), never only at the path as written:
 
-- version-control folders: any component named ``.git``, ``.hg``, ``.svn`` and the real git dir and common
+- version-control folders: any component named ``.git``, ``.hg``, ``.svn``, the real git dir and common
   dir that ``git rev-parse --git-dir --git-common-dir`` names (a worktree's or submodule's ``.git`` *file*
-  points elsewhere; ``--separate-git-dir`` may put it anywhere);
+  points elsewhere; ``--separate-git-dir`` may put it anywhere; asked again whenever ``<root>/.git``
+  changes), and any folder of the workspace shaped like a git dir (:func:`looks_like_git_dir`: a bare
+  repository, a nested repository's separate git dir);
 - tierwise's own state folder ``.tierwise`` (tasks, ledger, checkpoints, prompt overrides);
 - tierwise's configuration: the workspace's ``.tierwise.toml`` and the user file
   (``$XDG_CONFIG_HOME/tierwise/config.toml`` or ``~/.config/tierwise/config.toml``). The ``[tool.tierwise]``
@@ -49,6 +51,17 @@ def is_case_insensitive(folder: str) -> bool:
             except OSError:
                 return False
     return False
+
+
+def looks_like_git_dir(folder: str) -> bool:
+    """Whether ``folder`` is a git dir by its shape, whatever its name (git's own test): a ``HEAD`` file and
+    ``objects`` and ``refs`` folders, or a ``commondir`` file (a linked worktree's admin folder). Catches a
+    bare repository, a submodule's or another ``--separate-git-dir`` inside the workspace, without git."""
+    if not os.path.isfile(os.path.join(folder, "HEAD")):
+        return False
+    if os.path.isfile(os.path.join(folder, "commondir")):
+        return True
+    return os.path.isdir(os.path.join(folder, "objects")) and os.path.isdir(os.path.join(folder, "refs"))
 
 
 def _first_line(path: Path) -> str:
@@ -119,6 +132,11 @@ class Protection:
                     return f"it resolves into a {part} folder, which tierwise never edits"
             if write and parts and self.key(parts[-1]) in {self.key(n) for n in CONFIG_FILE_NAMES}:
                 return f"it resolves to {parts[-1]}, tierwise's own configuration"
+            for depth in range(len(parts) - 1, 0, -1):  # the target's folders, innermost first, below the root
+                folder = os.path.join(self.root, *parts[:depth])
+                if looks_like_git_dir(folder):
+                    return (f"it resolves into {_shown(folder, self.root)}, a git repository's own folder, "
+                            "which tierwise never edits")
         return None
 
 

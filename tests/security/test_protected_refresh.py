@@ -127,3 +127,21 @@ async def test_the_loop_refuses_a_git_dir_moved_mid_task(tmp_path: Path, replay_
     assert state.tests_passed is True and state.touched_files == ["textstats/stats.py"]
     assert (root / "gitdata" / "config").read_bytes() == config_before
     assert not (root / "gitdata" / "hooks" / "pre-commit").exists() and not ran.exists()
+
+
+def test_git_dirs_inside_the_workspace_are_protected_by_shape_whatever_their_name(plain: Path) -> None:
+    """A bare repository, and a nested repository whose git dir was put elsewhere in the workspace: found
+    without git (their hooks would run on the user's next push or commit there)."""
+    _git("init", "-q", "--bare", str(plain / "vendor" / "lib.git"), cwd=plain)
+    (plain / "modules").mkdir()
+    _git("init", "-q", "--separate-git-dir", str(plain / "modules" / "sub"), str(plain / "sub"), cwd=plain)
+    for path in ("vendor/lib.git/hooks/post-receive", "vendor/lib.git/config", "modules/sub/hooks/pre-commit",
+                 "modules/sub/HEAD"):
+        with pytest.raises(PathOutsideWorkspace, match="git repository's own folder"):
+            resolve_for_write(plain, path)
+        with pytest.raises(PlanInvalid):
+            load_valid_plan(PLAN.format(path=path), plain, None)
+    (plain / "vendor" / "README.md").write_text("vendored\n")
+    resolve_for_write(plain, "vendor/README.md")  # next to the repository, not in it
+    resolve_for_write(plain, "sub/module.py")  # the nested repository's work tree stays editable
+    resolve_for_write(plain, "src/app.py")
