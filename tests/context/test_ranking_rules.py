@@ -102,7 +102,8 @@ def test_a_callee_of_the_best_match_is_credited(ws: Path) -> None:
     found = _ranked(engine, "retry the request after a failure")
     assert found["retry_request"][0] == 0
     assert "compute_pause" in found
-    assert "calls, is called by or sits beside a match" in found["compute_pause"][1]
+    why = found["compute_pause"][1]  # credited through the call: by closeness or by the expansion
+    assert "calls, is called by or sits beside a match" in why or "called or used by retry_request" in why
 
 
 def test_a_class_does_not_match_the_words_of_its_methods(ws: Path) -> None:
