@@ -163,6 +163,17 @@ def test_qualified_focus_names_come_before_ambiguous_bare_ones() -> None:
     assert {s.qualname for s in ordered[2:]} == {f"Field{i}.default" for i in range(6)}
 
 
+def test_ambiguous_bare_focus_names_prefer_the_class_that_holds_them_all() -> None:
+    symbols = []
+    for i in range(6):  # six classes with __init__ and _serialize, one (Delta) with all three names
+        symbols += [_symbol(f"F{i}.__init__", 100 * i + 1, 100 * i + 5), _symbol(f"F{i}._serialize", 100 * i + 6, 100 * i + 9)]
+    symbols += [_symbol("Delta.__init__", 900, 905), _symbol("Delta._serialize", 906, 910),
+                _symbol("Delta._deserialize", 911, 915)]  # fmt: skip
+    ordered = sorted(symbols, key=focus_order(["__init__", "_serialize", "_deserialize"], symbols))
+    assert [s.qualname for s in ordered[:3]] == ["Delta._deserialize", "Delta.__init__", "Delta._serialize"]
+    assert ordered[3].qualname.startswith("F")
+
+
 def test_a_file_view_over_budget_shows_the_qualified_focus_first(ws: Path) -> None:
     classes = "\n\n".join(
         f"class Field{i}:\n    def default(self):\n" + "".join(f"        x{j} = {j}\n" for j in range(30))

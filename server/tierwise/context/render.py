@@ -156,22 +156,28 @@ def file_view(
 AMBIGUOUS = 3  # a bare focus name matching more definitions than this in one file is shown last
 
 
-def focus_order(focus: Sequence[str], symbols: Sequence[Symbol]) -> Callable[[Symbol], tuple[int, int, int]]:
+def focus_order(focus: Sequence[str], symbols: Sequence[Symbol]) -> Callable[[Symbol], tuple[int, int, int, int]]:
     """Sort key for the definitions a file view shows: those the focus names by qualified name first
     (``Field.default``), then bare names that pick out a few definitions, then bare names matching many
-    (``__init__``, ``default``), each in focus order, then by line."""
+    (``__init__``, ``default``) — among those, the members of the class that holds the most focus names
+    first (a plan naming ``__init__``, ``_serialize`` and ``_deserialize`` is about the class with all
+    three) — each in focus order, then by line."""
     order = {name: i for i, name in enumerate(focus)}
     qualified = {name for name in focus if any(s.qualname == name for s in symbols) and "." in name}
     spread: dict[str, int] = {}
+    held: dict[str, set[str]] = {}  # class → the focus names among its members
     for symbol in symbols:
         spread[symbol.name] = spread.get(symbol.name, 0) + 1
+        if symbol.name in order and "." in symbol.qualname:
+            held.setdefault(symbol.qualname.rsplit(".", 1)[0], set()).add(symbol.name)
 
-    def key(symbol: Symbol) -> tuple[int, int, int]:
+    def key(symbol: Symbol) -> tuple[int, int, int, int]:
         if symbol.qualname in order and (symbol.qualname in qualified or symbol.qualname == symbol.name):
             tier = 0 if symbol.qualname in qualified or spread.get(symbol.name, 0) <= AMBIGUOUS else 2
-            return (tier, order[symbol.qualname], symbol.start)
+            return (tier, 0, order[symbol.qualname], symbol.start)
         tier = 1 if spread.get(symbol.name, 0) <= AMBIGUOUS else 2
-        return (tier, order.get(symbol.name, 10**6), symbol.start)
+        parent = symbol.qualname.rsplit(".", 1)[0] if "." in symbol.qualname else ""
+        return (tier, -len(held.get(parent, ())), order.get(symbol.name, 10**6), symbol.start)
 
     return key
 
