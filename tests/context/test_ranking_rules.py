@@ -1,6 +1,8 @@
 """The ranking and packing rules, each on a small repository the test writes: word forms meet, a top file's
 definitions inherit its rank, a match's neighbours get credit, a class does not match its methods' words,
-the best-ranked bodies may be large, and qualified focus names come before ambiguous bare ones."""
+the best-ranked bodies may be large, qualified focus names come before ambiguous bare ones (and a class
+holding most bare focus names before the others), a test cannot set the scale of the code's scores, and
+centrality counts only when the task points somewhere."""
 
 from __future__ import annotations
 
@@ -104,6 +106,46 @@ def test_a_callee_of_the_best_match_is_credited(ws: Path) -> None:
     assert "compute_pause" in found
     why = found["compute_pause"][1]  # credited through the call: by closeness or by the expansion
     assert "calls, is called by or sits beside a match" in why or "called or used by retry_request" in why
+
+
+def test_a_test_repeating_the_task_does_not_shrink_the_code_scores(ws: Path) -> None:
+    engine = _write(ws, {
+        "shop/refunds.py": """
+            def refund_order(order):
+                return order.total
+            """,
+        "tests/test_refunds.py": """
+            def test_refund_order_refund_refunds_order_orders():
+                refund_order = refund = order = orders = 1
+                assert refund_order + refund + order + orders
+            """,
+        **_unrelated(6),
+    })  # fmt: skip
+    found = _ranked(engine, "refund an order")
+    # scaled by the best *source* match: the code scores 1.00 although the test matches the words better
+    assert "matches the task's words (1.00)" in found["refund_order"][1]
+    assert found["refund_order"][0] == 0
+
+
+def test_centrality_lifts_nothing_unless_the_task_points_somewhere(ws: Path) -> None:
+    users = {f"app/user_{i}.py": f"from app.core import connect_database\n\n\ndef job_{i}():\n"
+                                 f"    return connect_database({i})\n" for i in range(8)}  # fmt: skip
+    engine = _write(ws, {
+        "app/core.py": """
+            def connect_database(url):
+                return url
+            """,
+        "app/report.py": """
+            def render_invoice_report(rows):
+                return len(rows)
+            """,
+        **users,
+    })  # fmt: skip
+    alone = engine.rank(Query(task="render the invoice report"))
+    assert alone.symbols[0].symbol is not None and alone.symbols[0].symbol.name == "render_invoice_report"
+    assert not any("central in the reference graph" in h.why for h in alone.symbols)
+    pointed = engine.rank(Query(task="render the invoice report", open_files=("app/user_1.py",)))
+    assert any("central in the reference graph" in h.why for h in pointed.symbols)
 
 
 def test_a_class_does_not_match_the_words_of_its_methods(ws: Path) -> None:
