@@ -33,6 +33,7 @@ from tierwise.context.types import Query
 
 W_LEXICAL, W_FILE, W_GRAPH, W_NAMED, W_SEED, W_NEAR = 1.0, 0.35, 0.4, 2.0, 0.6, 0.1
 EXPAND_TOP = 8
+ASIDE_FACTOR = 0.3  # tests, docs and inline test modules count this much unless named
 ENCLOSING_LINES = 80  # a bigger class is not added for its method's sake: the outline shows its shape
 INHERIT_FILES, INHERIT_TOP = 5, 0.6  # the top files pass part of their rank to every definition they hold
 NEAR_HITS = 30  # the best lexical matches whose callees, callers and class siblings get credit
@@ -229,7 +230,7 @@ class Retriever:
                      + W_GRAPH * graph * relevant + W_NEAR * closeness
                      + W_NAMED * named + W_SEED * seeded * (0.3 + lexical))  # fmt: skip
             if not seeded and _is_aside(path, self.files[path], symbol):
-                score *= 0.5
+                score *= ASIDE_FACTOR
             if score <= 0:
                 continue
             why = _why(lexical, graph, named, seeded, closeness, inherited.get(path, 0.0))
