@@ -178,11 +178,11 @@ def test_the_top_ranked_body_may_exceed_the_single_body_cap_but_a_lower_one_may_
         return len(text) // 4
 
     big = ["def big():"] + [f"    x_{i} = {i}  # a long line of the body number {i}" for i in range(180)]
-    small = [f"def f{i}():\n    return {i}" for i in range(3)]
+    small = [f"def f{i}():\n    return {i}" for i in range(5)]
     text = "\n".join(big + small)
     lines = text.splitlines()
     entry_big = _symbol("big", 1, len(big))
-    others = [_symbol(f"f{i}", len(big) + 1 + 2 * i, len(big) + 2 + 2 * i) for i in range(3)]
+    others = [_symbol(f"f{i}", len(big) + 1 + 2 * i, len(big) + 2 + 2 * i) for i in range(5)]
     files = {"m.py": FileEntry("python", len(lines), (entry_big, *others))}
     budget = 5000
     tokens = count("\n".join(big))
@@ -190,8 +190,8 @@ def test_the_top_ranked_body_may_exceed_the_single_body_cap_but_a_lower_one_may_
     first = [("m.py", entry_big, "top"), *(("m.py", s, "x") for s in others)]
     _, items = assemble(first, files, lambda p: text, [], [], budget_tokens=budget, count=count)
     assert any(i.kind == "body" and i.symbol == "big" for i in items)
-    fourth = [*(("m.py", s, "x") for s in others), ("m.py", entry_big, "fourth")]
-    _, items = assemble(fourth, files, lambda p: text, [], [], budget_tokens=budget, count=count)
+    sixth = [*(("m.py", s, "x") for s in others), ("m.py", entry_big, "sixth")]  # below the top five
+    _, items = assemble(sixth, files, lambda p: text, [], [], budget_tokens=budget, count=count)
     assert not any(i.kind == "body" and i.symbol == "big" for i in items)
 
 

@@ -15,7 +15,7 @@ from tierwise.context.types import ContextItem
 Counter = Callable[[str], int]
 CONTAINERS = frozenset({"class", "interface", "trait", "impl", "struct", "enum", "module", "record", "type"})
 MAX_BODY_SHARE = 0.35  # one body may take at most this share of a pack; a bigger one is shown as its outline
-TOP_BODIES, TOP_BODY_SHARE = 3, 0.5  # ... except the best-ranked few, whose complete body may take more
+TOP_BODIES, TOP_BODY_SHARE = 5, 0.5  # ... except the best-ranked five, whose complete body may take more
 LOW_RANK, LOW_BODY_SHARE = 10, 0.12  # ... and below the tenth, less: many small bodies beat one big one there
 
 
