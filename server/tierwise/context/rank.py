@@ -5,12 +5,14 @@ identifiers split into words and every word lightly stemmed (``templates`` meets
 over the reference graph, personalised toward the files the task names or the user has open, the current
 diff and the files of failing tracebacks; and an exact-name bonus for identifiers the task spells out.
 
-A definition's share of its file's rank is gated by how much it has to do with the task: its own words
-(a class is searched by its own words, not its members'), its closeness to the best matches (it is called
-by one, calls one, or sits in the same class: ``_near``), or its file being among the top five (a
-definition there inherits part of the file's rank even when it shares no word with the task, as the
-setters of a "reset the templates" task do). The top hits are then expanded along the structure (a
-method's small class, callees and callers, a module's test file). Sorting breaks ties by path and line, so
+Lexical scores are scaled by the best *source* match (a test repeating the task's words does not shrink the
+code's scores), and a definition gets 0.35 of its file's lexical score whether or not its own words match
+(the setters of a "reset the templates" task in the task's top file). The graph rank adds to a definition's
+score only when the task points somewhere (named, open, changed or failing files, names spelled as code):
+without that it is a centrality prior that lifts the most-imported files over the task's code. Closeness to
+the best matches (called by one, calls one, same class: ``_near``) adds a little. Tests, docs and inline
+test modules count ``ASIDE_FACTOR``. The top hits are then expanded along the structure (a method's small
+class, callees and callers, a module's test file). Sorting breaks ties by path and line, so
 the same workspace and task always give the same ranking."""
 
 from __future__ import annotations
