@@ -1,6 +1,8 @@
 """The ranking and packing rules, each on a small repository the test writes: word forms meet, a top file's
 definitions inherit its rank, a match's neighbours get credit, a class does not match its methods' words,
-the best-ranked bodies may be large, and qualified focus names come before ambiguous bare ones."""
+the best-ranked bodies may be large, qualified focus names come before ambiguous bare ones (and a class
+holding most bare focus names before the others), a test cannot set the scale of the code's scores, and
+centrality counts only when the task points somewhere."""
 
 from __future__ import annotations
 
@@ -102,7 +104,48 @@ def test_a_callee_of_the_best_match_is_credited(ws: Path) -> None:
     found = _ranked(engine, "retry the request after a failure")
     assert found["retry_request"][0] == 0
     assert "compute_pause" in found
-    assert "calls, is called by or sits beside a match" in found["compute_pause"][1]
+    why = found["compute_pause"][1]  # credited through the call: by closeness or by the expansion
+    assert "calls, is called by or sits beside a match" in why or "called or used by retry_request" in why
+
+
+def test_a_test_repeating_the_task_does_not_shrink_the_code_scores(ws: Path) -> None:
+    engine = _write(ws, {
+        "shop/refunds.py": """
+            def refund_order(order):
+                return order.total
+            """,
+        "tests/test_refunds.py": """
+            def test_refund_order_refund_refunds_order_orders():
+                refund_order = refund = order = orders = 1
+                assert refund_order + refund + order + orders
+            """,
+        **_unrelated(6),
+    })  # fmt: skip
+    found = _ranked(engine, "refund an order")
+    # scaled by the best *source* match: the code scores 1.00 although the test matches the words better
+    assert "matches the task's words (1.00)" in found["refund_order"][1]
+    assert found["refund_order"][0] == 0
+
+
+def test_centrality_lifts_nothing_unless_the_task_points_somewhere(ws: Path) -> None:
+    users = {f"app/user_{i}.py": f"from app.core import connect_database\n\n\ndef job_{i}():\n"
+                                 f"    return connect_database({i})\n" for i in range(8)}  # fmt: skip
+    engine = _write(ws, {
+        "app/core.py": """
+            def connect_database(url):
+                return url
+            """,
+        "app/report.py": """
+            def render_invoice_report(rows):
+                return len(rows)
+            """,
+        **users,
+    })  # fmt: skip
+    alone = engine.rank(Query(task="render the invoice report"))
+    assert alone.symbols[0].symbol is not None and alone.symbols[0].symbol.name == "render_invoice_report"
+    assert not any("central in the reference graph" in h.why for h in alone.symbols)
+    pointed = engine.rank(Query(task="render the invoice report", open_files=("app/user_1.py",)))
+    assert any("central in the reference graph" in h.why for h in pointed.symbols)
 
 
 def test_a_class_does_not_match_the_words_of_its_methods(ws: Path) -> None:
@@ -135,11 +178,11 @@ def test_the_top_ranked_body_may_exceed_the_single_body_cap_but_a_lower_one_may_
         return len(text) // 4
 
     big = ["def big():"] + [f"    x_{i} = {i}  # a long line of the body number {i}" for i in range(180)]
-    small = [f"def f{i}():\n    return {i}" for i in range(3)]
+    small = [f"def f{i}():\n    return {i}" for i in range(5)]
     text = "\n".join(big + small)
     lines = text.splitlines()
     entry_big = _symbol("big", 1, len(big))
-    others = [_symbol(f"f{i}", len(big) + 1 + 2 * i, len(big) + 2 + 2 * i) for i in range(3)]
+    others = [_symbol(f"f{i}", len(big) + 1 + 2 * i, len(big) + 2 + 2 * i) for i in range(5)]
     files = {"m.py": FileEntry("python", len(lines), (entry_big, *others))}
     budget = 5000
     tokens = count("\n".join(big))
@@ -147,8 +190,8 @@ def test_the_top_ranked_body_may_exceed_the_single_body_cap_but_a_lower_one_may_
     first = [("m.py", entry_big, "top"), *(("m.py", s, "x") for s in others)]
     _, items = assemble(first, files, lambda p: text, [], [], budget_tokens=budget, count=count)
     assert any(i.kind == "body" and i.symbol == "big" for i in items)
-    fourth = [*(("m.py", s, "x") for s in others), ("m.py", entry_big, "fourth")]
-    _, items = assemble(fourth, files, lambda p: text, [], [], budget_tokens=budget, count=count)
+    sixth = [*(("m.py", s, "x") for s in others), ("m.py", entry_big, "sixth")]  # below the top five
+    _, items = assemble(sixth, files, lambda p: text, [], [], budget_tokens=budget, count=count)
     assert not any(i.kind == "body" and i.symbol == "big" for i in items)
 
 
@@ -160,6 +203,17 @@ def test_qualified_focus_names_come_before_ambiguous_bare_ones() -> None:
     ordered = sorted(symbols, key=key)
     assert [s.qualname for s in ordered[:2]] == ["Field.default", "load"]
     assert {s.qualname for s in ordered[2:]} == {f"Field{i}.default" for i in range(6)}
+
+
+def test_ambiguous_bare_focus_names_prefer_the_class_that_holds_them_all() -> None:
+    symbols = []
+    for i in range(6):  # six classes with __init__ and _serialize, one (Delta) with all three names
+        symbols += [_symbol(f"F{i}.__init__", 100 * i + 1, 100 * i + 5), _symbol(f"F{i}._serialize", 100 * i + 6, 100 * i + 9)]
+    symbols += [_symbol("Delta.__init__", 900, 905), _symbol("Delta._serialize", 906, 910),
+                _symbol("Delta._deserialize", 911, 915)]  # fmt: skip
+    ordered = sorted(symbols, key=focus_order(["__init__", "_serialize", "_deserialize"], symbols))
+    assert [s.qualname for s in ordered[:3]] == ["Delta._deserialize", "Delta.__init__", "Delta._serialize"]
+    assert ordered[3].qualname.startswith("F")
 
 
 def test_a_file_view_over_budget_shows_the_qualified_focus_first(ws: Path) -> None:

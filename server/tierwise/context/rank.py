@@ -5,12 +5,14 @@ identifiers split into words and every word lightly stemmed (``templates`` meets
 over the reference graph, personalised toward the files the task names or the user has open, the current
 diff and the files of failing tracebacks; and an exact-name bonus for identifiers the task spells out.
 
-A definition's share of its file's rank is gated by how much it has to do with the task: its own words
-(a class is searched by its own words, not its members'), its closeness to the best matches (it is called
-by one, calls one, or sits in the same class: ``_near``), or its file being among the top five (a
-definition there inherits part of the file's rank even when it shares no word with the task, as the
-setters of a "reset the templates" task do). The top hits are then expanded along the structure (a
-method's small class, callees and callers, a module's test file). Sorting breaks ties by path and line, so
+Lexical scores are scaled by the best *source* match (a test repeating the task's words does not shrink the
+code's scores), and a definition gets 0.35 of its file's lexical score whether or not its own words match
+(the setters of a "reset the templates" task in the task's top file). The graph rank adds to a definition's
+score only when the task points somewhere (named, open, changed or failing files, names spelled as code):
+without that it is a centrality prior that lifts the most-imported files over the task's code. Closeness to
+the best matches (called by one, calls one, same class: ``_near``) adds a little. Tests, docs and inline
+test modules count ``ASIDE_FACTOR``. The top hits are then expanded along the structure (a method's small
+class, callees and callers, a module's test file). Sorting breaks ties by path and line, so
 the same workspace and task always give the same ranking."""
 
 from __future__ import annotations
@@ -23,14 +25,17 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import PurePosixPath
 
+import numpy as np
+
 from tierwise.context.graph import FileGraph, build_graph, definers_by_name, pagerank
 from tierwise.context.model import FileEntry, Symbol
 from tierwise.context.render import CONTAINERS as CONTAINER_KINDS
 from tierwise.context.terms import identifiers, many, path_terms, split_identifier, stems, words
 from tierwise.context.types import Query
 
-W_LEXICAL, W_FILE, W_GRAPH, W_NAMED, W_SEED, W_NEAR = 1.0, 0.35, 0.4, 2.0, 0.6, 0.5
+W_LEXICAL, W_FILE, W_GRAPH, W_NAMED, W_SEED, W_NEAR = 1.0, 0.35, 0.4, 2.0, 0.6, 0.1
 EXPAND_TOP = 8
+ASIDE_FACTOR = 0.3  # tests, docs and inline test modules count this much unless named
 ENCLOSING_LINES = 80  # a bigger class is not added for its method's sake: the outline shows its shape
 INHERIT_FILES, INHERIT_TOP = 5, 0.6  # the top files pass part of their rank to every definition they hold
 NEAR_HITS = 30  # the best lexical matches whose callees, callers and class siblings get credit
@@ -111,6 +116,8 @@ class Retriever:
         self.file_bm25 = bm25s.BM25()
         self._sym_vocab = self._index(self.sym_bm25, corpus)
         self._file_vocab = self._index(self.file_bm25, file_corpus)
+        self._sym_source = np.array([not _is_aside(p, self.files[p], s) for p, s in self.docs], dtype=bool)
+        self._file_source = np.array([not _is_aside(p, self.files[p], None) for p in self.paths], dtype=bool)
         self.path_forms = {p: _path_forms(p) for p in self.paths}
         self.definers = definers_by_name(self.files)
         self.graph: FileGraph = build_graph(self.files, self.definers)
@@ -165,12 +172,16 @@ class Retriever:
         return found
 
     @staticmethod
-    def _scores(model: object, vocab: set[str], terms: list[str], size: int) -> list[float]:
+    def _scores(model: object, vocab: set[str], terms: list[str], size: int, source: object = None) -> list[float]:
+        """BM25 scores scaled so that the best *source* document scores 1 (``source``: a boolean mask; tests
+        and docs may score above 1 and are halved later): a test that repeats the task's words must not
+        squash the scores of the code it tests."""
         known = [t for t in stems(terms) if t in vocab]
         if not known or not size:
             return [0.0] * size
         scores = model.get_scores(known)  # type: ignore[attr-defined]
-        top = float(scores.max()) if len(scores) else 0.0
+        top = float(scores[source].max()) if source is not None and source.any() else 0.0  # type: ignore[union-attr,index]
+        top = top or (float(scores.max()) if len(scores) else 0.0)
         return [float(s) / top if top > 0 else 0.0 for s in scores]
 
     # -- ranking ------------------------------------------------------------------------------------------
@@ -198,9 +209,9 @@ class Retriever:
         for name in names:
             for path, _ in self.by_qualname[name]:
                 seeds[path] = seeds.get(path, 0) + 0.5
-        sym_scores = self._scores(self.sym_bm25, self._sym_vocab, terms, len(self.docs))
-        file_scores = dict(zip(self.paths, self._scores(self.file_bm25, self._file_vocab, terms, len(self.paths)),
-                               strict=True))  # fmt: skip
+        sym_scores = self._scores(self.sym_bm25, self._sym_vocab, terms, len(self.docs), self._sym_source)
+        file_scores = dict(zip(self.paths, self._scores(self.file_bm25, self._file_vocab, terms, len(self.paths),
+                                                        self._file_source), strict=True))  # fmt: skip
         for path, score in sorted(file_scores.items(), key=lambda kv: (-kv[1], kv[0]))[:10]:
             if score > 0:
                 seeds[path] = seeds.get(path, 0) + 0.3 * score
@@ -210,20 +221,18 @@ class Retriever:
         inherited = _inheritance([h.path for h in file_hits if h.score > 0])
         near = self._near(sym_scores)
         hits: dict[tuple[str, str | None, int], Hit] = {}
+        pointed = bool(explicit or names)  # the graph is personalised toward what the task points at
         for i, ((path, symbol), lexical) in enumerate(zip(self.docs, sym_scores, strict=True)):
             named = symbol is not None and (symbol.name in names or symbol.qualname in names)
             seeded = path in explicit
-            graph = ranks.get(path, 0.0) / top_rank
+            graph = ranks.get(path, 0.0) / top_rank if pointed else 0.0
             closeness = near.get(i, 0.0)
-            relevant = 1.0 if named or seeded else max(min(1.0, 3 * lexical), inherited.get(path, 0.0),
-                                                         min(1.0, 2 * closeness))  # fmt: skip
-            score = (W_LEXICAL * lexical + W_FILE * file_scores.get(path, 0.0) * relevant
+            relevant = 1.0 if named or seeded else max(min(1.0, 3 * lexical), min(1.0, 2 * closeness))
+            score = (W_LEXICAL * lexical + W_FILE * file_scores.get(path, 0.0)
                      + W_GRAPH * graph * relevant + W_NEAR * closeness
                      + W_NAMED * named + W_SEED * seeded * (0.3 + lexical))  # fmt: skip
-            if not seeded and (
-                is_test_path(path) or self.files[path].lang in _DOCS or _in_test_module(symbol)
-            ):
-                score *= 0.5
+            if not seeded and _is_aside(path, self.files[path], symbol):
+                score *= ASIDE_FACTOR
             if score <= 0:
                 continue
             why = _why(lexical, graph, named, seeded, closeness, inherited.get(path, 0.0))
@@ -320,6 +329,11 @@ def _encloses(doc: tuple[str, Symbol | None], path: str, symbol: Symbol) -> bool
     """Whether ``doc`` is a definition around ``symbol`` (a class names its methods: it does not use them)."""
     other = doc[1]
     return doc[0] == path and other is not None and other.start <= symbol.start and symbol.end <= other.end
+
+
+def _is_aside(path: str, entry: FileEntry, symbol: Symbol | None) -> bool:
+    """Tests, documentation and inline test modules: found by name and path, counted half."""
+    return is_test_path(path) or entry.lang in _DOCS or _in_test_module(symbol)
 
 
 def _in_test_module(symbol: Symbol | None) -> bool:

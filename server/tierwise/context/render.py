@@ -15,7 +15,7 @@ from tierwise.context.types import ContextItem
 Counter = Callable[[str], int]
 CONTAINERS = frozenset({"class", "interface", "trait", "impl", "struct", "enum", "module", "record", "type"})
 MAX_BODY_SHARE = 0.35  # one body may take at most this share of a pack; a bigger one is shown as its outline
-TOP_BODIES, TOP_BODY_SHARE = 3, 0.5  # ... except the best-ranked few, whose complete body may take more
+TOP_BODIES, TOP_BODY_SHARE = 5, 0.5  # ... except the best-ranked five, whose complete body may take more
 LOW_RANK, LOW_BODY_SHARE = 10, 0.12  # ... and below the tenth, less: many small bodies beat one big one there
 
 
@@ -156,22 +156,28 @@ def file_view(
 AMBIGUOUS = 3  # a bare focus name matching more definitions than this in one file is shown last
 
 
-def focus_order(focus: Sequence[str], symbols: Sequence[Symbol]) -> Callable[[Symbol], tuple[int, int, int]]:
+def focus_order(focus: Sequence[str], symbols: Sequence[Symbol]) -> Callable[[Symbol], tuple[int, int, int, int]]:
     """Sort key for the definitions a file view shows: those the focus names by qualified name first
     (``Field.default``), then bare names that pick out a few definitions, then bare names matching many
-    (``__init__``, ``default``), each in focus order, then by line."""
+    (``__init__``, ``default``) — among those, the members of the class that holds the most focus names
+    first (a plan naming ``__init__``, ``_serialize`` and ``_deserialize`` is about the class with all
+    three) — each in focus order, then by line."""
     order = {name: i for i, name in enumerate(focus)}
     qualified = {name for name in focus if any(s.qualname == name for s in symbols) and "." in name}
     spread: dict[str, int] = {}
+    held: dict[str, set[str]] = {}  # class → the focus names among its members
     for symbol in symbols:
         spread[symbol.name] = spread.get(symbol.name, 0) + 1
+        if symbol.name in order and "." in symbol.qualname:
+            held.setdefault(symbol.qualname.rsplit(".", 1)[0], set()).add(symbol.name)
 
-    def key(symbol: Symbol) -> tuple[int, int, int]:
+    def key(symbol: Symbol) -> tuple[int, int, int, int]:
         if symbol.qualname in order and (symbol.qualname in qualified or symbol.qualname == symbol.name):
             tier = 0 if symbol.qualname in qualified or spread.get(symbol.name, 0) <= AMBIGUOUS else 2
-            return (tier, order[symbol.qualname], symbol.start)
+            return (tier, 0, order[symbol.qualname], symbol.start)
         tier = 1 if spread.get(symbol.name, 0) <= AMBIGUOUS else 2
-        return (tier, order.get(symbol.name, 10**6), symbol.start)
+        parent = symbol.qualname.rsplit(".", 1)[0] if "." in symbol.qualname else ""
+        return (tier, -len(held.get(parent, ())), order.get(symbol.name, 10**6), symbol.start)
 
     return key
 
@@ -207,6 +213,23 @@ def body_block(path: str, symbol: Symbol, lines: Sequence[str], lang: str) -> st
     return f"### {path} lines {symbol.start}-{symbol.end} ({symbol.kind} `{symbol.qualname}`)\n{fence(lang, body)}"
 
 
+def _body_piece(symbol: Symbol, lines: Sequence[str], lang: str) -> str:
+    """One body under its file's heading (the heading is shared by the file's bodies)."""
+    body = "\n".join(lines[symbol.start - 1 : symbol.end])
+    return f"Lines {symbol.start}-{symbol.end}, {symbol.kind} `{symbol.qualname}`:\n{fence(lang, body)}"
+
+
+def _grouped(chosen: Sequence[tuple[str, Symbol, str]]) -> str:
+    """The chosen bodies, one heading per file (files in the order of their best body), bodies by line."""
+    order: dict[str, list[tuple[Symbol, str]]] = {}
+    for path, symbol, piece in chosen:
+        order.setdefault(path, []).append((symbol, piece))
+    return "\n\n".join(
+        f"### {path}\n" + "\n\n".join(piece for _, piece in sorted(group, key=lambda g: g[0].start))
+        for path, group in order.items()
+    )
+
+
 def assemble(
     bodies: Sequence[tuple[str, Symbol, str]],
     files: Mapping[str, FileEntry],
@@ -220,11 +243,11 @@ def assemble(
     outline_share: float = 0.9,
 ) -> tuple[str, list[ContextItem]]:
     """Bodies first (up to ``body_share`` of the budget), then outlines of their files and the other top
-    files (up to ``outline_share``), then a repo map of the rest, until the budget is spent."""
+    files (up to ``outline_share``), then a repo map of the rest, until the budget is spent. A definition
+    inside a body already shown is not shown again; a class shown after some of its methods replaces them."""
     sections: list[str] = []
     items: list[ContextItem] = []
     used = HEADINGS_TOKENS
-    shown: dict[str, list[tuple[int, int]]] = {}
     cache: dict[str, list[str] | None] = {}
 
     def lines_of(path: str) -> list[str] | None:
@@ -233,26 +256,41 @@ def assemble(
             cache[path] = text.splitlines() if text is not None else None
         return cache[path]
 
-    blocks: list[str] = []
+    chosen: list[tuple[str, Symbol, str]] = []
+    costs: list[int] = []
+    chosen_items: list[ContextItem] = []
+    headed: dict[str, int] = {}  # path → tokens of its heading, paid by its first body
     for rank, (path, symbol, why) in enumerate(bodies):
         cap = budget_tokens * body_cap(rank)
         lines = lines_of(path)
         if lines is None or symbol.end > len(lines):
             continue
-        if any(s <= symbol.start and symbol.end <= e for s, e in shown.get(path, [])):
+        if any(p == path and s.start <= symbol.start and symbol.end <= s.end for p, s, _ in chosen):
             continue
-        block = body_block(path, symbol, lines, files[path].lang)
-        if len(block) / 6 > min(cap, budget_tokens * body_share - used):
+        inner = [i for i, (p, s, _) in enumerate(chosen) if p == path and symbol.start <= s.start and s.end <= symbol.end]
+        refund = sum(costs[i] for i in inner)
+        piece = _body_piece(symbol, lines, files[path].lang)
+        room = min(cap, budget_tokens * body_share - used + refund)
+        if len(piece) / 6 > room:
             continue  # surely over: skip without counting (a token is rarely more than 6 characters)
-        cost = count(block) + 2
-        if cost > cap or used + cost > budget_tokens * body_share:
+        heading = 0 if path in headed else count(f"### {path}\n") + 2
+        cost = count(piece) + 2
+        if cost > cap or used - refund + cost + heading > budget_tokens * body_share:
             continue
-        blocks.append(block)
-        used += cost
+        for i in reversed(inner):
+            del chosen[i], costs[i], chosen_items[i]
+        if heading:
+            headed[path] = heading
+        chosen.append((path, symbol, piece))
+        costs.append(cost)
+        used += cost + heading - refund
+        chosen_items.append(ContextItem(path, symbol.qualname, "body", cost, why, (symbol.start, symbol.end)))
+    items += chosen_items
+    shown: dict[str, list[tuple[int, int]]] = {}
+    for path, symbol, _ in chosen:
         shown.setdefault(path, []).append((symbol.start, symbol.end))
-        items.append(ContextItem(path, symbol.qualname, "body", cost, why, (symbol.start, symbol.end)))
-    if blocks:
-        sections.append("## Code that matters for this task (full definitions)\n\n" + "\n\n".join(blocks))
+    if chosen:
+        sections.append("## Code that matters for this task (full definitions)\n\n" + _grouped(chosen))
     outlines: list[str] = []
     for path, why in outline_paths:
         entry = files.get(path)

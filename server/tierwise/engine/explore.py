@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tierwise.context.types import Candidate, Pin, Query
-from tierwise.engine.ports import ContextPort
+from tierwise.engine.ports import ContextPort, ModelPort
 from tierwise.engine.prompts import render_prompt
 from tierwise.engine.session import PhaseContext
 from tierwise.engine.state import TaskState
-from tierwise.gateway.types import ModelCallFailed, NoModelConfigured
+from tierwise.gateway.types import GatewayError, Message, ModelCallFailed, NoModelConfigured
 
 MAX_ITEMS = 12
 CANDIDATES = 30
@@ -80,6 +82,28 @@ def check_pins(port: ContextPort, answer: ExploreAnswer) -> ExploreResult:
     return result
 
 
+def explore_messages(task: str, repo_map: str, candidates: list[Candidate], named_files: Sequence[str],
+                     root: Path | None) -> list[Message]:  # fmt: skip
+    """The explore prompt (``prompts/explore.md``) for a task, a repo map and the ranked candidates."""
+    variables = {
+        "task": task,
+        "repo_map": repo_map or "(empty)",
+        "candidates": candidates_text(candidates),
+        "files": ", ".join(named_files) or "(none)",
+        "max_items": MAX_ITEMS,
+    }
+    return render_prompt("explore", variables, root)
+
+
+def interpret(port: ContextPort, text: str) -> ExploreResult:
+    """Pins from a reply's text; an unusable answer gives no pins and a note (retrieval decides alone)."""
+    try:
+        answer = parse_answer(text)
+    except ValueError as err:
+        return ExploreResult(notes=[f"explore answer unusable: {err}; using retrieval alone"])
+    return check_pins(port, answer)
+
+
 async def run_explore(
     ctx: PhaseContext, state: TaskState, query: Query, *, step: str = "explore/1"
 ) -> ExploreResult:
@@ -90,20 +114,41 @@ async def run_explore(
         repo_map, candidates = await port.candidates(query, CANDIDATES)
     except Exception as err:  # noqa: BLE001 - no candidates: no explore call, retrieval decides alone
         return ExploreResult(notes=[f"explore skipped: no candidates ({type(err).__name__}: {err})"])
-    variables = {
-        "task": state.task,
-        "repo_map": repo_map or "(empty)",
-        "candidates": candidates_text(candidates),
-        "files": ", ".join(query.named_files) or "(none)",
-        "max_items": MAX_ITEMS,
-    }
-    messages = render_prompt("explore", variables, ctx.root)
+    messages = explore_messages(state.task, repo_map, candidates, query.named_files, ctx.root)
     try:
         reply = await ctx.call(state, "plan", step, "explore", messages)
     except (ModelCallFailed, NoModelConfigured) as err:
         return ExploreResult(notes=[f"explore failed ({type(err).__name__}: {err}); using retrieval alone"])
+    return interpret(port, reply.text)
+
+
+@dataclass
+class ExplorePreview:
+    """What the explore step would add to a plan's context, outside any task (``tierwise context --explore``):
+    its picks and notes, and the call's tier, model, tokens and cost (``None`` when no call was answered)."""
+
+    result: ExploreResult
+    candidates: int = 0
+    tier: str | None = None
+    model: str | None = None
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost_usd: float = 0.0
+
+
+async def preview_explore(models: ModelPort, port: ContextPort, query: Query, root: Path | None) -> ExplorePreview:
+    """One explore call for ``query`` through ``models`` (the gateway: route ``explore``, its ledger and budget)
+    with no task around it; a failed, refused or unusable answer is a note, as in the plan step."""
     try:
-        answer = parse_answer(reply.text)
-    except ValueError as err:
-        return ExploreResult(notes=[f"explore answer unusable: {err}; using retrieval alone"])
-    return check_pins(port, answer)
+        repo_map, candidates = await port.candidates(query, CANDIDATES)
+    except Exception as err:  # noqa: BLE001 - no candidates: no explore call
+        return ExplorePreview(ExploreResult(notes=[f"explore skipped: no candidates ({type(err).__name__}: {err})"]))
+    messages = explore_messages(query.task, repo_map, candidates, query.named_files, root)
+    try:
+        completion = await models.complete("explore", messages)
+    except GatewayError as err:
+        note = f"explore failed ({type(err).__name__}: {err}); using retrieval alone"
+        return ExplorePreview(ExploreResult(notes=[note]), len(candidates))
+    usage = completion.usage
+    return ExplorePreview(interpret(port, completion.text), len(candidates), usage.tier, usage.model,
+                          usage.tokens_in, usage.tokens_out, usage.cost_usd)  # fmt: skip
