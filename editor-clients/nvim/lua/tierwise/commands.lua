@@ -140,7 +140,7 @@ local function on_success(name, result)
     local text = type(result) == 'table' and (result.markdown or result.text) or 'no context'
     M.show_scratch('context', vim.split(tostring(text), '\n', { plain = true }))
   elseif name == 'status' then
-    notify(table.concat(format.status_lines(result), '\n'))
+    notify(table.concat(format.status_lines(result, state.current_status()), '\n'))
   elseif name == 'undo' then
     local files = type(result) == 'table' and result.restored or {}
     if type(files) == 'table' and #files > 0 then
