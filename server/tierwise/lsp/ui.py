@@ -139,7 +139,7 @@ class EditorUser:
                 "info",
                 f"tierwise saved its edit of {', '.join(saved)} to disk, so the tests run on it. Your editor may "
                 "still mark the buffer modified: it holds exactly the saved text, so saving it again (Neovim: "
-                ":w!) or reloading it (:e!) loses nothing.",
+                ":w!) loses nothing.",
             )
         if unsaved:
             self._show(

@@ -176,6 +176,19 @@ function M.send(name, args, bufnr)
   end, bufnr)
 end
 
+--- Builds the subcommand's argument (a warning when it cannot) and sends it.
+--- @param name string
+--- @param ctx tierwise.CommandContext
+--- @param bufnr integer
+local function build_and_send(name, ctx, bufnr)
+  local args, err = M.build_args(name, ctx)
+  if not args then
+    notify(err, vim.log.levels.WARN)
+    return
+  end
+  M.send(name, args, bufnr)
+end
+
 --- Entry point of the user command.
 --- @param cmd_opts table the table given to nvim_create_user_command callbacks
 function M.dispatch(cmd_opts)
@@ -198,21 +211,11 @@ function M.dispatch(cmd_opts)
         return
       end
       ctx.text = answer
-      local args, err = M.build_args(name, ctx)
-      if not args then
-        notify(err, vim.log.levels.WARN)
-        return
-      end
-      M.send(name, args, bufnr)
+      build_and_send(name, ctx, bufnr)
     end)
     return
   end
-  local args, err = M.build_args(name, ctx)
-  if not args then
-    notify(err, vim.log.levels.WARN)
-    return
-  end
-  M.send(name, args, bufnr)
+  build_and_send(name, ctx, bufnr)
 end
 
 --- Completion for `:Tierwise`: subcommands, then task ids for commands that take one.
