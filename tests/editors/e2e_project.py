@@ -33,6 +33,7 @@ def test_mul():
 """
 
 TASK = "Fix add() and mul() in calc.py so that the tests pass"
+TEST_COMMAND = f"{sys.executable} -m pytest -q -p no:cacheprovider"  # what make_project configures
 
 
 def plan(goal: str, files: str) -> str:
@@ -209,15 +210,16 @@ def to_toml(config: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def make_project(root: Path, config: dict[str, Any]) -> Path:
-    """A git repository with calc.py, its failing tests and a .tierwise.toml; returns the root."""
+def make_project(root: Path, config: dict[str, Any], *, per_task_usd: float = 2.0) -> Path:
+    """A git repository with calc.py, its failing tests and a .tierwise.toml (``per_task_usd``: the task's
+    budget ceiling); returns the root."""
     root.mkdir(parents=True, exist_ok=True)
     (root / "calc.py").write_text(CALC, encoding="utf-8")
     (root / "test_calc.py").write_text(TESTS, encoding="utf-8")
     full = {
         **config,
-        "loop": {"test_command": f"{sys.executable} -m pytest -q -p no:cacheprovider", "fix_rounds": 3},
-        "budget": {"per_task_usd": 2.0, "per_day_usd": 10.0},
+        "loop": {"test_command": TEST_COMMAND, "fix_rounds": 3},
+        "budget": {"per_task_usd": per_task_usd, "per_day_usd": 10.0},
     }
     (root / ".tierwise.toml").write_text(to_toml(full), encoding="utf-8")
     (root / ".gitignore").write_text(".tierwise/\n__pycache__/\n", encoding="utf-8")

@@ -16,6 +16,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 from e2e_project import (
@@ -26,6 +27,7 @@ from e2e_project import (
     PLAN_NOTED,
     REVIEW_SUGGESTION,
     TASK,
+    TEST_COMMAND,
     USER_NOTE,
     make_project,
 )
@@ -78,7 +80,10 @@ def _wait_http(url: str, timeout: float) -> None:
     raise AssertionError(f"{url} did not answer in {timeout}s")
 
 
-def test_palette_plan_implement_fix_in_code_server(tmp_path: Path, replay_server, tier_config) -> None:  # type: ignore[no-untyped-def]
+def drive_code_server(tmp_path: Path, project: Path, drive_env: dict[str, str]) -> dict[str, Any]:
+    """Builds and installs the extension into a fresh code-server serving ``project``, runs e2e/drive.mjs in
+    chromium against it (``drive_env``: its scenario) and returns what the UI showed; fails with the logs
+    unless the drive finished."""
     missing = _missing()
     if missing:
         pytest.fail(
@@ -86,22 +91,6 @@ def test_palette_plan_implement_fix_in_code_server(tmp_path: Path, replay_server
             + ", ".join(missing)
             + " (run editor-clients/install-e2e-deps.sh)"
         )
-    import re
-
-    replay = replay_server(
-        {
-            "rules": [
-                {"model": "replay-frontier", "reply": PLAN, "hang_before_s": 3, "times": 1},
-                # refine answers only when the prompt holds the note the user typed (unsaved) in PLAN.md
-                {"model": "replay-light", "match": f"(?s)^(?=.*implementation plan)(?=.*{re.escape(USER_NOTE)})",
-                 "reply": PLAN_NOTED, "times": 1},
-                {"model": "replay-mid", "reply": FIX_ADD, "hang_before_s": 5, "times": 1},  # the user types
-                {"model": "replay-light", "reply": FIX_MUL, "times": 1},
-                {"model": "replay-frontier", "reply": REVIEW_SUGGESTION, "times": 1},
-            ]
-        }
-    )
-    project = make_project(tmp_path / "proj", tier_config(replay.url))
     env = {**os.environ, "PATH": f"{NODE24.parent}{os.pathsep}{os.environ.get('PATH', '')}"}
 
     assert NPM is not None
@@ -160,8 +149,7 @@ def test_palette_plan_implement_fix_in_code_server(tmp_path: Path, replay_server
         _wait_http(f"http://127.0.0.1:{port}/healthz", 60)
         drive = subprocess.run(
             [str(NODE24), str(E2E / "drive.mjs"), f"http://127.0.0.1:{port}/?folder={project}", str(result_path), str(tmp_path)],
-            cwd=E2E, env={**env, "TIERWISE_CHROMIUM": CHROMIUM, "TIERWISE_TASK": TASK, "TIERWISE_NOTE": USER_NOTE,
-                          "TIERWISE_NOTE_LINE": str(PLAN.splitlines().index("## Constraints") + 2)},
+            cwd=E2E, env={**env, "TIERWISE_CHROMIUM": CHROMIUM, "TIERWISE_TASK": TASK, **drive_env},
             capture_output=True, text=True, timeout=420,
         )  # fmt: skip
     finally:
@@ -178,11 +166,41 @@ def test_palette_plan_implement_fix_in_code_server(tmp_path: Path, replay_server
         f"\n--- tierwise serve\n{server_log.read_text()[-3000:] if server_log.exists() else ''}"
     )
     assert ui.get("ok"), explain
+    return {**ui, "explain": explain}
+
+
+def test_palette_plan_implement_fix_in_code_server(tmp_path: Path, replay_server, tier_config) -> None:  # type: ignore[no-untyped-def]
+    import re
+
+    replay = replay_server(
+        {
+            "rules": [
+                {"model": "replay-frontier", "reply": PLAN, "hang_before_s": 3, "times": 1},
+                # refine answers only when the prompt holds the note the user typed (unsaved) in PLAN.md
+                {"model": "replay-light", "match": f"(?s)^(?=.*implementation plan)(?=.*{re.escape(USER_NOTE)})",
+                 "reply": PLAN_NOTED, "times": 1},
+                {"model": "replay-mid", "reply": FIX_ADD, "hang_before_s": 5, "times": 1},  # the user types
+                {"model": "replay-light", "reply": FIX_MUL, "times": 1},
+                {"model": "replay-frontier", "reply": REVIEW_SUGGESTION, "times": 1},
+            ]
+        }
+    )
+    project = make_project(tmp_path / "proj", tier_config(replay.url))
+    ui = drive_code_server(
+        tmp_path, project,
+        {"TIERWISE_NOTE": USER_NOTE, "TIERWISE_NOTE_LINE": str(PLAN.splitlines().index("## Constraints") + 2)},
+    )
+    explain = ui["explain"]
     steps = {s["name"]: s for s in ui["steps"]}
     assert steps["progress notification"]["cancel"], explain
     assert steps["plan"]["groups"] >= 2, "PLAN.md opened beside the editor"
     typed = "# typed while tierwise works"
     # One progress line per event, the phase named once: "tierwise: plan" + "asking frontier (…) · $…"
+    # issue #11: the recorded test command in the status bar's tooltip and in "Tierwise: Show Status"
+    recorded = steps["recorded commands"]
+    assert f"): {TEST_COMMAND}" in recorded["tooltip"] and "test command (recorded by task" in recorded["tooltip"]
+    assert f"test command a new task would record: {TEST_COMMAND} (configured)" in recorded["statusDoc"], recorded
+    assert f"): {TEST_COMMAND}" in recorded["statusDoc"] and "test command (recorded by task" in recorded["statusDoc"]
     progress = steps["progress message"]["text"]
     assert "plan · " not in progress and "— plan:" not in progress, progress
     # PLAN.md: the unsaved note was read by refine and kept; the editor shows the refined plan, saved
@@ -210,3 +228,28 @@ def test_palette_plan_implement_fix_in_code_server(tmp_path: Path, replay_server
     assert "# tierwise cost — task" in cost_text and "Routing saved $" in cost_text, cost_text
     models = [r["model"] for r in replay.requests()]
     assert models == ["replay-frontier", "replay-light", "replay-mid", "replay-light", "replay-frontier"], models
+
+
+def test_budget_question_in_code_server(tmp_path: Path, replay_server, tier_config) -> None:  # type: ignore[no-untyped-def]
+    """Issue #13, item 6: a $0.05 ceiling, a plan call that could cost about $0.35. VS Code shows the question
+    (window/showMessageRequest) with the spend against the ceiling; "Raise by $X" goes on, "Stop here" stops
+    the task resumable without the call."""
+    replay = replay_server({"rules": [{"model": "replay-frontier", "reply": PLAN, "times": 1}]})
+    project = make_project(tmp_path / "proj", tier_config(replay.url), per_task_usd=0.05)
+    ui = drive_code_server(tmp_path, project, {"TIERWISE_DRIVE": "budget"})
+    steps, explain = {s["name"]: s for s in ui["steps"]}, ui["explain"]
+    for name in ("raise", "stop"):
+        asked = steps[name]
+        assert "has spent $0.0000 of its $0.05 ceiling" in asked["text"], asked
+        assert "budget waiting · $0.00 of $0.0500" in asked["waiting"], asked
+        assert any(b.startswith("Raise by $") for b in asked["buttons"]) and "Stop here" in asked["buttons"], asked
+    assert "plan finished, next: refine" in steps["raise"]["status"], explain
+    assert "budget stopped" in steps["stop"]["status"], explain
+    states = {
+        p.parent.name: json.loads(p.read_text(encoding="utf-8")) for p in (project / ".tierwise" / "tasks").glob("*/task.json")
+    }
+    by_status = {st["status"]: st for st in states.values()}
+    assert set(by_status) == {"ready", "budget_stopped"}, states
+    assert by_status["ready"]["budget_raised_usd"] > 0
+    assert f"--resume {by_status['budget_stopped']['id']}" in by_status["budget_stopped"]["message"]
+    assert [r["model"] for r in replay.requests()] == ["replay-frontier"]  # "Stop here" made no call

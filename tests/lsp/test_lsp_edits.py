@@ -89,6 +89,8 @@ async def test_quick_fix_resolves_with_a_model_call(lp: Loop):
     assert "return a + b" in lp.editor.text(calc)
     # the buffer had no unsaved changes: the edit ends saved (written through for a plugin-less client)
     assert _calc(lp) == lp.editor.text(calc)
+    # ... and the plugin-less client is told so (LSP cannot clear its buffer's modified mark; issue #12)
+    await wait_for(lambda: [m for m in lp.client.messages if "tierwise saved its edit of calc.py" in m.message])
     with pytest.raises(Exception, match="expired or was already applied"):  # one action, one edit
         await execute(lp.client, resolved.command.command, resolved.command.arguments[0])
     assert len(lp.editor.edits) == 1

@@ -2,8 +2,10 @@
 // from the command palette: Plan Task… (PLAN.md opens beside, progress notification with Cancel), a note typed
 // into PLAN.md without saving, Refine Plan, Implement Plan while the user types in calc.py, Run Tests and Fix,
 // Review Changes, the reviewer's suggestion as a quick fix (Ctrl+.), Undo Task (refused, then Undo Anyway),
-// Show Cost. tests/editors/test_vscode_e2e.py starts code-server and the replay model server, then checks the
-// files on disk and the replay log; this script reports what the UI showed.
+// Show Cost; the recorded test command in the status bar's tooltip and in Show Status. With TIERWISE_DRIVE=budget
+// instead: two tasks whose plan call would cross a tight ceiling, the budget question answered "Raise by $X"
+// and then "Stop here". tests/editors/test_vscode_e2e.py starts code-server and the replay model server, then
+// checks the files on disk and the replay log; this script reports what the UI showed.
 //
 //   node drive.mjs URL RESULT_JSON SCREENSHOT_DIR
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -102,42 +104,57 @@ async function waitStatus(page, pattern, timeout = 90000) {
   throw new Error(`status bar never matched ${pattern}: last text ${JSON.stringify(text)}`);
 }
 
-const browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'tierwise-chromium-')), {
-  executablePath: CHROMIUM,
-  headless: true,
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
-  viewport: { width: 1600, height: 1000 },
-});
-const page = browser.pages()[0] ?? (await browser.newPage());
-try {
-  await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 60000 });
-  await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60000 });
-  step('workbench');
-  step('extension active', { status: await waitStatus(page, /tierwise/, 60000) });
-
-  // Open calc.py, so that tierwise edits it through workspace/applyEdit rather than on disk.
-  await palette(page, 'Go to File');
-  await page.keyboard.type('calc.py');
-  await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'calc.py' }).first().waitFor({ timeout: 20000 });
-  await page.keyboard.press('Enter');
-  const calcTab = page.locator('.tabs-container .tab', { hasText: 'calc.py' }).first();
-  await calcTab.waitFor({ state: 'visible', timeout: 20000 });
-  step('calc.py open');
-
+/** Tierwise: Plan Task… with `task` typed into its input box. */
+async function planTask(page, task) {
   await palette(page, 'Tierwise: Plan Task');
   const input = page.locator('.quick-input-widget .quick-input-box input');
   await page.locator('.quick-input-widget', { hasText: 'What should tierwise do?' }).waitFor({ timeout: 20000 });
-  await input.fill(TASK);
+  await input.fill(task);
   await page.keyboard.press('Enter');
+}
+
+/** The status bar item's tooltip, as the hover shows it once it names `pattern`. */
+async function statusTooltip(page, pattern) {
+  const deadline = Date.now() + 30000;
+  let text = '';
+  while (Date.now() < deadline) {
+    await page.mouse.move(0, 0);
+    await page.locator('[id$="tierwise.status"]').first().hover();
+    const hover = page.locator('.workbench-hover, .monaco-hover').filter({ hasText: 'tierwise task' }).first();
+    await hover.waitFor({ state: 'visible', timeout: 5000 }).catch(() => undefined);
+    text = (await hover.count()) > 0 ? await hover.innerText() : '';
+    if (pattern.test(text)) {
+      await page.mouse.move(0, 0);
+      return text;
+    }
+    await page.waitForTimeout(500);
+  }
+  throw new Error(`the status tooltip never matched ${pattern}: last text ${JSON.stringify(text)}`);
+}
+
+/** A budget question (window/showMessageRequest, shown as a notification) answered with `answer`. */
+async function answerBudget(page, answer) {
+  const question = page.locator('.notification-toast', { hasText: "Raise this task's ceiling" }).first();
+  await question.waitFor({ state: 'visible', timeout: 90000 });
+  const text = (await question.innerText()).slice(0, 800);
+  const waiting = await waitStatus(page, /budget waiting/);
+  const buttons = await question.locator('.monaco-button').allInnerTexts();
+  await question.locator('.monaco-button', { hasText: answer }).first().click();
+  return { text, waiting, buttons };
+}
+
+async function budgetScenario(page) {
+  await planTask(page, TASK);
+  const raise = await answerBudget(page, 'Raise by');
+  step('raise', { ...raise, status: await waitStatus(page, /plan finished, next: refine/, 120000) });
+  await planTask(page, 'Add sub(a, b) to calc.py');
+  const stop = await answerBudget(page, 'Stop here');
+  step('stop', { ...stop, status: await waitStatus(page, /budget stopped/, 60000) });
+}
+
+/** Plan → note in PLAN.md → refine → implement while typing → fix → review → suggestion → undo → cost. */
+async function sessionScenario(page) {
+  await planTask(page, TASK);
   const toast = page.locator('.notification-toast', { hasText: 'tierwise: plan' }).first();
   await toast.waitFor({ state: 'visible', timeout: 30000 });
   const cancelButton = toast.locator('.monaco-button', { hasText: 'Cancel' });
@@ -149,6 +166,12 @@ try {
   await planTab.waitFor({ state: 'visible', timeout: 90000 });
   const groups = await page.locator('.editor-group-container').count();
   step('plan', { groups, status: await waitStatus(page, /plan finished, next: refine/) });
+  // issue #11: the task's recorded test command, in the tooltip and in Show Status
+  const tooltip = await statusTooltip(page, /test command \(recorded by task/);
+  await palette(page, 'Tierwise: Show Status');
+  const statusDoc = page.locator('.editor-group-container .view-lines', { hasText: 'tierwise status' }).first();
+  await statusDoc.waitFor({ state: 'visible', timeout: 20000 });
+  step('recorded commands', { tooltip, statusDoc: (await statusDoc.innerText()).replace(/\u00a0/g, ' ').slice(0, 2000) });
 
   // The user adds a note to PLAN.md and does not save; refine reads it and keeps it; PLAN.md ends saved.
   await focusTab(page, 'PLAN.md');
@@ -207,6 +230,39 @@ try {
   const cost = page.locator('.editor-group-container .view-lines', { hasText: 'tierwise cost' }).first();
   await cost.waitFor({ state: 'visible', timeout: 20000 });
   step('cost', { text: (await cost.innerText()).slice(0, 1000) });
+}
+
+const browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'tierwise-chromium-')), {
+  executablePath: CHROMIUM,
+  headless: true,
+  args: [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
+  viewport: { width: 1600, height: 1000 },
+});
+const page = browser.pages()[0] ?? (await browser.newPage());
+try {
+  await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 60000 });
+  await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60000 });
+  step('workbench');
+  step('extension active', { status: await waitStatus(page, /tierwise/, 60000) });
+
+  // Open calc.py, so that tierwise edits it through workspace/applyEdit rather than on disk.
+  await palette(page, 'Go to File');
+  await page.keyboard.type('calc.py');
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'calc.py' }).first().waitFor({ timeout: 20000 });
+  await page.keyboard.press('Enter');
+  const calcTab = page.locator('.tabs-container .tab', { hasText: 'calc.py' }).first();
+  await calcTab.waitFor({ state: 'visible', timeout: 20000 });
+  step('calc.py open');
+  await (process.env.TIERWISE_DRIVE === 'budget' ? budgetScenario(page) : sessionScenario(page));
   result.ok = true;
 } catch (err) {
   result.error = String(err && err.stack ? err.stack : err);

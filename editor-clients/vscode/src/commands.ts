@@ -1,8 +1,8 @@
 /** The palette commands: ask what is needed, call the server command, say what happened. No loop logic. */
 import * as vscode from 'vscode';
-import { optionalTaskIdArgs, type Selection, startedTask, taskArgs, taskIdArgs } from './args';
+import { optionalTaskIdArgs, type Selection, startedTask, type TaskArgs, taskArgs, taskIdArgs } from './args';
 import { NEEDS_TRUST, SERVER, TITLES, UI, type UiCommand } from './constants';
-import { costMarkdown, type CostAnswer, type StatusAnswer, taskPickItem, tasksNewestFirst } from './format';
+import { costMarkdown, type CostAnswer, type StatusAnswer, statusMarkdown, taskPickItem, tasksNewestFirst } from './format';
 import type { TaskStore } from './status';
 
 /** What the commands need from the rest of the extension (stand-ins in tests). */
@@ -55,6 +55,7 @@ export class Commands {
       [UI.cancel]: () => this.cancel(),
       [UI.undoTask]: () => this.undo(),
       [UI.showCost]: () => this.showCost(),
+      [UI.showStatus]: () => this.showStatus(),
       [UI.showContext]: () => this.showContext(),
       [UI.restartServer]: () => this.host.restart(),
     };
@@ -90,25 +91,39 @@ export class Commands {
     }
   }
 
-  async startTask(id: UiCommand, command: string): Promise<void> {
+  /** Asks for a task (the active selection is added); the server command's argument, or undefined. */
+  private async askTask(title: string, prompt: string): Promise<TaskArgs | undefined> {
     const selection = activeSelection();
     const task = await vscode.window.showInputBox({
-      title: `tierwise: ${TITLES[id].replace('…', '')}`,
+      title,
       prompt: selection
-        ? `What should tierwise do? The selected lines ${selection.startLine}-${selection.endLine} of ${selection.path} are added.`
-        : 'What should tierwise do?',
+        ? `${prompt} The selected lines ${selection.startLine}-${selection.endLine} of ${selection.path} are added.`
+        : prompt,
       placeHolder: 'e.g. add a --verbose flag to the CLI',
       ignoreFocusOut: true,
     });
     if (task === undefined) {
-      return;
+      return undefined;
     }
     const args = taskArgs(task, selection);
     if (typeof args === 'string') {
       void vscode.window.showWarningMessage(`tierwise: ${args}`);
-      return;
+      return undefined;
     }
-    this.started(await this.host.execute(command, args));
+    return args;
+  }
+
+  /** Markdown in a preview editor beside the current one. */
+  private async showBeside(content: string): Promise<void> {
+    const document = await vscode.workspace.openTextDocument({ language: 'markdown', content });
+    await vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.Beside, preview: true });
+  }
+
+  async startTask(id: UiCommand, command: string): Promise<void> {
+    const args = await this.askTask(`tierwise: ${TITLES[id].replace('…', '')}`, 'What should tierwise do?');
+    if (args) {
+      this.started(await this.host.execute(command, args));
+    }
   }
 
   /** The current task, else one the user picks from the server's list; undefined when there is none. */
@@ -200,29 +215,22 @@ export class Commands {
       parts.push(costMarkdown((await this.host.execute(SERVER.cost, { taskId: current })) as CostAnswer));
     }
     parts.push(costMarkdown((await this.host.execute(SERVER.cost, {})) as CostAnswer));
-    const document = await vscode.workspace.openTextDocument({ language: 'markdown', content: parts.join('\n') });
-    await vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.Beside, preview: true });
+    await this.showBeside(parts.join('\n'));
+  }
+
+  /** The server's status: running tasks, cooled-down tiers, the recorded (or next) test and lint commands, tasks. */
+  async showStatus(): Promise<void> {
+    const answer = (await this.host.execute(SERVER.status, {})) as StatusAnswer;
+    await this.showBeside(statusMarkdown(answer, this.host.store.currentStatus()));
   }
 
   /** The code the planner would see for a task (definitions, outlines, repo map, why each was picked). */
   async showContext(): Promise<void> {
-    const selection = activeSelection();
-    const task = await vscode.window.showInputBox({
-      title: 'tierwise: Show Context',
-      prompt: 'Which task? tierwise shows the code its planner would see for it.',
-      ignoreFocusOut: true,
-    });
-    if (task === undefined) {
-      return;
-    }
-    const args = taskArgs(task, selection);
-    if (typeof args === 'string') {
-      void vscode.window.showWarningMessage(`tierwise: ${args}`);
+    const args = await this.askTask('tierwise: Show Context', 'Which task? tierwise shows the code its planner would see for it.');
+    if (!args) {
       return;
     }
     const answer = (await this.host.execute(SERVER.showContext, args)) as { markdown?: string; text?: string };
-    const content = answer?.markdown ?? answer?.text ?? '(no context)';
-    const document = await vscode.workspace.openTextDocument({ language: 'markdown', content });
-    await vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.Beside, preview: true });
+    await this.showBeside(answer?.markdown ?? answer?.text ?? '(no context)');
   }
 }

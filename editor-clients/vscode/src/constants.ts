@@ -28,6 +28,7 @@ export const UI = {
   cancel: 'tierwise.ui.cancel',
   undoTask: 'tierwise.ui.undoTask',
   showCost: 'tierwise.ui.showCost',
+  showStatus: 'tierwise.ui.showStatus',
   showContext: 'tierwise.ui.showContext',
   restartServer: 'tierwise.ui.restartServer',
 } as const;
@@ -45,6 +46,7 @@ export const TITLES: Record<UiCommand, string> = {
   [UI.cancel]: 'Cancel',
   [UI.undoTask]: 'Undo Task',
   [UI.showCost]: 'Show Cost',
+  [UI.showStatus]: 'Show Status',
   [UI.showContext]: 'Show Context…',
   [UI.restartServer]: 'Restart Server',
 };

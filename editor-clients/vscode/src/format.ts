@@ -1,5 +1,5 @@
 /** Markdown and text for the answers of `tierwise.cost` and `tierwise.status`. */
-import { money } from './status';
+import { commandLines, cooling, money, type TaskCommands, type TaskStatus } from './status';
 
 export interface TierCost {
   calls?: number;
@@ -31,6 +31,10 @@ export interface StatusAnswer {
   configured?: boolean;
   configError?: string | null;
   modelStackReady?: boolean;
+  trusted?: boolean;
+  trustNote?: string | null;
+  cooldowns?: TaskStatus['cooldowns'];
+  commands?: TaskCommands | null;
   tasks?: TaskSummary[];
   task?: TaskSummary;
 }
@@ -72,4 +76,41 @@ export function taskPickItem(task: TaskSummary): { label: string; description: s
 /** Tasks from a status answer, newest first. */
 export function tasksNewestFirst(answer: StatusAnswer | null | undefined): TaskSummary[] {
   return [...(answer?.tasks ?? [])].reverse();
+}
+
+/**
+ * The answer of `tierwise.status` as Markdown: configuration, running tasks, cooled-down tiers, the test and lint
+ * commands (and the ones the current task recorded, when the server answered for another), recent tasks.
+ */
+export function statusMarkdown(answer: StatusAnswer | null | undefined, current?: TaskStatus): string {
+  const lines = ['# tierwise status', ''];
+  if (answer?.trusted === false) {
+    lines.push(`- ${answer.trustNote ?? 'untrusted workspace'}`);
+  }
+  if (answer?.configError) {
+    lines.push(`- configuration error: ${answer.configError}`);
+  } else if (answer?.configured === false) {
+    lines.push('- not configured yet');
+  }
+  for (const item of answer?.running ?? []) {
+    lines.push(`- running: ${item.taskId} (${item.phase})`);
+  }
+  const cooled = cooling({ taskId: '-', cooldowns: answer?.cooldowns });
+  if (cooled) {
+    lines.push(`- cooling down: ${cooled}`);
+  }
+  const theirs = answer?.commands;
+  const mine = current?.commands;
+  const commands = commandLines(theirs);
+  if (mine?.recorded && (!theirs?.recorded || theirs.taskId !== mine.taskId)) {
+    commands.push(...commandLines(mine));
+  }
+  lines.push(...commands.map((line) => `- ${line}`));
+  const tasks = tasksNewestFirst(answer).slice(0, 10);
+  lines.push('', tasks.length > 0 ? '## Tasks (newest first)' : 'No tasks yet: start one with "Tierwise: Plan Task…".');
+  for (const task of tasks) {
+    const item = taskPickItem(task);
+    lines.push(`- ${item.label} · ${item.description}${item.detail ? ` — ${item.detail}` : ''}`);
+  }
+  return lines.join('\n') + '\n';
 }

@@ -16,6 +16,38 @@ export interface TaskStatus {
   ceilingUsd?: number | null;
   /** Deployments cooling down after repeated failures (gateway.allowed_fails / cooldown_time_s). */
   cooldowns?: { tier?: string; model?: string; remainingS?: number; reason?: string | null }[] | null;
+  /** The task's test and lint commands, recorded in task.json when it started. */
+  commands?: TaskCommands | null;
+}
+
+/**
+ * Test and lint commands as the server reports them: a task's recorded ones (`recorded`), or the ones a new task
+ * would record (`source`: configured or detected; `problem`: why it could not start).
+ */
+export interface TaskCommands {
+  taskId?: string | null;
+  test?: string | null;
+  lint?: string | null;
+  recorded?: boolean;
+  source?: string | null;
+  problem?: string | null;
+}
+
+/** Lines naming the test (and lint) command: `test command (recorded by task t1): pytest -q`. */
+export function commandLines(commands: TaskCommands | null | undefined): string[] {
+  if (!commands || typeof commands !== 'object') {
+    return [];
+  }
+  const lines = commands.recorded
+    ? [`test command (recorded by task ${commands.taskId ?? '?'}): ${commands.test || 'none'}`]
+    : [`test command a new task would record: ${commands.test || 'none'}${commands.source ? ` (${commands.source})` : ''}`];
+  if (commands.lint) {
+    lines.push(`lint command: ${commands.lint}`);
+  }
+  if (commands.problem) {
+    lines.push(`problem: ${commands.problem}`);
+  }
+  return lines;
 }
 
 /** Spend against the ceiling: `$0.0123 of $1.00`, or just the spend without a ceiling. */
@@ -169,6 +201,7 @@ export function statusBarView(status: TaskStatus | undefined): StatusBarView {
     status.tier ? `tier: ${status.tier}${status.model ? ` — ${status.model}` : ''}` : undefined,
     `cost: ${spend(status)}, saved against the frontier tier: ${money(status.savedUsd)}`,
     cooling(status) ? `cooling down: ${cooling(status)}` : undefined,
+    ...commandLines(status.commands),
     status.message ? status.message : undefined,
     'Click for the cost table.',
   ]

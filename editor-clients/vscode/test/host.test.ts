@@ -103,7 +103,7 @@ describe('activation', () => {
       manifest.contributes.commands.filter((c) => c.command !== UI.restartServer).map((c) => `${c.category}: ${c.title}`),
       ['Tierwise: Plan Task…', 'Tierwise: Refine Plan', 'Tierwise: Implement Plan', 'Tierwise: Run Tests and Fix',
         'Tierwise: Review Changes', 'Tierwise: Run Whole Loop…', 'Tierwise: Cancel', 'Tierwise: Undo Task', 'Tierwise: Show Cost',
-        'Tierwise: Show Context…'],
+        'Tierwise: Show Status', 'Tierwise: Show Context…'],
     );
     assert.equal(client().started, 1);
     assert.deepEqual(client().server, { command: '/usr/local/bin/tierwise', args: ['serve'], source: 'PATH' });
@@ -293,6 +293,22 @@ describe('palette commands', () => {
     assert.match(shown.document.content, /# tierwise cost — task t1/);
     assert.match(shown.document.content, /# tierwise cost — all tasks/);
     assert.match(shown.document.content, /Routing saved \$0\.0090 \(90%\)/);
+    assert.equal(shown.options.viewColumn, stub.ViewColumn.Beside);
+  });
+});
+
+describe('Show Status', () => {
+  it("opens the server's status with the recorded test command beside the editor", async () => {
+    const { ext } = await start({
+      'tierwise.status': () => ({ configured: true, running: [], tasks: [], commands: { taskId: null, test: 'pytest -q', lint: null, recorded: false, source: 'configured', problem: null } }),
+    });
+    ext.onStatus({ taskId: 't1', phase: 'plan', state: 'ready', commands: { taskId: 't1', test: 'make test', recorded: true } });
+    await stub.runCommand(UI.showStatus);
+    const shown = stub.recorded.shownDocuments[0] as { document: { language: string; content: string }; options: { viewColumn: number } };
+    assert.equal(shown.document.language, 'markdown');
+    assert.match(shown.document.content, /test command a new task would record: pytest -q \(configured\)/);
+    assert.match(shown.document.content, /test command \(recorded by task t1\): make test/);
+    assert.match(ext.statusBar.tooltip as string, /test command \(recorded by task t1\): make test/);
     assert.equal(shown.options.viewColumn, stub.ViewColumn.Beside);
   });
 });

@@ -3,10 +3,29 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { optionalTaskIdArgs, selectionBlock, startedTask, taskArgs, taskIdArgs } from '../src/args';
 import { isTaskDocument, staleReason, touchedUris, urisToSave } from '../src/edits';
-import { costMarkdown, taskPickItem, tasksNewestFirst } from '../src/format';
+import { costMarkdown, statusMarkdown, taskPickItem, tasksNewestFirst } from '../src/format';
 import { missingServerMessage, type Probe, resolveServerCommand, venvCandidates } from '../src/serverCommand';
 import { explicitValue, initializationOptions, serverSettings } from '../src/settings';
 import { isFinished, money, outcome, progressMessage, statusBarView, TaskStore } from '../src/status';
+
+describe('the status document', () => {
+  it('names the test command a new task would record, and the one the current task recorded', () => {
+    const text = statusMarkdown(
+      { configured: true, running: [{ taskId: 't2', phase: 'fix' }], cooldowns: [{ tier: 'light', remainingS: 41.2 }],
+        commands: { test: 'make test', recorded: false, source: 'detected', problem: 'make: not found' },
+        tasks: [{ id: 't1', phase: 'fix', status: 'done', cost_usd: 0.01, task: 'fix it' }] },
+      { taskId: 't1', commands: { taskId: 't1', test: 'pytest -q', recorded: true } },
+    );
+    assert.match(text, /^- running: t2 \(fix\)$/m);
+    assert.match(text, /^- cooling down: light cooling 42s$/m);
+    assert.match(text, /^- test command a new task would record: make test \(detected\)$/m);
+    assert.match(text, /^- problem: make: not found$/m);
+    assert.match(text, /^- test command \(recorded by task t1\): pytest -q$/m);
+    assert.match(text, /^- t1 · fix · done · \$0\.0100 — fix it$/m);
+    assert.doesNotMatch(statusMarkdown({ tasks: [], commands: { taskId: 't1', test: 'x', recorded: true } },
+      { taskId: 't1', commands: { taskId: 't1', test: 'x', recorded: true } }), /recorded by task t1.*\n.*recorded by task t1/);
+  });
+});
 
 describe('settings → initialization options', () => {
   it('sends only explicitly set values, under the keys of .tierwise.toml', () => {
@@ -86,6 +105,10 @@ describe('status', () => {
     assert.match(running.tooltip, /tier: mid — gpt-4\.1-mini/);
     assert.match(running.tooltip, /editing a\.py/);
     assert.equal(statusBarView({ taskId: 't', phase: 'fix', state: 'budget_stopped', costUsd: 2 }).text, '$(warning) fix budget stopped · $2.00');
+    // issue #11: the tooltip names the test and lint commands the task recorded
+    const recorded = statusBarView({ taskId: 't1', phase: 'fix', state: 'running', commands: { taskId: 't1', test: 'pytest -q', lint: 'ruff check .', recorded: true } });
+    assert.match(recorded.tooltip, /^test command \(recorded by task t1\): pytest -q$/m);
+    assert.match(recorded.tooltip, /^lint command: ruff check \.$/m);
     assert.equal(statusBarView({ taskId: 't', phase: 'review', state: 'done', costUsd: 0 }).text, '$(check) review done · $0.00');
     const ready = statusBarView({ taskId: 't', phase: 'plan', state: 'ready', message: 'plan finished; next: refine', nextPhase: 'refine', tier: 'frontier', costUsd: 0.0131 });
     assert.equal(ready.text, '$(arrow-right) plan finished, next: refine · frontier · $0.0131');

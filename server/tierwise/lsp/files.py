@@ -79,6 +79,7 @@ class EditorFiles:
         *,
         write_through: Callable[[], bool] = lambda: True,
         apply_timeout_s: float = 300.0,
+        on_disk_state: Callable[[dict[str, str]], None] = lambda _states: None,
     ) -> None:
         self._server = server
         self.root = root
@@ -86,6 +87,8 @@ class EditorFiles:
         self._write_through = write_through
         self._apply_timeout_s = apply_timeout_s
         self._expected: dict[str, Echo] = {}  # path -> an applied edit the client has not echoed yet
+        self._on_disk_state = on_disk_state  # after each apply: {path: "saved" | "unsaved"} of open buffers
+        self._disk_states: dict[str, str] = {}
         self._changed = asyncio.Event()
 
     # -- buffers ------------------------------------------------------------------------------------
@@ -144,6 +147,9 @@ class EditorFiles:
             )
         for change in rest:
             await self._guarded(outcome, [change.path], self._apply_change(change, support))
+        states, self._disk_states = self._disk_states, {}
+        if states:
+            self._on_disk_state(states)
         return outcome
 
     async def _guarded(self, outcome: ApplyOutcome, paths: list[str], work: object) -> None:
@@ -204,7 +210,9 @@ class EditorFiles:
                     wse.create_edit(uri, change.new_text), f"tierwise: create {change.path}"
                 )
                 if not refused:
-                    await self._sync_disk(change.path, None, change.new_text)
+                    state = await self._sync_disk(change.path, None, change.new_text)
+                    if state is not None:
+                        self._disk_states[change.path] = state
                 return refused
             await asyncio.to_thread(write_disk, self.root, change.path, change.new_text)
             return None
@@ -218,7 +226,9 @@ class EditorFiles:
             echo = Echo(change.new_text, current.version)
             if doc is not None and not echo.seen_in(doc):
                 self._expected[change.path] = echo  # the client's didChange is still on its way
-            await self._sync_disk(change.path, change.base.text, change.new_text, supersedes=change.artifact)
+            state = await self._sync_disk(change.path, change.base.text, change.new_text, supersedes=change.artifact)
+            if state is not None and not change.artifact:
+                self._disk_states[change.path] = state
         return refused
 
     async def _apply_rename(self, rename: wse.Rename, support: wse.ClientEditSupport) -> str | None:
@@ -248,19 +258,24 @@ class EditorFiles:
             return f"the editor refused the edit: {reason}"
         return None
 
-    async def _sync_disk(self, path: str, base_text: str | None, new_text: str, *, supersedes: bool = False) -> None:
+    async def _sync_disk(
+        self, path: str, base_text: str | None, new_text: str, *, supersedes: bool = False
+    ) -> str | None:
         """Write-through: save ``new_text`` when the disk still holds what the engine started from — or, for
         tierwise's own task document (``supersedes``: the engine read the whole buffer, unsaved text
-        included, and wrote its successor), always."""
+        included, and wrote its successor), always. Returns ``"saved"`` (written now), ``"unsaved"`` (the
+        buffer had unsaved text: the edit is only in the editor), ``"kept"`` (write-through is off) or None
+        (the disk already held the new text)."""
         if not self._write_through():
-            return
+            return "kept"
         on_disk = await asyncio.to_thread(read_disk, self.root, path)
         if _norm(on_disk) == _norm(new_text):
-            return
+            return None
         if supersedes or _norm(on_disk) == _norm(base_text) or (base_text is None and not on_disk):
             await asyncio.to_thread(write_disk, self.root, path, new_text)
-        else:
-            log.info("%s has unsaved changes in the editor; left the saved file alone", path)
+            return "saved"
+        log.info("%s has unsaved changes in the editor; left the saved file alone", path)
+        return "unsaved"
 
 
 # -- disk helpers (run in a worker thread) -----------------------------------------------------------

@@ -8,6 +8,7 @@ import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tierwise.lsp import task_commands
 from tierwise.lsp.trust import NOTE
 
 if TYPE_CHECKING:
@@ -37,6 +38,10 @@ async def status(session: Session, task_id: str | None) -> dict[str, Any]:
         "cooldowns": await asyncio.to_thread(_cooldowns, root),
     }
     answer["cache"] = await asyncio.to_thread(_cache, root, task_id)
+    config = host.config if host is not None else None
+    answer["commands"] = await asyncio.to_thread(
+        task_commands.for_status, root, config, task_id, [r["taskId"] for r in running]
+    )
     if task_id is not None:
         state = await asyncio.to_thread(_load, root, task_id)
         answer["task"] = state

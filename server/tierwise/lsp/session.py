@@ -60,7 +60,8 @@ class Session:
         self.settings.init_options = section_of(init_options)
         self.ui = EditorUser(self.server, root, self.tasks)
         self.files = EditorFiles(
-            self.server, root, self.edit_support, write_through=lambda: self.options.write_through
+            self.server, root, self.edit_support, write_through=lambda: self.options.write_through,
+            on_disk_state=self.ui.disk_states,
         )
         self.host = EngineHost(root, self.files, self.ui, self.report, trusted=lambda: self.trusted)
         from tierwise.lsp.context_index import ContextService

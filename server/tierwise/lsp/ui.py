@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from lsprotocol import types
 
 from tierwise.lsp.paths import uri_for
+from tierwise.lsp.task_commands import CommandsCache
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -49,7 +50,8 @@ def status_payload(
     ceiling_usd: float | None = None,
 ) -> dict[str, Any]:
     """The ``tierwise/status`` notification's params (``nextPhase``: set when ``state`` is ``ready``;
-    ``ceilingUsd``: the task's ceiling, configured + raised; ``cooldowns``: deployments cooling down)."""
+    ``ceilingUsd``: the task's ceiling, configured + raised; ``cooldowns``: deployments cooling down;
+    ``commands``: the task's recorded test and lint commands, added by ``EditorUser.status``)."""
     return {
         "taskId": task_id,
         "phase": phase,
@@ -90,6 +92,7 @@ class EditorUser:
         self._root = root
         self._tasks = tasks
         self._last_status: dict[str, dict[str, Any]] = {}
+        self._commands = CommandsCache(root)
 
     # -- client capabilities -------------------------------------------------------------------------
     def _window_caps(self) -> types.WindowClientCapabilities | None:
@@ -109,6 +112,45 @@ class EditorUser:
         experimental = caps.experimental if caps else None
         tierwise = experimental.get("tierwise") if isinstance(experimental, dict) else None
         return isinstance(tierwise, dict) and tierwise.get("status") is True
+
+    @property
+    def is_plugin(self) -> bool:
+        """A tierwise plugin (it declares ``experimental.tierwise``): it saves tierwise's edits itself."""
+        caps = self._server.client_capabilities
+        experimental = caps.experimental if caps else None
+        return isinstance(experimental, dict) and isinstance(experimental.get("tierwise"), dict)
+
+    def disk_states(self, states: dict[str, str]) -> None:
+        """After tierwise edited open buffers of a client without a tierwise plugin (LSP has no "save this
+        document"): say what the disk holds, so buffer and disk never disagree silently. ``saved``: the server
+        wrote the edit through, the buffer's text is the file's, only its modified mark is stale; ``unsaved``:
+        the buffer had the user's unsaved text (``kept``: write-through is off), so the edit is only in the
+        editor until they save."""
+        if self.is_plugin:
+            return
+        saved = sorted(path for path, state in states.items() if state == "saved")
+        unsaved = sorted(path for path, state in states.items() if state != "saved")
+        why = (
+            "lsp.writeThrough is off" if all(states[p] == "kept" for p in unsaved)
+            else "the buffer had unsaved changes, which tierwise does not save for you"
+        )
+        if saved:
+            self._show(
+                "info",
+                f"tierwise saved its edit of {', '.join(saved)} to disk, so the tests run on it. Your editor may "
+                "still mark the buffer modified: it holds exactly the saved text, so saving it again (Neovim: "
+                ":w!) loses nothing.",
+            )
+        if unsaved:
+            self._show(
+                "warning",
+                f"tierwise's edit of {', '.join(unsaved)} is in your editor but not on disk ({why}): save the "
+                "buffer so the tests see it.",
+            )
+
+    def _show(self, level: Literal["info", "warning", "error"], message: str) -> None:
+        self.log(level, message)
+        self._server.window_show_message(types.ShowMessageParams(type=_LEVELS[level], message=message))
 
     def outcome(self, message: str) -> None:
         """A phase failed: logged, and shown unless the client shows the final status (one message per event)."""
@@ -235,6 +277,7 @@ class EditorUser:
 
     def status(self, payload: dict[str, Any]) -> None:
         payload.setdefault("cooldowns", self.cooldowns())
+        payload.setdefault("commands", self._commands.get(payload["taskId"]))
         self._last_status[payload["taskId"]] = payload
         self._server.protocol.notify(STATUS_NOTIFICATION, payload)
 

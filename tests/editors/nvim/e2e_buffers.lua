@@ -7,68 +7,20 @@
 -- Env: TIERWISE_WORKDIR, TIERWISE_SERVER_CMD (JSON list), TIERWISE_TASK, TIERWISE_NOTE (the line typed in PLAN.md).
 local here = vim.fs.dirname(debug.getinfo(1, 'S').source:sub(2))
 package.path = here .. '/?.lua;' .. package.path
-local H = require('harness')
+local E = require('e2e_common')
+local H = E.H
 
-local work = assert(os.getenv('TIERWISE_WORKDIR'))
-local server_cmd = vim.json.decode(assert(os.getenv('TIERWISE_SERVER_CMD')))
-local task_text = assert(os.getenv('TIERWISE_TASK'))
+local work, calc = E.work, E.calc
+local task_text = assert(E.task_text)
 local note = assert(os.getenv('TIERWISE_NOTE'))
-vim.cmd.cd(work)
-
-local tierwise = require('tierwise')
 local state = require('tierwise.state')
-local client_mod = require('tierwise.client')
 
-local calc = work .. '/calc.py'
 local TYPED = '# typed while tierwise works'
-local TIMEOUT = 60000
+local TIMEOUT = E.TIMEOUT
 H.results.ids = {}
+local calc_buf, focus, wait_phase, execute, case = E.calc_buf, E.focus, E.wait_phase, E.execute, E.case
 
-local function calc_buf()
-  return vim.fn.bufnr(calc)
-end
-
-local function focus(fname)
-  local win = vim.fn.bufwinid(vim.fn.bufnr(fname))
-  if win > 0 then
-    vim.api.nvim_set_current_win(win)
-  else
-    vim.cmd.edit(fname)
-  end
-end
-
-local function wait_phase(task_id, phase)
-  return H.wait(TIMEOUT, function()
-    local st = state.tasks[task_id]
-    return st and st.phase == phase and state.is_finished(st.state) and st
-  end, phase .. ' of ' .. tostring(task_id) .. ' to finish')
-end
-
---- A `workspace/executeCommand` through the plugin's client; returns err, result.
-local function execute(command, args)
-  local done, err, result = false, nil, nil
-  client_mod.execute(client_mod.get(), command, args, function(e, r)
-    done, err, result = true, e, r
-  end)
-  H.wait(TIMEOUT, function()
-    return done
-  end, command .. ' to answer')
-  return err, result
-end
-
-local cases = {}
-local function case(name, fn)
-  cases[#cases + 1] = { name, fn }
-end
-
-case('the server starts for a project file', function()
-  tierwise.setup({ cmd = server_cmd, notify_progress = true })
-  vim.cmd.edit(calc)
-  H.wait(TIMEOUT, function()
-    local c = vim.lsp.get_clients({ name = 'tierwise', bufnr = 0 })[1]
-    return c and c.initialized and c
-  end, 'the tierwise client to initialize')
-end)
+E.start_plugin()
 
 case('plan, then edit PLAN.md without saving, then refine: the note is kept, buffer and disk agree', function()
   vim.cmd('Tierwise plan ' .. task_text)
@@ -132,15 +84,7 @@ case("a code action's edit ends saved", function()
   local range = { start = { line = lnum, character = 4 }, ['end'] = { line = lnum, character = 16 } }
   local diagnostic = { range = range, message = 'mul() adds its arguments', source = 'e2e-linter', severity = 2 }
   vim.api.nvim_win_set_cursor(0, { lnum + 1, 4 })
-  local titles = {}
-  vim.lsp.buf.code_action({
-    context = { diagnostics = { diagnostic } },
-    apply = true,
-    filter = function(action)
-      titles[#titles + 1] = action.title
-      return action.title:match('^Fix with tierwise') ~= nil
-    end,
-  })
+  local titles = E.fix_with_tierwise({ diagnostics = { diagnostic } })
   H.wait(TIMEOUT, function()
     return H.buf_text(bufnr):find('return a * b', 1, true) and not vim.bo[bufnr].modified
   end, 'the quick fix applied and saved (actions: ' .. table.concat(titles, ' | ') .. ')')
@@ -167,11 +111,4 @@ case('undo refuses while the file holds a change made after the task; forced, it
   H.eq(H.results.after_undo, H.buf_text(bufnr), 'no reload from a disk that moved behind the buffer')
 end)
 
-H.run(cases, true)
-for _, c in ipairs(vim.lsp.get_clients({ name = 'tierwise' })) do
-  c:stop()
-end
-vim.wait(3000, function()
-  return #vim.lsp.get_clients({ name = 'tierwise' }) == 0
-end)
-vim.cmd('qall!')
+E.finish()

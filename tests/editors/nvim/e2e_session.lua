@@ -3,42 +3,29 @@
 -- Env: TIERWISE_WORKDIR (the project), TIERWISE_SERVER_CMD (JSON list), TIERWISE_TASK (task text).
 local here = vim.fs.dirname(debug.getinfo(1, 'S').source:sub(2))
 package.path = here .. '/?.lua;' .. package.path
-local H = require('harness')
-
-local work = assert(os.getenv('TIERWISE_WORKDIR'))
-local server_cmd = vim.json.decode(assert(os.getenv('TIERWISE_SERVER_CMD')))
-local task_text = assert(os.getenv('TIERWISE_TASK'))
-vim.cmd.cd(work)
+local E = require('e2e_common')
+local H = E.H
 
 local tierwise = require('tierwise')
 local state = require('tierwise.state')
 
-local calc = work .. '/calc.py'
+local calc = E.calc
+local task_text = assert(E.task_text)
 local ORIGINAL = 'def add(a, b):\n    return a - b\n\n\ndef mul(a, b):\n    return a + b\n'
-local TIMEOUT = 60000
+local TIMEOUT = E.TIMEOUT
 
 H.results.ids = {}
 H.results.statuslines = {}
 
-local function calc_buf()
-  return vim.fn.bufnr(calc)
-end
+local calc_buf = E.calc_buf
 
 local function focus_calc()
-  local win = vim.fn.bufwinid(calc_buf())
-  if win > 0 then
-    vim.api.nvim_set_current_win(win)
-  else
-    vim.cmd.edit(calc)
-  end
+  E.focus(calc)
 end
 
 --- Waits for the task's final tierwise/status; returns it.
-local function wait_finished(task_id, what)
-  return H.wait(TIMEOUT, function()
-    local st = state.tasks[task_id]
-    return st and state.is_finished(st.state) and st
-  end, what .. ' of ' .. tostring(task_id) .. ' to finish')
+local function wait_finished(task_id)
+  return E.wait_phase(task_id, nil)
 end
 
 --- Runs `:Tierwise sub ...` and waits for the server's {taskId} answer to become the current task.
@@ -59,22 +46,25 @@ local function tierwise_diagnostics(bufnr)
   end, vim.diagnostic.get(bufnr))
 end
 
-local cases = {}
-local function case(name, fn)
-  cases[#cases + 1] = { name, fn }
+local case = E.case
+
+--- What `:Tierwise status` shows (a notification), once it names a test command.
+local function status_text()
+  local seen = #H.results.notifications
+  vim.cmd('Tierwise status')
+  return H.wait(10000, function()
+    local t = E.notified(seen)
+    return t:find('test command', 1, true) and t
+  end, 'the status answer')
 end
 
-case('the server starts for a project file', function()
-  tierwise.setup({ cmd = server_cmd, notify_progress = true })
-  vim.o.statusline = "%f %=%{v:lua.require'tierwise'.statusline()}"
-  vim.o.laststatus = 2
-  vim.cmd.edit(calc)
-  local client = H.wait(TIMEOUT, function()
-    local c = vim.lsp.get_clients({ name = 'tierwise', bufnr = 0 })[1]
-    return c and c.initialized and c
-  end, 'the tierwise client to initialize')
-  H.eq(work, client.root_dir, 'root')
+E.start_plugin()
+
+case('before any task: an empty statusline; :Tierwise status names the test command a task would record', function()
   H.eq('', tierwise.statusline(), 'statusline before any task')
+  local text = status_text()
+  H.truthy(text:find('test command a new task would record: ' .. E.test_command .. ' (configured)', 1, true),
+    'the next test command:\n' .. text)
 end)
 
 case('plan: asks for the task, PLAN.md opens in a split', function()
@@ -106,13 +96,21 @@ case('plan: asks for the task, PLAN.md opens in a split', function()
   record_statusline('after plan')
 end)
 
+case("the task's recorded test command: in its status and in :Tierwise status (issue #11)", function()
+  local id = H.results.ids.plan
+  local commands = state.tasks[id].commands
+  H.eq({ taskId = id, test = E.test_command, recorded = true }, commands and {
+    taskId = commands.taskId, test = commands.test, recorded = commands.recorded }, 'commands of the status')
+  local text = status_text()
+  H.truthy(text:find(('test command (recorded by task %s): %s'):format(id, E.test_command), 1, true),
+    'the recorded test command:\n' .. text)
+  H.results.status_text = text
+end)
+
 case('refine: a cheap pass over the plan', function()
   focus_calc()
   vim.cmd('Tierwise refine')
-  H.wait(TIMEOUT, function()
-    local st = state.tasks[H.results.ids.plan]
-    return st and st.phase == 'refine' and state.is_finished(st.state)
-  end, 'refine to finish')
+  E.wait_phase(H.results.ids.plan, 'refine')
   H.eq('ready', state.outcome(state.tasks[H.results.ids.plan]), 'refine outcome')
 end)
 
@@ -120,10 +118,7 @@ case('implement: the buffer changes through LSP edits and `u` undoes them', func
   focus_calc()
   H.eq(ORIGINAL, H.buf_text(calc_buf()), 'calc.py before')
   vim.cmd('Tierwise implement')
-  H.wait(TIMEOUT, function()
-    local st = state.tasks[H.results.ids.plan]
-    return st and st.phase == 'implement' and state.is_finished(st.state)
-  end, 'implement to finish')
+  E.wait_phase(H.results.ids.plan, 'implement')
   H.eq('ready', state.outcome(state.tasks[H.results.ids.plan]), 'implement outcome: ' .. tostring(state.tasks[H.results.ids.plan].message))
   local implemented = H.buf_text(calc_buf())
   H.truthy(implemented:find('return a + b', 1, true), 'add() fixed in the buffer:\n' .. implemented)
@@ -140,10 +135,7 @@ end)
 case('fix: tests run and fail, the light tier fixes them until they pass', function()
   focus_calc()
   vim.cmd('Tierwise fix')
-  H.wait(TIMEOUT, function()
-    local st = state.tasks[H.results.ids.plan]
-    return st and st.phase == 'fix' and state.is_finished(st.state)
-  end, 'fix to finish')
+  E.wait_phase(H.results.ids.plan, 'fix')
   local st = state.tasks[H.results.ids.plan]
   H.eq('ready', state.outcome(st), 'fix outcome: ' .. tostring(st.message))
   H.eq('fix finished; next: review', st.message, 'fix message')
@@ -157,10 +149,7 @@ end)
 case('review: findings become tierwise diagnostics', function()
   focus_calc()
   vim.cmd('Tierwise review')
-  H.wait(TIMEOUT, function()
-    local st = state.tasks[H.results.ids.plan]
-    return st and st.phase == 'review' and state.is_finished(st.state)
-  end, 'review to finish')
+  E.wait_phase(H.results.ids.plan, 'review')
   local diags = H.wait(10000, function()
     local d = tierwise_diagnostics(calc_buf())
     return #d > 0 and d
@@ -174,14 +163,7 @@ end)
 case('quick fix through a code action on the diagnostic', function()
   focus_calc()
   vim.api.nvim_win_set_cursor(0, { 1, 0 })
-  local titles = {}
-  vim.lsp.buf.code_action({
-    apply = true,
-    filter = function(action)
-      titles[#titles + 1] = action.title
-      return action.title:match('^Fix with tierwise') ~= nil
-    end,
-  })
+  local titles = E.fix_with_tierwise(nil)
   H.wait(TIMEOUT, function()
     return H.buf_text(calc_buf()):find('Return the sum', 1, true)
   end, 'the quick fix to change the buffer (actions offered: ' .. table.concat(titles, ' | ') .. ')')
@@ -208,10 +190,7 @@ case('the user edits the buffer while a task runs; nothing typed is lost', funct
   vim.wait(500)
   vim.api.nvim_feedkeys(vim.api.nvim_replace_termcodes('ggO# typed while tierwise works<Esc>', true, false, true), 'x', false)
   H.eq('# typed while tierwise works', vim.api.nvim_buf_get_lines(calc_buf(), 0, 1, false)[1], 'typed line')
-  H.wait(TIMEOUT, function()
-    local st = state.tasks[id]
-    return st and st.phase == 'implement' and state.is_finished(st.state)
-  end, 'implement of task 2 to finish')
+  E.wait_phase(id, 'implement')
   H.eq('ready', state.outcome(state.tasks[id]), 'implement outcome: ' .. tostring(state.tasks[id].message))
   local text = H.buf_text(calc_buf())
   H.truthy(text:find('^# typed while tierwise works\n'), 'the typed line is still there:\n' .. text)
@@ -266,11 +245,4 @@ case(':Tierwise cost shows the cost table', function()
   H.truthy(table.concat(H.results.cost_lines, '\n'):find('Routing saved', 1, true), 'cost table')
 end)
 
-H.run(cases, true)
-for _, client in ipairs(vim.lsp.get_clients({ name = 'tierwise' })) do
-  client:stop()
-end
-vim.wait(3000, function()
-  return #vim.lsp.get_clients({ name = 'tierwise' }) == 0
-end)
-vim.cmd('qall!')
+E.finish()

@@ -356,6 +356,15 @@ case('cost shows the server table in a scratch buffer', function()
   H.eq({ 'untrusted workspace: its .tierwise.toml is ignored', 'no tasks yet: start one with :Tierwise plan' },
     format.status_lines({ trusted = false, trustNote = 'untrusted workspace: its .tierwise.toml is ignored',
       configured = true, running = {}, tasks = {} }), 'an untrusted workspace is said first')
+  -- issue #11: the recorded test command, and the one a new task would record
+  H.eq({ 'test command a new task would record: pytest -q (detected)', 'lint command: ruff check .',
+    'test command (recorded by task t7): make test', 'no tasks yet: start one with :Tierwise plan' },
+    format.status_lines({ configured = true, running = {}, tasks = {},
+      commands = { test = 'pytest -q', lint = 'ruff check .', recorded = false, source = 'detected' } },
+      { taskId = 't7', commands = { taskId = 't7', test = 'make test', recorded = true } }),
+    'status lines with the commands')
+  H.eq({ 'test command a new task would record: none', '  problem: no test command: set loop.test_command' },
+    format.command_lines({ recorded = false, problem = 'no test command: set loop.test_command' }), 'no command')
 end)
 
 case('health check runs and reports a missing executable', function()

@@ -72,6 +72,10 @@ end
 --- @param on_result fun(err: lsp.ResponseError?, result: any)
 --- @param bufnr integer?
 function M.execute(client, command, args, on_result, bufnr)
+  -- every server command takes one object: an empty Lua table would be encoded as the JSON array `[]`
+  if args == nil or (type(args) == 'table' and next(args) == nil) then
+    args = vim.empty_dict()
+  end
   local params = { command = command, arguments = { args } }
   -- Send every buffer's pending (debounced) didChange first, not only `bufnr`'s: a command reads other open
   -- files too (refine reads PLAN.md while calc.py is current), and must see what the user just typed there.

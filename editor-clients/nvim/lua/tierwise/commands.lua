@@ -140,7 +140,7 @@ local function on_success(name, result)
     local text = type(result) == 'table' and (result.markdown or result.text) or 'no context'
     M.show_scratch('context', vim.split(tostring(text), '\n', { plain = true }))
   elseif name == 'status' then
-    notify(table.concat(format.status_lines(result), '\n'))
+    notify(table.concat(format.status_lines(result, state.current_status()), '\n'))
   elseif name == 'undo' then
     local files = type(result) == 'table' and result.restored or {}
     if type(files) == 'table' and #files > 0 then
@@ -176,6 +176,19 @@ function M.send(name, args, bufnr)
   end, bufnr)
 end
 
+--- Builds the subcommand's argument (a warning when it cannot) and sends it.
+--- @param name string
+--- @param ctx tierwise.CommandContext
+--- @param bufnr integer
+local function build_and_send(name, ctx, bufnr)
+  local args, err = M.build_args(name, ctx)
+  if not args then
+    notify(err, vim.log.levels.WARN)
+    return
+  end
+  M.send(name, args, bufnr)
+end
+
 --- Entry point of the user command.
 --- @param cmd_opts table the table given to nvim_create_user_command callbacks
 function M.dispatch(cmd_opts)
@@ -198,21 +211,11 @@ function M.dispatch(cmd_opts)
         return
       end
       ctx.text = answer
-      local args, err = M.build_args(name, ctx)
-      if not args then
-        notify(err, vim.log.levels.WARN)
-        return
-      end
-      M.send(name, args, bufnr)
+      build_and_send(name, ctx, bufnr)
     end)
     return
   end
-  local args, err = M.build_args(name, ctx)
-  if not args then
-    notify(err, vim.log.levels.WARN)
-    return
-  end
-  M.send(name, args, bufnr)
+  build_and_send(name, ctx, bufnr)
 end
 
 --- Completion for `:Tierwise`: subcommands, then task ids for commands that take one.

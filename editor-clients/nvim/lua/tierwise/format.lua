@@ -51,10 +51,40 @@ function M.task_line(task)
     tostring(task.id), tostring(task.phase or '?'), tostring(task.status or '?'), state.money(task.cost_usd), text)
 end
 
---- The answer of `tierwise.status`: configuration problems, running tasks, recent tasks.
---- @param answer table
+--- The test and lint commands of `tierwise.status` (or of a `tierwise/status`): a task's recorded ones
+--- (task.json), or the ones a new task would record, with the problem that would stop it.
+--- @param commands table? {taskId, test, lint, recorded, source, problem}
 --- @return string[]
-function M.status_lines(answer)
+function M.command_lines(commands)
+  if type(commands) ~= 'table' then
+    return {}
+  end
+  local function text(value)
+    return type(value) == 'string' and value ~= '' and value or nil
+  end
+  local lines = {}
+  if commands.recorded == true then
+    lines[#lines + 1] = ('test command (recorded by task %s): %s'):format(tostring(commands.taskId),
+      text(commands.test) or 'none')
+  else
+    local source = text(commands.source) and (' (' .. commands.source .. ')') or ''
+    lines[#lines + 1] = 'test command a new task would record: ' .. (text(commands.test) or 'none') .. source
+  end
+  if text(commands.lint) then
+    lines[#lines + 1] = 'lint command: ' .. commands.lint
+  end
+  if text(commands.problem) then
+    lines[#lines + 1] = '  problem: ' .. commands.problem
+  end
+  return lines
+end
+
+--- The answer of `tierwise.status`: configuration problems, running tasks, the test command (and the one the
+--- current task recorded, from its last `tierwise/status`, when the server answered for another), recent tasks.
+--- @param answer table
+--- @param current tierwise.Status? the plugin's current task
+--- @return string[]
+function M.status_lines(answer, current)
   if type(answer) ~= 'table' then
     return { 'no status' }
   end
@@ -70,6 +100,12 @@ function M.status_lines(answer)
   local running = type(answer.running) == 'table' and answer.running or {}
   for _, item in ipairs(running) do
     lines[#lines + 1] = ('running: %s (%s)'):format(tostring(item.taskId), tostring(item.phase))
+  end
+  vim.list_extend(lines, M.command_lines(answer.commands))
+  local mine = type(current) == 'table' and current.commands or nil
+  local theirs = type(answer.commands) == 'table' and answer.commands or {}
+  if type(mine) == 'table' and mine.recorded == true and (theirs.recorded ~= true or theirs.taskId ~= mine.taskId) then
+    vim.list_extend(lines, M.command_lines(mine))
   end
   if type(answer.task) == 'table' then
     lines[#lines + 1] = M.task_line(answer.task)

@@ -14,6 +14,7 @@ local M = {}
 --- @field nextPhase string?  with state `ready`: the phase to run next
 --- @field ceilingUsd number?  the task's budget ceiling (configured + raised by the user)
 --- @field cooldowns table[]?  deployments cooling down: {tier, model, remainingS, reason}
+--- @field commands table?  the task's recorded test and lint commands: {taskId, test, lint, recorded}
 
 --- @type table<string, tierwise.Status>
 M.tasks = {}
