@@ -46,6 +46,13 @@ async def _edited_view(ctx: PhaseContext, path: str, text: str | None, focus: li
     return await file_view(ctx, path, text, focus, "file", "implement")
 
 
+def _unless_shown(view: str, path: str, context_files: str) -> str:
+    """The edited file's view, or a pointer to the same bytes already in the shared block (they are cached)."""
+    if view.strip() and view in context_files:
+        return f"(unchanged since implementation began: exactly as shown above under `{path}`)"
+    return view
+
+
 async def _retry_text(ctx: PhaseContext, report: EditReport, path: str, focus: list[str]) -> str:
     doc = await ctx.files.read(path)
     current = await _edited_view(ctx, path, doc.text, focus)
@@ -88,7 +95,7 @@ async def implement_file(
         "path": item.path,
         "action": item.action,
         "description": item.description or "(see the plan)",
-        "file_text": await _edited_view(ctx, item.path, doc.text, focus),
+        "file_text": _unless_shown(await _edited_view(ctx, item.path, doc.text, focus), item.path, context_files),
         "context_files": context_files,
         "conventions": await read_conventions(ctx.files),
         "edit_format": EDIT_FORMAT,

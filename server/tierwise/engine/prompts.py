@@ -165,6 +165,37 @@ def varying_tail(messages: list[Message]) -> list[Message]:
     return messages[last + 1 :]
 
 
+_SECTION = re.compile(r"^(#{2,3} )", re.M)
+MIN_REPEAT_CHARS = 40
+
+
+def without_repeats(text: str, shown: str) -> str:
+    """``text`` (a context pack) without the ``###`` sections whose body the prompt already shows, byte for
+    byte, in ``shown`` (the task prefix's pack): an unchanged definition is not sent twice. A note says how
+    many were left out; a pack with nothing repeated comes back unchanged."""
+    if not shown or "\n### " not in f"\n{text}":
+        return text
+    kept: list[str] = []
+    dropped = 0
+    for part in _split_sections(text):
+        header, _, body = part.partition("\n")
+        if header.startswith("### ") and len(body.strip()) >= MIN_REPEAT_CHARS and body.strip() in shown:
+            dropped += 1
+            continue
+        kept.append(part)
+    if not dropped:
+        return text
+    note = f"({dropped} related definitions or outlines are left out here: they are shown, unchanged, above)"
+    return "".join(kept).rstrip() + "\n\n" + note
+
+
+def _split_sections(text: str) -> list[str]:
+    starts = [m.start() for m in _SECTION.finditer(text)]
+    if not starts or starts[0] != 0:
+        starts = [0, *starts]
+    return [text[a:b] for a, b in zip(starts, [*starts[1:], len(text)], strict=True)]
+
+
 def _render(
     action: str, variables: Mapping[str, object], root: Path | None, *, needs_user: bool = True
 ) -> list[Message]:
