@@ -83,7 +83,8 @@ def plan_text(task: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def build_task(task: dict[str, Any], mirror: Path, out: Path, *, explore: bool = True) -> str | None:
+def build_task(task: dict[str, Any], mirror: Path, out: Path, *, explore: bool = True, name_files: bool = False
+               ) -> str | None:
     repo = mirror / task["repo"].replace("/", "+") / "repo"
     if not repo.is_dir():
         print(f"skip {task['id']}: no mirror at {repo}", file=sys.stderr)
@@ -124,6 +125,7 @@ def build_task(task: dict[str, Any], mirror: Path, out: Path, *, explore: bool =
         f"test_command = {toml_string(check)}",
         f"check = {toml_string(check)}",
         f"tags = [{toml_string(task['id'])}]",
+        *([f"paths = [{', '.join(toml_string(p) for p in task['files'])}]"] if name_files else []),
         "",
     ]), encoding="utf-8")
     items = {"items": [{"path": s["file"], "symbol": s["qualname"], "why": "the commit changes it"}
@@ -156,12 +158,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mirror", type=Path, default=Path("/work/.mirror"))
     parser.add_argument("--corpus", type=Path, default=ROOT / "bench" / "context" / "corpus.json")
     parser.add_argument("--min-files", type=int, default=2)
+    parser.add_argument("--name-files", action="store_true",
+                        help="the user names the changed files (like `tierwise run --path`, as bench/suite's tasks do)")
     parser.add_argument("--no-explore", action="store_true",
                         help="no explore reply (for checkouts before the explore route existed, e.g. bcb08a1)")
     args = parser.parse_args(argv)
     tasks = json.loads(args.corpus.read_text(encoding="utf-8"))["tasks"]
     built = [name for task in tasks if len(task["files"]) >= args.min_files
-             if (name := build_task(task, args.mirror, args.out, explore=not args.no_explore)) is not None]
+             if (name := build_task(task, args.mirror, args.out, explore=not args.no_explore,
+                                                 name_files=args.name_files)) is not None]
     print(f"{len(built)} tasks in {args.out}: {', '.join(built)}")
     return 0 if built else 2
 
