@@ -42,11 +42,11 @@ EDIT_B = "b.py\n<<<<<<< SEARCH\n    return 'b'\n=======\n    return 'B'\n>>>>>>>
 PLAN = plan_text("- modify `a.py`: return 'A'\n- modify `b.py`: return 'B'")
 
 
-async def _implement(workspace: Path, first: str, second: str) -> ScriptedModels:
+async def _implement(workspace: Path, first: str, second: str, paths: tuple[str, ...] = ()) -> ScriptedModels:
     write_files(workspace, {"a.py": A_TEXT, "b.py": B_TEXT})
     models = ScriptedModels({"plan": [PLAN], "implement": [first, second]})
     engine = make_engine(workspace, models, config=Config())
-    state = await engine.run("Upper-case the letters", phases=["plan", "implement"])
+    state = await engine.run("Upper-case the letters", phases=["plan", "implement"], paths=paths)
     assert state.status == "done", state.message
     return models
 
@@ -70,4 +70,15 @@ async def test_implement_shows_a_file_again_when_it_changed_since_the_block(work
     two = [c.messages for c in models.calls if c.action == "implement"][1]
     tail = varying_tail(two)[-1].content
     assert "return 'B?'" in tail and "unchanged since" not in tail
+    assert (workspace / "b.py").read_text() == "def b():\n    return 'B'\n"
+
+
+async def test_implement_points_to_a_named_file_the_prefix_shows_unchanged(workspace: Path) -> None:
+    models = await _implement(workspace, EDIT_A, EDIT_B, paths=("b.py",))
+    one, two = (c.messages for c in models.calls if c.action == "implement")
+    assert one[:-1] == two[:-1]
+    prefix_files = one[1].content
+    assert "return 'b'" in prefix_files and "return 'b'" not in one[-2].content  # b.py once, in the prefix
+    tail = varying_tail(two)[-1].content
+    assert "(unchanged since the task started: exactly as shown above among the files you named, `b.py`)" in tail
     assert (workspace / "b.py").read_text() == "def b():\n    return 'B'\n"

@@ -23,6 +23,7 @@ _CODE_NAME = re.compile(
 )
 _TRACE_FUNC = re.compile(r"\bin ([A-Za-z_]\w*)\b|\bat ([A-Za-z_][\w.]*) \(|([A-Za-z_]\w*)\(\)")
 MIN_FILE_TOKENS = 600
+SHOWN_ABOVE = "### {path}\n(unchanged since the task started: exactly as shown above among the files you named)"
 
 
 def enabled(ctx: PhaseContext) -> bool:
@@ -83,9 +84,13 @@ def focus_for(plan_text: str, description: str) -> list[str]:
     return list(dict.fromkeys([*code_names(description), *code_names(plan_text)]))
 
 
-async def implement_shared(ctx: PhaseContext, state: TaskState, plan_text: str, plan: Plan) -> str | None:
+async def implement_shared(
+    ctx: PhaseContext, state: TaskState, plan_text: str, plan: Plan, shown: str = ""
+) -> str | None:
     """The plan's files (and the user's) as the implementers see them, built once per implement run and kept
-    in the task folder, so that every per-file call gets the same bytes. None without a context port."""
+    in the task folder, so that every per-file call gets the same bytes. A file whose view the task prefix
+    already shows byte for byte (``shown``: the user's files) is a pointer to it. None without a context
+    port."""
     if not enabled(ctx):
         return None
     assert ctx.context is not None
@@ -103,12 +108,14 @@ async def implement_shared(ctx: PhaseContext, state: TaskState, plan_text: str, 
             continue
         if doc.text is not None:
             docs.append(doc)
-    text = "\n\n".join(await _shared_views(ctx, plan_text, docs, descriptions)) if docs else "(none)"
+    text = "\n\n".join(await _shared_views(ctx, plan_text, docs, descriptions, shown)) if docs else "(none)"
     ctx.store.write(state.id, name, text)
     return text
 
 
-async def _shared_views(ctx: PhaseContext, plan_text: str, docs: list, descriptions: dict[str, str]) -> list[str]:
+async def _shared_views(
+    ctx: PhaseContext, plan_text: str, docs: list, descriptions: dict[str, str], shown: str = ""
+) -> list[str]:
     """Each file as its own implementer sees it (its ``file`` view), smallest first, while they fit within
     ``implement_tokens + file_tokens`` (what one call carried at most when the block and the edited file were
     separate), so the per-file calls need not repeat their file after the block; a file that does not fit
@@ -122,6 +129,7 @@ async def _shared_views(ctx: PhaseContext, plan_text: str, docs: list, descripti
         return await ctx.context.file_view(doc.path, doc.text, focus=focus, budget_tokens=budget)  # type: ignore
 
     full = [await view(d, file_budget) for d in docs]
+    full = [SHOWN_ABOVE.format(path=d.path) if v.strip() and v in shown else v for d, v in zip(docs, full, strict=True)]
     views: dict[int, str] = {}
     order = sorted(range(len(docs)), key=lambda i: (estimate_tokens(full[i]), i))
     for rank, index in enumerate(order):
