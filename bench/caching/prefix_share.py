@@ -45,6 +45,7 @@ class TaskFigures:
     prefix_tokens: int = 0
     same_model_tokens: int = 0
     cached_tokens: int = 0
+    written_tokens: int = 0
     reported: bool = False
     cost_usd: float = 0.0
     uncached_cost_usd: float = 0.0
@@ -101,6 +102,7 @@ def measure_log(path: Path, name: str) -> TaskFigures:
             figures.reported = True
             cached = int((usage.get("prompt_tokens_details") or {}).get("cached_tokens") or 0)
             figures.cached_tokens += cached
+            figures.written_tokens += int(usage.get("cache_creation_input_tokens") or 0)
         figures.details.append((phase_of(entry.get("messages") or []), model, len(tokens), shared, same, cached))
         seen.append((model, tokens))
     return figures
@@ -165,7 +167,8 @@ def main(argv: list[str] | None = None) -> int:
     for f in [*rows, multi, total]:
         if f is not total and f is not multi:
             for sum_into in (total, multi) if len(f.files) > 1 else (total,):
-                for key in ("requests", "prompt_tokens", "prefix_tokens", "same_model_tokens", "cached_tokens"):
+                for key in ("requests", "prompt_tokens", "prefix_tokens", "same_model_tokens", "cached_tokens",
+                            "written_tokens"):
                     setattr(sum_into, key, getattr(sum_into, key) + getattr(f, key))
                 sum_into.cost_usd += f.cost_usd
                 sum_into.uncached_cost_usd += f.uncached_cost_usd
@@ -177,6 +180,9 @@ def main(argv: list[str] | None = None) -> int:
         if prices:
             line += f" ${f.cost_usd:.4f} | ${f.uncached_cost_usd:.4f} |"
         print(line)
+    if total.written_tokens:
+        print(f"\nwritten to the cache (Anthropic-style cache writes): {pct(multi.written_tokens, multi.prompt_tokens)} "
+              f"of the multi-file runs' prompt tokens, {pct(total.written_tokens, total.prompt_tokens)} of all")
     print_phases([f for f in rows if len(f.files) > 1] or rows)
     if args.requests:
         for f in rows:
