@@ -10,7 +10,8 @@ from engine_support import ScriptedModels, make_engine, plan_text, write_files
 from tierwise.config.model import Config
 from tierwise.engine.prompts import varying_tail, without_repeats
 
-SHOWN = "## Code that matters\n\n### a.py lines 1-3 (function `f`)\n```python\ndef f():\n    return 'a long enough body'\n```\n"
+SHOWN = ("## Code that matters\n\n### a.py lines 1-3 (function `f`)\n```python\ndef f():\n    return 'a long enough body'\n```\n"
+         "\n## Other files\nd.py: alpha, beta, gamma\n")
 
 
 def test_without_repeats_drops_sections_the_prefix_shows_byte_for_byte() -> None:
@@ -18,12 +19,13 @@ def test_without_repeats_drops_sections_the_prefix_shows_byte_for_byte() -> None
         "## Code that matters for this failure\n\n"
         "### a.py lines 1-3 (function `f`)\n```python\ndef f():\n    return 'a long enough body'\n```\n\n"
         "### b.py lines 4-6 (function `g`)\n```python\ndef g():\n    return 'changed since the task started'\n```\n\n"
-        "## Other files\nc.py: h\n"
+        "## Other files\nc.py: h, i, j, k\nd.py: alpha, beta, gamma\n"
     )
     out = without_repeats(related, SHOWN)
-    assert "def f()" not in out and "def g()" in out and "c.py: h" in out
-    assert out.startswith("## Code that matters for this failure")
-    assert out.rstrip().endswith("(1 related definitions or outlines are left out here: they are shown, unchanged, above)")
+    assert "def f()" not in out and "def g()" in out and "c.py: h, i, j, k" in out and "d.py" not in out
+    assert out.startswith("## Code that matters for this failure") and "## Other files\nc.py" in out
+    assert out.rstrip().endswith(
+        "(2 related definitions, outlines or map lines are left out here: they are shown, unchanged, above)")
 
 
 def test_without_repeats_keeps_a_pack_with_nothing_repeated_and_short_bodies() -> None:
