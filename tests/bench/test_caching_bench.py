@@ -103,3 +103,16 @@ def test_prefix_share_counts_what_repeats_an_earlier_request_per_phase(tmp_path:
     assert 0 < first[3] < first[2] and first[4] == 0  # shares the context with plan, another model
     assert second[4] > first[3]  # same model: everything up to the file name
     assert figures.prefix_tokens == sum(d[3] for d in figures.details)
+
+
+def test_a_cache_write_ratio_makes_the_scripted_tiers_explicit_caching_models() -> None:
+    from tierwise.config.model import Config
+    from tierwise.gateway.pricing import explicit_caching
+
+    plain = ScriptedSettings().tiers(["mid"], "http://127.0.0.1:1/v1", "KEY")
+    anthropic = ScriptedSettings(cache_write_ratio=1.25).tiers(["mid"], "http://127.0.0.1:1/v1", "KEY")
+    assert "cache_write_per_mtok" not in plain["mid"]["price"]
+    assert anthropic["mid"]["price"]["cache_write_per_mtok"] == 3.75
+    tier = Config.model_validate({"tiers": anthropic}).tiers["mid"]
+    assert explicit_caching(tier.deployments()[0]) and not explicit_caching(
+        Config.model_validate({"tiers": plain}).tiers["mid"].deployments()[0])
