@@ -85,6 +85,7 @@ def plan_text(task: dict[str, Any]) -> str:
 
 def build_task(task: dict[str, Any], mirror: Path, out: Path, *, explore: bool = True, name_files: bool = False
                ) -> str | None:
+    """Write the bench task folder of one corpus task under ``out``; its name, or None without a mirror."""
     repo = mirror / task["repo"].replace("/", "+") / "repo"
     if not repo.is_dir():
         print(f"skip {task['id']}: no mirror at {repo}", file=sys.stderr)
@@ -96,7 +97,6 @@ def build_task(task: dict[str, Any], mirror: Path, out: Path, *, explore: bool =
     if not source.exists():
         source.symlink_to(repo.resolve())
     (folder / "expected").mkdir(parents=True, exist_ok=True)
-    replies: dict[str, list[str]] = {}
     blocks_by_file = {}
     for path in task["files"]:
         old, new = git_show(repo, task["parent"], path), git_show(repo, task["commit"], path)
@@ -110,8 +110,7 @@ def build_task(task: dict[str, Any], mirror: Path, out: Path, *, explore: bool =
             held = (path, blocks_by_file[path][-1])
             blocks_by_file[path] = blocks_by_file[path][:-1]
             break
-    for path, blocks in blocks_by_file.items():
-        replies[path] = [render(blocks)]
+    replies = {path: render(blocks) for path, blocks in blocks_by_file.items()}
     (folder / "expect.py").write_text(CHECK_SCRIPT.format(files=list(task["files"])), encoding="utf-8")
     check = f"{{python}} {folder.resolve() / 'expect.py'}"
     (folder / "task.toml").write_text("\n".join([
@@ -134,7 +133,7 @@ def build_task(task: dict[str, Any], mirror: Path, out: Path, *, explore: bool =
         *([("explore", None, json.dumps(items))] if explore else []),
         ("plan", None, plan_text(task)),
         ("refine", None, plan_text(task)),
-        *[("implement", path, replies[path][0]) for path in task["files"]],
+        *[("implement", path, replies[path]) for path in task["files"]],
     ]
     if held is not None:
         rules.append(("fix", None, render([held[1]])))
