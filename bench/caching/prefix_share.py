@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tierwise.bench.scripted import PHASE_MARKERS
 from tierwise.replay.caching import framed_tokens
 
 LOG_NAMES = ("bench-replay.jsonl", "replay-requests.jsonl")
@@ -44,10 +45,25 @@ class TaskFigures:
     prefix_tokens: int = 0
     same_model_tokens: int = 0
     cached_tokens: int = 0
+    written_tokens: int = 0
     reported: bool = False
     cost_usd: float = 0.0
     uncached_cost_usd: float = 0.0
     files: set[str] = field(default_factory=set)
+    details: list[tuple[str, str, int, int, int, int]] = field(default_factory=list)
+    """Per request: (phase, model, prompt tokens, prefix, same-model prefix, served from cache)."""
+
+
+def phase_of(messages: list[Any]) -> str:
+    """Which prompt a request answers, from the phase markers of its last user message."""
+    text = "\n".join(str(m.get("content", "")) for m in messages if isinstance(m, dict))
+    last = next((str(m.get("content", "")) for m in reversed(messages)
+                 if isinstance(m, dict) and m.get("role") == "user"), "")
+    for source in (last, text):
+        for phase, marker in PHASE_MARKERS.items():
+            if re.search(marker, source):
+                return phase
+    return "?"
 
 
 def common_prefix(a: list[Any], b: list[Any]) -> int:
@@ -81,9 +97,13 @@ def measure_log(path: Path, name: str) -> TaskFigures:
         figures.prefix_tokens += shared
         figures.same_model_tokens += same
         usage = entry.get("usage") or {}
+        cached = 0
         if usage:
             figures.reported = True
-            figures.cached_tokens += int((usage.get("prompt_tokens_details") or {}).get("cached_tokens") or 0)
+            cached = int((usage.get("prompt_tokens_details") or {}).get("cached_tokens") or 0)
+            figures.cached_tokens += cached
+            figures.written_tokens += int(usage.get("cache_creation_input_tokens") or 0)
+        figures.details.append((phase_of(entry.get("messages") or []), model, len(tokens), shared, same, cached))
         seen.append((model, tokens))
     return figures
 
@@ -124,6 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folders", nargs="+", type=Path)
     parser.add_argument("--configs", type=Path, help="bench configurations file, for the tier prices")
+    parser.add_argument("--requests", action="store_true", help="also list every request of every run")
     args = parser.parse_args(argv)
     prices: dict[str, tuple[float, float]] = {}
     if args.configs is not None:
@@ -146,7 +167,8 @@ def main(argv: list[str] | None = None) -> int:
     for f in [*rows, multi, total]:
         if f is not total and f is not multi:
             for sum_into in (total, multi) if len(f.files) > 1 else (total,):
-                for key in ("requests", "prompt_tokens", "prefix_tokens", "same_model_tokens", "cached_tokens"):
+                for key in ("requests", "prompt_tokens", "prefix_tokens", "same_model_tokens", "cached_tokens",
+                            "written_tokens"):
                     setattr(sum_into, key, getattr(sum_into, key) + getattr(f, key))
                 sum_into.cost_usd += f.cost_usd
                 sum_into.uncached_cost_usd += f.uncached_cost_usd
@@ -158,7 +180,35 @@ def main(argv: list[str] | None = None) -> int:
         if prices:
             line += f" ${f.cost_usd:.4f} | ${f.uncached_cost_usd:.4f} |"
         print(line)
+    if total.written_tokens:
+        print(f"\nwritten to the cache (Anthropic-style cache writes): {pct(multi.written_tokens, multi.prompt_tokens)} "
+              f"of the multi-file runs' prompt tokens, {pct(total.written_tokens, total.prompt_tokens)} of all")
+    print_phases([f for f in rows if len(f.files) > 1] or rows)
+    if args.requests:
+        for f in rows:
+            print(f"\n{f.name}: phase model tokens prefix same-model served")
+            for phase, model, tokens, shared, same, cached in f.details:
+                print(f"  {phase:10} {model:16} {tokens:7,} {pct(shared, tokens):>5} {pct(same, tokens):>5} "
+                      f"{pct(cached, tokens):>5}")
     return 0
+
+
+def print_phases(rows: list[TaskFigures]) -> None:
+    """Per phase and model (tier), over the multi-file runs (all runs when none has several files)."""
+    sums: dict[tuple[str, str], list[int]] = {}
+    for f in rows:
+        for phase, model, tokens, shared, same, cached in f.details:
+            acc = sums.setdefault((phase, model), [0, 0, 0, 0, 0])
+            for i, value in enumerate((1, tokens, shared, same, cached)):
+                acc[i] += value
+    print("\n| phase | model | requests | prompt tokens | prefix share | same-model share | served from cache |")
+    print("|---|---|---:|---:|---:|---:|---:|")
+    order = list(PHASE_MARKERS)
+    for (phase, model), (n, tokens, shared, same, cached) in sorted(
+        sums.items(), key=lambda item: (order.index(item[0][0]) if item[0][0] in order else 99, item[0][1])
+    ):
+        print(f"| {phase} | {model} | {n} | {tokens:,} | {pct(shared, tokens)} | {pct(same, tokens)} | "
+              f"{pct(cached, tokens)} |")
 
 
 if __name__ == "__main__":

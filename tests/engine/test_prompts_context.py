@@ -106,12 +106,14 @@ def _prefix_values(plan: str = "the plan") -> dict[str, str]:
 def test_task_phases_start_with_one_shared_prefix_in_a_fixed_order(action: str, tmp_path: Path) -> None:
     values = {name: f"[{name}]" for name in PROMPT_VARIABLES[action]}
     messages = render_prompt(action, values, tmp_path, prefix=_prefix_values())
-    head = render_prompt("plan", {}, tmp_path, prefix=_prefix_values())[:2]
-    assert messages[:2] == head  # the same bytes for every phase
-    assert head[0].role == "system" and head[1].cache_break
+    head = render_prompt("plan", {}, tmp_path, prefix=_prefix_values())[:3]
+    assert messages[:3] == head  # the same bytes for every phase
+    # the task's context and the plan are stable parts of their own: a breakpoint after each
+    assert head[0].role == "system" and head[1].cache_break and head[2].cache_break
     text = head[1].content
-    order = [text.index(f"<{name}>") for name in ("conventions", "repo_tree", "files", "task")]
-    assert order == sorted(order) and text.rstrip().endswith("the plan")
+    order = [text.index(f"<{name}>") for name in ("conventions", "repo_tree", "files", "context", "task")]
+    assert order == sorted(order) and text.rstrip().endswith("<task>")
+    assert "<plan>" not in text and head[2].content.rstrip().endswith("the plan")
     assert "<edit_format>" not in head[0].content and "<<<<<<< SEARCH" in head[0].content
 
 
@@ -132,6 +134,6 @@ def test_implement_calls_for_different_files_share_everything_before_the_file(tm
         return render_prompt("implement", values, tmp_path, prefix=_prefix_values())
 
     one, two = render("a.py"), render("b.py")
-    assert len(one) == len(two) == 4
-    assert one[:3] == two[:3] and [m.cache_break for m in one] == [False, True, True, False]
-    assert "[ctx]" in one[2].content and "a.py" in one[3].content
+    assert len(one) == len(two) == 5
+    assert one[:4] == two[:4] and [m.cache_break for m in one] == [False, True, True, True, False]
+    assert "[ctx]" in one[3].content and "a.py" in one[4].content

@@ -114,6 +114,10 @@ class ScriptedSettings(BaseModel):
     caching: Literal["auto", "openai", "anthropic", "off"] = Field(
         default="auto", description="How the replay server caches prompts (docs/replay.md); off: no caching."
     )
+    cache_write_ratio: float | None = Field(
+        default=None, ge=0, description="Cache-write price as a share of the input price (Anthropic: 1.25); set, "
+        "the tiers are explicit-caching models: the gateway sends breakpoints, `auto` caches Anthropic-style."
+    )
 
     def behaviour(self, tier: str) -> str:
         return self.behaviours.get(tier, "weak")
@@ -133,6 +137,8 @@ class ScriptedSettings(BaseModel):
                     "cached_input_per_mtok": round(inp * self.cached_input_ratio, 9),
                 },
             }
+            if self.cache_write_ratio is not None:
+                entry["price"]["cache_write_per_mtok"] = round(inp * self.cache_write_ratio, 9)
             if name == "local":
                 entry["local"] = True
             tiers[name] = entry

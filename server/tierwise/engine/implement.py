@@ -15,7 +15,7 @@ from tierwise.engine.context import file_block, files_section, plural, read_conv
 from tierwise.engine.editing import EditReport, Gate
 from tierwise.engine.guards import infra_gates
 from tierwise.engine.packs import enabled, file_view, focus_for, implement_shared
-from tierwise.engine.plan import current_plan, task_prefix
+from tierwise.engine.plan import current_plan, task_context, task_prefix
 from tierwise.engine.planfile import Plan, PlanFile
 from tierwise.engine.ports import FileChange
 from tierwise.engine.prompts import EDIT_FORMAT, render_prompt
@@ -46,6 +46,16 @@ async def _edited_view(ctx: PhaseContext, path: str, text: str | None, focus: li
     return await file_view(ctx, path, text, focus, "file", "implement")
 
 
+def _unless_shown(view: str, path: str, context_files: str, named_files: str) -> str:
+    """The edited file's view, or a pointer to the same bytes already above it (in the shared block, or among
+    the user's files of the task prefix): they are sent once, and cached."""
+    if view.strip() and view in context_files:
+        return f"(unchanged since implementation began: exactly as shown above under `{path}`)"
+    if view.strip() and view in named_files:
+        return f"(unchanged since the task started: exactly as shown above among the files you named, `{path}`)"
+    return view
+
+
 async def _retry_text(ctx: PhaseContext, report: EditReport, path: str, focus: list[str]) -> str:
     doc = await ctx.files.read(path)
     current = await _edited_view(ctx, path, doc.text, focus)
@@ -57,7 +67,7 @@ async def implement_context(ctx: PhaseContext, state: TaskState, plan_text: str,
     the run starts (the user's named files are already in the task prefix). Built once and kept in the
     task folder, so a resumed run sends the same bytes again. With the context engine: outlines and the regions
     that matter (``packs.implement_shared``); without it, the files whole within a budget."""
-    shared = await implement_shared(ctx, state, plan_text, plan)
+    shared = await implement_shared(ctx, state, plan_text, plan, (await task_context(ctx, state))["files"])
     if shared is not None:
         return shared
     name = f"implement-context.{state.run_of('implement')}.md"
@@ -88,7 +98,8 @@ async def implement_file(
         "path": item.path,
         "action": item.action,
         "description": item.description or "(see the plan)",
-        "file_text": await _edited_view(ctx, item.path, doc.text, focus),
+        "file_text": _unless_shown(await _edited_view(ctx, item.path, doc.text, focus), item.path, context_files,
+                                   (await task_context(ctx, state))["files"]),
         "context_files": context_files,
         "conventions": await read_conventions(ctx.files),
         "edit_format": EDIT_FORMAT,

@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 
 from tierwise.context.types import ContextPack, Query
-from tierwise.engine.context import read_documents
+from tierwise.engine.context import estimate_tokens, read_documents
 from tierwise.engine.explore import run_explore
 from tierwise.engine.planfile import Plan
 from tierwise.engine.session import PhaseContext
@@ -23,6 +23,7 @@ _CODE_NAME = re.compile(
 )
 _TRACE_FUNC = re.compile(r"\bin ([A-Za-z_]\w*)\b|\bat ([A-Za-z_][\w.]*) \(|([A-Za-z_]\w*)\(\)")
 MIN_FILE_TOKENS = 600
+SHOWN_ABOVE = "### {path}\n(unchanged since the task started: exactly as shown above among the files you named)"
 
 
 def enabled(ctx: PhaseContext) -> bool:
@@ -83,9 +84,13 @@ def focus_for(plan_text: str, description: str) -> list[str]:
     return list(dict.fromkeys([*code_names(description), *code_names(plan_text)]))
 
 
-async def implement_shared(ctx: PhaseContext, state: TaskState, plan_text: str, plan: Plan) -> str | None:
+async def implement_shared(
+    ctx: PhaseContext, state: TaskState, plan_text: str, plan: Plan, shown: str = ""
+) -> str | None:
     """The plan's files (and the user's) as the implementers see them, built once per implement run and kept
-    in the task folder, so that every per-file call gets the same bytes. None without a context port."""
+    in the task folder, so that every per-file call gets the same bytes. A file whose view the task prefix
+    already shows byte for byte (``shown``: the user's files) is a pointer to it. None without a context
+    port."""
     if not enabled(ctx):
         return None
     assert ctx.context is not None
@@ -96,15 +101,38 @@ async def implement_shared(ctx: PhaseContext, state: TaskState, plan_text: str, 
     paths = list(dict.fromkeys([*plan.paths(include_deleted=False), *state.paths]))
     descriptions = {item.path: item.description or "" for item in plan.files}
     docs = [d for d in await read_documents(ctx.files, paths) if d.text is not None]
-    if not docs:
-        text = "(none)"
-    else:
-        share = max(MIN_FILE_TOKENS, ctx.context.budget("implement", "implement") // len(docs))
-        views = [await ctx.context.file_view(d.path, d.text, focus=focus_for(plan_text, descriptions.get(d.path, "")),
-                                             budget_tokens=share) for d in docs]  # fmt: skip
-        text = "\n\n".join(views)
+    text = "\n\n".join(await _shared_views(ctx, plan_text, docs, descriptions, shown)) if docs else "(none)"
     ctx.store.write(state.id, name, text)
     return text
+
+
+async def _shared_views(
+    ctx: PhaseContext, plan_text: str, docs: list, descriptions: dict[str, str], shown: str = ""
+) -> list[str]:
+    """Each file as its own implementer sees it (its ``file`` view), smallest first, while they fit within
+    ``implement_tokens + file_tokens`` (what one call carried at most when the block and the edited file were
+    separate), so the per-file calls need not repeat their file after the block; a file that does not fit
+    gets a fair share of what is left (at least ``MIN_FILE_TOKENS``) and its own view again after the block."""
+    assert ctx.context is not None
+    file_budget = ctx.context.budget("file", "implement")
+    left = ctx.context.budget("implement", "implement") + file_budget
+
+    async def view(doc: object, budget: int) -> str:
+        focus = focus_for(plan_text, descriptions.get(doc.path, ""))  # type: ignore[attr-defined]
+        return await ctx.context.file_view(doc.path, doc.text, focus=focus, budget_tokens=budget)  # type: ignore
+
+    full = [await view(d, file_budget) for d in docs]
+    full = [SHOWN_ABOVE.format(path=d.path) if v.strip() and v in shown else v for d, v in zip(docs, full, strict=True)]
+    views: dict[int, str] = {}
+    order = sorted(range(len(docs)), key=lambda i: (estimate_tokens(full[i]), i))
+    for rank, index in enumerate(order):
+        others = len(order) - rank - 1
+        if estimate_tokens(full[index]) <= left - MIN_FILE_TOKENS * others:
+            views[index] = full[index]
+        else:
+            views[index] = await view(docs[index], max(MIN_FILE_TOKENS, left // (others + 1)))
+        left -= estimate_tokens(views[index])
+    return [views[i] for i in range(len(docs))]
 
 
 async def file_view(

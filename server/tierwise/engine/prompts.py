@@ -165,6 +165,45 @@ def varying_tail(messages: list[Message]) -> list[Message]:
     return messages[last + 1 :]
 
 
+_SECTION = re.compile(r"^(#{2,3} )", re.M)
+MIN_REPEAT_CHARS = 40
+MIN_MAP_LINE = 12
+
+
+def without_repeats(text: str, shown: str) -> str:
+    """``text`` (a context pack) without the ``###`` sections whose body the prompt already shows, byte for
+    byte, in ``shown`` (the task prefix's pack), and without the lines of its map (a ``##`` section with no
+    code) that ``shown`` has as lines: an unchanged definition is not sent twice. A note says how many were
+    left out; a pack with nothing repeated comes back unchanged."""
+    if not shown or "\n### " not in f"\n{text}":
+        return text
+    kept: list[str] = []
+    dropped = 0
+    shown_lines = set(shown.splitlines())
+    for part in _split_sections(text):
+        header, _, body = part.partition("\n")
+        if header.startswith("### ") and len(body.strip()) >= MIN_REPEAT_CHARS and body.strip() in shown:
+            dropped += 1
+            continue
+        if header.startswith("## ") and "```" not in body:  # a map: one `path: definitions` line per file
+            lines = body.splitlines(keepends=True)
+            rest = [line for line in lines if len(line.strip()) < MIN_MAP_LINE or line.rstrip("\n") not in shown_lines]
+            dropped += len(lines) - len(rest)
+            part = header + "\n" + "".join(rest)
+        kept.append(part)
+    if not dropped:
+        return text
+    note = f"({dropped} related definitions, outlines or map lines are left out here: they are shown, unchanged, above)"
+    return "".join(kept).rstrip() + "\n\n" + note
+
+
+def _split_sections(text: str) -> list[str]:
+    starts = [m.start() for m in _SECTION.finditer(text)]
+    if not starts or starts[0] != 0:
+        starts = [0, *starts]
+    return [text[a:b] for a, b in zip(starts, [*starts[1:], len(text)], strict=True)]
+
+
 def _render(
     action: str, variables: Mapping[str, object], root: Path | None, *, needs_user: bool = True
 ) -> list[Message]:

@@ -33,7 +33,7 @@ from tierwise.engine.packs import files_views, related_code, trace_names
 from tierwise.engine.plan import task_prefix
 from tierwise.engine.planfile import Plan
 from tierwise.engine.ports import CommandResult
-from tierwise.engine.prompts import EDIT_FORMAT, render_prompt, varying_tail
+from tierwise.engine.prompts import EDIT_FORMAT, render_prompt, varying_tail, without_repeats
 from tierwise.engine.session import PhaseContext
 from tierwise.engine.state import TaskState
 from tierwise.engine.steps import apply_step
@@ -154,6 +154,7 @@ async def _fix_round(ctx: PhaseContext, state: TaskState, plan_text: str, plan: 
     if views is None:
         docs = [d for d in await read_documents(ctx.files, involved) if d.text is not None]
         views = files_section(docs, FILES_BUDGET_TOKENS) if docs else "(no project file identified)"
+    prefix = await task_prefix(ctx, state, plan_text or "(no plan: make the failing checks pass)")
     variables = {
         "task": state.task,
         "plan": plan_text or "(no plan: make the failing checks pass)",
@@ -162,14 +163,13 @@ async def _fix_round(ctx: PhaseContext, state: TaskState, plan_text: str, plan: 
         "log": log + (
             f"\n\n[tierwise] Blocks of your previous fix answer were not applied:\n{refused}" if refused else ""),
         "files": views,
-        "context": await related_code(ctx, state, "fix", traceback_files=failure.files, focus=focus,
-                                      extra=" ".join(failure.failing_tests)),
+        "context": without_repeats(await related_code(ctx, state, "fix", traceback_files=failure.files, focus=focus,
+                                                      extra=" ".join(failure.failing_tests)), prefix["context"]),
         "round": round_no,
         "tier": tier,
         "edit_format": EDIT_FORMAT,
         "conventions": await read_conventions(ctx.files),
     }
-    prefix = await task_prefix(ctx, state, plan_text or "(no plan: make the failing checks pass)")
     full = render_prompt("fix", variables, ctx.root, prefix=prefix)
     messages = full
     if conversation and estimate_tokens("".join(m.content for m in conversation)) < CONVERSATION_BUDGET_TOKENS:
