@@ -20,6 +20,7 @@ from pathlib import Path
 
 from tierwise.config.model import Config, Deployment, Price
 from tierwise.gateway import provider
+from tierwise.gateway.backend import InProcessBackend, ModelBackend
 from tierwise.gateway.budget import BudgetGuard, Reservation, output_cap, worst_case_usd
 from tierwise.gateway.cacheloss import CacheMemory
 from tierwise.gateway.health import DeploymentHealth
@@ -36,7 +37,7 @@ from tierwise.gateway.routing import (
     usable_deployments,
 )
 from tierwise.gateway.secrets import mask, secret_values
-from tierwise.gateway.tokens import count_message_tokens, count_prompt_tokens, count_tokens
+from tierwise.gateway.tokens import count_message_tokens, count_tokens
 from tierwise.gateway.types import (
     BudgetExceeded,
     Completion,
@@ -95,8 +96,12 @@ class ModelGateway:
         *,
         env: Mapping[str, str] | None = None,
         ledger: Ledger | None = None,
+        backend: ModelBackend | None = None,
     ) -> None:
+        """``backend``: where the provider attempt, its price and the model's token count run
+        (``tierwise.gateway.backend``); litellm in this process unless a model worker is given."""
         self.config = config
+        self.backend: ModelBackend = backend if backend is not None else InProcessBackend()
         self.root = Path(root)
         self._env: Mapping[str, str] = os.environ if env is None else env
         self.ledger = ledger or Ledger(self.root)
@@ -111,8 +116,8 @@ class ModelGateway:
     # ----- routing questions (cheap, no litellm) -----
 
     def warm_up(self) -> None:
-        """Start importing litellm in the background so the first call does not wait for it."""
-        provider.warm_up()
+        """Start loading litellm (here or in the model worker) so the first call does not wait for it."""
+        self.backend.start()
 
     def tier_status(self) -> dict[str, TierStatus]:
         """Each tier's status; a tier whose every usable deployment is cooling down counts as unusable."""
@@ -173,7 +178,7 @@ class ModelGateway:
         call = _Call(action=action, task_id=task_id, prompt_estimate=prompt, task_ceiling_usd=ceiling_usd)
         try:
             effective = self._choose_tier(call, action, tier)
-            await provider.load_litellm()  # the first call imports litellm: not part of latency or timeout
+            await self.backend.ready()  # the first call waits for litellm: not part of latency or timeout
             call.started = time.monotonic()
             async with asyncio.timeout(self.config.gateway.timeout_s):
                 text = await self._try_deployments(call, effective, messages)
@@ -191,9 +196,12 @@ class ModelGateway:
             self._finish(call, "error", message)
             raise ModelCallFailed(message) from None
         except asyncio.CancelledError:
-            if call.attempting:  # the provider may have started on the prompt: count it
-                self._charge(call, TokenUsage(prompt_tokens=call.prompt_estimate), call.attempt_deployment,
-                             estimated=True)
+            if call.attempting:  # the provider may have started on the prompt: count it (priced here: no await)
+                usage = TokenUsage(prompt_tokens=call.prompt_estimate)
+                deployment = call.attempt_deployment
+                frontier = self._frontier_deployment()
+                self._book(call, usage, call_cost(deployment, usage) if deployment is not None else 0.0,
+                           call_cost(frontier, usage) if frontier is not None else None, estimated=True)
             self._finish(call, "cancelled", None, quiet=True)
             raise
         except BaseException:
@@ -236,7 +244,8 @@ class ModelGateway:
                 failures.append(f"{deployment.model}: cooling down for {left:.0f} s more ({cooling.cooldown_reason})")
                 continue
             # the model's own tokenizer once litellm is loaded (it is by now), else the cl100k estimate
-            call.prompt_estimate = count_prompt_tokens(deployment.model, [(m.role, m.content) for m in messages])
+            call.prompt_estimate = await self.backend.count_prompt_tokens(
+                deployment.model, [(m.role, m.content) for m in messages])
             window = context_window_for(deployment)
             if window is not None and call.prompt_estimate > window:
                 failures.append(
@@ -283,7 +292,7 @@ class ModelGateway:
             call.attempting, call.attempt_deployment = True, deployment
             before = call.cost_usd
             try:
-                result = await provider.stream_once(
+                result = await self.backend.attempt(
                     deployment,
                     messages,
                     api_key=key,
@@ -301,7 +310,7 @@ class ModelGateway:
                         prompt_tokens=call.prompt_estimate,
                         completion_tokens=min(count_tokens(fail.partial_text), cap),
                     )
-                    self._charge(call, partial, deployment, estimated=True)
+                    await self._charge(call, partial, deployment, estimated=True)
                 self.budget.settle(reservation, call.cost_usd - before)
                 reason = self._mask(str(fail))
                 if fail.kind == "overrun":
@@ -347,7 +356,7 @@ class ModelGateway:
                 usage = usage.model_copy(update={
                     "completion_tokens": cap, "reasoning_tokens": min(usage.reasoning_tokens, cap)})
                 estimated = True
-            self._charge(call, usage, deployment, estimated=estimated)
+            await self._charge(call, usage, deployment, estimated=estimated)
             self._note_cache_loss(call, tier, deployment, messages, usage)
             self.budget.settle(reservation, call.cost_usd - before)
             call.scripted = result.scripted
@@ -372,18 +381,28 @@ class ModelGateway:
         chain = frontier.deployments() if frontier is not None else []
         return chain[0] if chain and price_for(chain[0]) is not None else None
 
-    def _charge(self, call: _Call, usage: TokenUsage, deployment: Deployment | None, *, estimated: bool) -> None:
+    async def _charge(self, call: _Call, usage: TokenUsage, deployment: Deployment, *, estimated: bool) -> None:
         """Book one attempt's usage: the deployment's invoice, and the same usage (same cache reads and
-        writes) on the frontier tier's primary model as the counterfactual."""
-        cost = call_cost(deployment, usage) if deployment is not None else 0.0
+        writes) on the frontier tier's primary model as the counterfactual (both priced by the backend)."""
         frontier = self._frontier_deployment()
+        items = [(deployment, usage)] + ([(frontier, usage)] if frontier is not None else [])
+        try:
+            costs = await self.backend.price(items)
+        except asyncio.CancelledError:  # cancelled while pricing: book it at the in-process price all the same
+            costs = [call_cost(d, u) for d, u in items]
+            self._book(call, usage, costs[0], costs[1] if frontier is not None else None, estimated=estimated)
+            raise
+        self._book(call, usage, costs[0], costs[1] if frontier is not None else None, estimated=estimated)
+
+    @staticmethod
+    def _book(call: _Call, usage: TokenUsage, cost: float, frontier_cost: float | None, *, estimated: bool) -> None:
         call.tokens_in += usage.prompt_tokens
         call.tokens_out += usage.completion_tokens
         call.cached_read += usage.cached_read_tokens
         call.cache_write += usage.cache_write_tokens
         call.reasoning += usage.reasoning_tokens
         call.cost_usd += cost
-        call.frontier_cost_usd += call_cost(frontier, usage) if frontier is not None else cost
+        call.frontier_cost_usd += frontier_cost if frontier_cost is not None else cost
         call.estimated = call.estimated or estimated
 
     def _note_cache_loss(
