@@ -238,10 +238,17 @@ class WorkerBackend:
                              completion_tokens=ok.get("completion_tokens"), scripted=bool(ok.get("scripted")),
                              usage=ok.get("usage"))
 
+    async def _ask(self, op: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """A request that can be repeated (price, count): once more on a new worker if this one died."""
+        try:
+            return await self._request(op, payload)
+        except WorkerGone:
+            return await self._request(op, payload)
+
     async def price(self, items: Sequence[tuple[Deployment, TokenUsage]]) -> list[float]:
         payload = {"items": [[d.model_dump(mode="json"), u.model_dump(mode="json")] for d, u in items]}
         try:
-            answer = await self._request("price", payload)
+            answer = await self._ask("price", payload)
             if "ok" in answer:
                 return [float(cost) for cost in answer["ok"]]
             log.warning("model worker could not price a call: %s", answer.get("error"))
@@ -251,7 +258,7 @@ class WorkerBackend:
 
     async def count_prompt_tokens(self, model: str, pairs: Sequence[tuple[str, str]]) -> int:
         try:
-            answer = await self._request("count", {"model": model, "pairs": [list(p) for p in pairs]})
+            answer = await self._ask("count", {"model": model, "pairs": [list(p) for p in pairs]})
             if isinstance(answer.get("ok"), int):
                 return int(answer["ok"])
         except (WorkerGone, GatewayError) as err:

@@ -147,6 +147,8 @@ async def on_shutdown(ls: TierwiseServer, params: None) -> None:
     """Cancel running tasks and give the engine a moment to save them as resumable."""
     ls.session.tasks.cancel_all("the editor is shutting down")
     await ls.session.tasks.wait_all(timeout_s=5.0)
+    if ls.session.host is not None:
+        await asyncio.to_thread(ls.session.host.close)  # the model worker process
     if ls.session.watcher is not None:
         await asyncio.to_thread(ls.session.watcher.stop)
 
