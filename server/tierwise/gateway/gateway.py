@@ -174,7 +174,8 @@ class ModelGateway:
     ) -> Completion:
         """``ceiling_usd``: this task's ceiling when it differs from ``budget.per_task_usd`` (raised by the
         user for this task)."""
-        prompt = count_message_tokens((m.role, m.content) for m in messages)
+        # tiktoken over a long prompt takes a while: off the event loop
+        prompt = await asyncio.to_thread(count_message_tokens, [(m.role, m.content) for m in messages])
         call = _Call(action=action, task_id=task_id, prompt_estimate=prompt, task_ceiling_usd=ceiling_usd)
         try:
             effective = self._choose_tier(call, action, tier)
@@ -183,17 +184,17 @@ class ModelGateway:
             async with asyncio.timeout(self.config.gateway.timeout_s):
                 text = await self._try_deployments(call, effective, messages)
         except BudgetExceeded as err:
-            self._finish(call, "budget_refused", str(err))
+            await self._finish(call, "budget_refused", str(err))
             raise
         except GatewayError as err:
-            self._finish(call, "error", str(err))
+            await self._finish(call, "error", str(err))
             raise
         except TimeoutError:
             message = (
                 f"{action} on tier {call.tier} ({call.model or 'no model'}) timed out after "
                 f"{self.config.gateway.timeout_s:g} s (gateway.timeout_s), retries included"
             )
-            self._finish(call, "error", message)
+            await self._finish(call, "error", message)
             raise ModelCallFailed(message) from None
         except asyncio.CancelledError:
             if call.attempting:  # the provider may have started on the prompt: count it (priced here: no await)
@@ -202,12 +203,12 @@ class ModelGateway:
                 frontier = self._frontier_deployment()
                 self._book(call, usage, call_cost(deployment, usage) if deployment is not None else 0.0,
                            call_cost(frontier, usage) if frontier is not None else None, estimated=True)
-            self._finish(call, "cancelled", None, quiet=True)
+            await self._finish(call, "cancelled", None, quiet=True)
             raise
         except BaseException:
-            self._finish(call, "error", "internal error in the gateway", quiet=True)
+            await self._finish(call, "error", "internal error in the gateway", quiet=True)
             raise
-        return Completion(text=text, usage=self._finish(call, "ok", None))
+        return Completion(text=text, usage=await self._finish(call, "ok", None))
 
     def _choose_tier(self, call: _Call, action: str, explicit: str | None) -> str:
         if explicit is not None:
@@ -422,7 +423,9 @@ class ModelGateway:
         names = [d.api_key_env for t in self.config.tiers.values() for d in t.deployments() if d.api_key_env]
         return mask(text, secret_values(self._env, names))
 
-    def _finish(self, call: _Call, outcome: Outcome, error: str | None, *, quiet: bool = False) -> LedgerLine:
+    async def _finish(self, call: _Call, outcome: Outcome, error: str | None, *, quiet: bool = False) -> LedgerLine:
+        """Append the call's ledger line (fsync'd, in a thread: a cancellation arriving meanwhile still lets
+        it land) and release its budget reservations."""
         line = LedgerLine(
             task_id=call.task_id,
             action=call.action,
@@ -447,7 +450,7 @@ class ModelGateway:
             cache_loss_usd=round(call.cache_loss_usd, 9),
         )
         try:
-            self.ledger.append(line)
+            await asyncio.shield(asyncio.to_thread(self.ledger.append, line))
         except OSError as err:
             if not quiet:
                 raise GatewayError(
