@@ -301,7 +301,9 @@ def serve(tcp: str | None = None, stdout: BinaryIO | None = None) -> None:
     ``HOST:PORT`` (for debugging)."""
     server = create_server()
     if tcp is None:
-        server.start_io(sys.stdin.buffer, stdout or sys.stdout.buffer)
+        from tierwise.lsp.stdio import start_io
+
+        start_io(server, sys.stdin.buffer, stdout or sys.stdout.buffer)  # frames written without blocking
         return
     host, _, port = tcp.rpartition(":")
     server.start_tcp(host or "127.0.0.1", int(port))
