@@ -296,10 +296,21 @@ def create_server() -> TierwiseServer:
     return server
 
 
+SWITCH_INTERVAL_S = 0.0005
+"""The language server's thread switch interval (see ``serve``; docs/benchmarks.md, LSP server)."""
+
+
 def serve(tcp: str | None = None, stdout: BinaryIO | None = None) -> None:
     """Run over stdio (frames to ``stdout``, by default the process's), or over TCP when ``tcp`` is
     ``HOST:PORT`` (for debugging)."""
     server = create_server()
+    # Background threads (the context index, the engine's file work) run Python code that holds the GIL;
+    # the event loop gets it back when the holder is asked to drop it, every switch interval (default
+    # 5 ms, a wait each time it wants it back). 0.5 ms keeps those waits short for the server's lifetime.
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
+    from tierwise.lsp import gcpolicy
+
+    gcpolicy.install()  # full collections walk only what is new (tierwise.lsp.gcpolicy)
     if tcp is None:
         from tierwise.lsp.stdio import start_io
 
