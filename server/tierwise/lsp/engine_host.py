@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from tierwise.gateway.worker_client import WorkerBackend
 
 log = logging.getLogger(__name__)
+_worker_lock = threading.Lock()
 
 
 class EngineUnavailable(RuntimeError):
@@ -63,12 +65,18 @@ class EngineHost:
         self._worker: WorkerBackend | None = None  # the model worker process, shared by every engine built
 
     def model_worker(self) -> WorkerBackend:
-        """The model worker backend (created on first use; its process starts with the warm-up or call)."""
-        if self._worker is None:
-            from tierwise.gateway.worker_client import WorkerBackend
+        """The model worker backend (created on first use, off the event loop: it imports the gateway; its
+        process starts with the warm-up or the first call)."""
+        with _worker_lock:
+            if self._worker is None:
+                from tierwise.gateway.worker_client import WorkerBackend
 
-            self._worker = WorkerBackend()
-        return self._worker
+                self._worker = WorkerBackend()
+            return self._worker
+
+    def model_worker_state(self) -> dict[str, Any] | None:
+        """``{pid, state, started}`` of the model worker, or None before it exists (never imports)."""
+        return self._worker.describe() if self._worker is not None else None
 
     def close(self) -> None:
         """Stop the model worker process (server shutdown)."""
@@ -119,7 +127,7 @@ class EngineHost:
     async def _warm_up(self) -> None:
         with responsive_imports():
             try:
-                worker = self.model_worker()
+                worker = await asyncio.to_thread(self.model_worker)
                 await asyncio.to_thread(worker.start)  # litellm imports in the worker process meanwhile
                 await self.engine()
                 await asyncio.to_thread(_preload_model_tables, self.require_config())
