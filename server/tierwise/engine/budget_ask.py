@@ -10,7 +10,6 @@ per-day ceiling is never asked about: it only rises through configuration.
 from __future__ import annotations
 
 import asyncio
-
 import math
 from typing import TYPE_CHECKING, Any
 

@@ -14,7 +14,6 @@ on one background thread, so a language server's event loop never waits on the d
 
 from __future__ import annotations
 
-import atexit
 import threading
 from collections.abc import Callable
 from pathlib import Path

@@ -15,14 +15,14 @@ import asyncio
 import os
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from tierwise.config.model import Config, Deployment, Price
 from tierwise.gateway import provider
 from tierwise.gateway.backend import InProcessBackend, ModelBackend
-from tierwise.gateway.budget import BudgetGuard, Reservation, output_cap, worst_case_usd
+from tierwise.gateway.budget import BudgetGuard, output_cap, worst_case_usd
 from tierwise.gateway.cacheloss import CacheMemory
+from tierwise.gateway.call_record import CallRecord, book, ledger_line
 from tierwise.gateway.health import DeploymentHealth
 from tierwise.gateway.invoice import call_cost, usage_from_provider
 from tierwise.gateway.ledger import Ledger
@@ -54,36 +54,6 @@ from tierwise.gateway.types import (
 
 class _DeploymentFailed(Exception):
     """Internal: give up one deployment (the reason is already masked) and try the next."""
-
-
-@dataclass
-class _Call:
-    """Bookkeeping for one ``complete`` call, turned into its ledger line at the end."""
-
-    action: str
-    task_id: str | None
-    prompt_estimate: int
-    task_ceiling_usd: float | None = None
-    started: float = field(default_factory=time.monotonic)
-    tier: str = ""
-    requested_tier: str | None = None
-    model: str = ""
-    retries: int = 0
-    fallbacks_used: list[str] = field(default_factory=list)
-    tokens_in: int = 0
-    tokens_out: int = 0
-    cached_read: int = 0
-    cache_write: int = 0
-    reasoning: int = 0
-    cache_loss_tokens: int = 0
-    cache_loss_usd: float = 0.0
-    cost_usd: float = 0.0
-    frontier_cost_usd: float = 0.0
-    estimated: bool = False
-    scripted: bool = False
-    attempting: bool = False  # an attempt is in flight (the provider may be working on the prompt)
-    attempt_deployment: Deployment | None = None
-    reservations: list[Reservation] = field(default_factory=list)
 
 
 class ModelGateway:
@@ -176,7 +146,7 @@ class ModelGateway:
         user for this task)."""
         # tiktoken over a long prompt takes a while: off the event loop
         prompt = await asyncio.to_thread(count_message_tokens, [(m.role, m.content) for m in messages])
-        call = _Call(action=action, task_id=task_id, prompt_estimate=prompt, task_ceiling_usd=ceiling_usd)
+        call = CallRecord(action=action, task_id=task_id, prompt_estimate=prompt, task_ceiling_usd=ceiling_usd)
         try:
             effective = self._choose_tier(call, action, tier)
             await self.backend.ready()  # the first call waits for litellm: not part of latency or timeout
@@ -201,7 +171,7 @@ class ModelGateway:
                 usage = TokenUsage(prompt_tokens=call.prompt_estimate)
                 deployment = call.attempt_deployment
                 frontier = self._frontier_deployment()
-                self._book(call, usage, call_cost(deployment, usage) if deployment is not None else 0.0,
+                book(call, usage, call_cost(deployment, usage) if deployment is not None else 0.0,
                            call_cost(frontier, usage) if frontier is not None else None, estimated=True)
             await self._finish(call, "cancelled", None, quiet=True)
             raise
@@ -210,7 +180,7 @@ class ModelGateway:
             raise
         return Completion(text=text, usage=await self._finish(call, "ok", None))
 
-    def _choose_tier(self, call: _Call, action: str, explicit: str | None) -> str:
+    def _choose_tier(self, call: CallRecord, action: str, explicit: str | None) -> str:
         if explicit is not None:
             requested = explicit
         else:
@@ -233,7 +203,7 @@ class ModelGateway:
         call.requested_tier = requested if effective != requested else None
         return effective
 
-    async def _try_deployments(self, call: _Call, tier: str, messages: Sequence[Message]) -> str:
+    async def _try_deployments(self, call: CallRecord, tier: str, messages: Sequence[Message]) -> str:
         spec = self.config.tiers[tier]
         failures: list[str] = []
         unpriced: list[str] = []
@@ -275,7 +245,7 @@ class ModelGateway:
         raise ModelCallFailed(f"{call.action} on tier {tier} failed on every deployment:\n  {detail}")
 
     async def _attempts(
-        self, call: _Call, tier: str, deployment: Deployment, price: Price | None, messages: Sequence[Message]
+        self, call: CallRecord, tier: str, deployment: Deployment, price: Price | None, messages: Sequence[Message]
     ) -> str:
         """The answer text; raises ``_DeploymentFailed`` when this deployment is given up."""
         spec = self.config.tiers[tier]
@@ -382,7 +352,7 @@ class ModelGateway:
         chain = frontier.deployments() if frontier is not None else []
         return chain[0] if chain and price_for(chain[0]) is not None else None
 
-    async def _charge(self, call: _Call, usage: TokenUsage, deployment: Deployment, *, estimated: bool) -> None:
+    async def _charge(self, call: CallRecord, usage: TokenUsage, deployment: Deployment, *, estimated: bool) -> None:
         """Book one attempt's usage: the deployment's invoice, and the same usage (same cache reads and
         writes) on the frontier tier's primary model as the counterfactual (both priced by the backend)."""
         frontier = self._frontier_deployment()
@@ -391,23 +361,12 @@ class ModelGateway:
             costs = await self.backend.price(items)
         except asyncio.CancelledError:  # cancelled while pricing: book it at the in-process price all the same
             costs = [call_cost(d, u) for d, u in items]
-            self._book(call, usage, costs[0], costs[1] if frontier is not None else None, estimated=estimated)
+            book(call, usage, costs[0], costs[1] if frontier is not None else None, estimated=estimated)
             raise
-        self._book(call, usage, costs[0], costs[1] if frontier is not None else None, estimated=estimated)
-
-    @staticmethod
-    def _book(call: _Call, usage: TokenUsage, cost: float, frontier_cost: float | None, *, estimated: bool) -> None:
-        call.tokens_in += usage.prompt_tokens
-        call.tokens_out += usage.completion_tokens
-        call.cached_read += usage.cached_read_tokens
-        call.cache_write += usage.cache_write_tokens
-        call.reasoning += usage.reasoning_tokens
-        call.cost_usd += cost
-        call.frontier_cost_usd += frontier_cost if frontier_cost is not None else cost
-        call.estimated = call.estimated or estimated
+        book(call, usage, costs[0], costs[1] if frontier is not None else None, estimated=estimated)
 
     def _note_cache_loss(
-        self, call: _Call, tier: str, deployment: Deployment, messages: Sequence[Message], usage: TokenUsage
+        self, call: CallRecord, tier: str, deployment: Deployment, messages: Sequence[Message], usage: TokenUsage
     ) -> None:
         if call.task_id is None:
             return
@@ -423,32 +382,10 @@ class ModelGateway:
         names = [d.api_key_env for t in self.config.tiers.values() for d in t.deployments() if d.api_key_env]
         return mask(text, secret_values(self._env, names))
 
-    async def _finish(self, call: _Call, outcome: Outcome, error: str | None, *, quiet: bool = False) -> LedgerLine:
+    async def _finish(self, call: CallRecord, outcome: Outcome, error: str | None, *, quiet: bool = False) -> LedgerLine:
         """Append the call's ledger line (fsync'd, in a thread: a cancellation arriving meanwhile still lets
         it land) and release its budget reservations."""
-        line = LedgerLine(
-            task_id=call.task_id,
-            action=call.action,
-            tier=call.tier,
-            model=call.model,
-            tokens_in=call.tokens_in,
-            tokens_out=call.tokens_out,
-            cost_usd=call.cost_usd,
-            frontier_cost_usd=call.frontier_cost_usd,
-            latency_s=round(time.monotonic() - call.started, 3),
-            retries=call.retries,
-            fallbacks_used=call.fallbacks_used,
-            outcome=outcome,
-            error=self._mask(error) if error else None,
-            scripted=call.scripted,
-            requested_tier=call.requested_tier,
-            tokens_estimated=call.estimated,
-            tokens_cached_read=call.cached_read,
-            tokens_cache_write=call.cache_write,
-            tokens_reasoning=call.reasoning,
-            cache_loss_tokens=call.cache_loss_tokens,
-            cache_loss_usd=round(call.cache_loss_usd, 9),
-        )
+        line = ledger_line(call, outcome, self._mask(error) if error else None)
         try:
             await asyncio.shield(asyncio.to_thread(self.ledger.append, line))
         except OSError as err:

@@ -27,7 +27,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Sequence
-from typing import IO, Any
+from typing import Any
 
 from tierwise.config.model import Deployment
 from tierwise.gateway.invoice import call_cost
