@@ -131,6 +131,9 @@ class EngineHost:
                 await asyncio.to_thread(worker.start)  # litellm imports in the worker process meanwhile
                 await self.engine()
                 await asyncio.to_thread(_preload_model_tables, self.require_config())
+                from tierwise.lsp import gcpolicy
+
+                gcpolicy.freeze_imports()  # later full collections never walk the imported model stack
                 await worker.ready()
                 await self.engine()  # the configuration changed during the import: build for the newest
             except Exception as err:  # reported again, with context, by the first command that needs it

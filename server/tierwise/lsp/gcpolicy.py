@@ -34,6 +34,13 @@ def install() -> None:
         _installed = True
 
 
+def freeze_imports() -> None:
+    """Freeze what exists now, without collecting (after the warm-up's imports: modules, classes and the
+    loaded tables are long-lived, and a young process's full collections kept walking them as they grew;
+    the little cyclic garbage an import leaves is kept — the same trade-off as above)."""
+    gc.freeze()
+
+
 def unfreeze_all() -> None:
     """Give every frozen object back to the collector (the next full collection walks them again)."""
     gc.unfreeze()
