@@ -127,3 +127,11 @@ def test_the_price_map_parsed_entry_by_entry_equals_json_loads() -> None:
     for bad in ("[1]", '{"a" 1}', '{"a": 1,}', '{"a": 1', "", '{1: 2}'):
         with pytest.raises((ValueError, IndexError)):
             pricing.parse_object_by_entry(bad)
+
+
+def test_the_price_map_text_is_decoded_in_pieces_without_breaking_characters(tmp_path) -> None:
+    path = tmp_path / "map.json"
+    text = '{"é€😀": "' + "ü€😀" * 1000 + '"}'
+    path.write_text(text, encoding="utf-8")
+    for piece in (1, 2, 3, 7, 1 << 18):
+        assert pricing._read_text_in_pieces(path, piece) == text
