@@ -113,3 +113,25 @@ def test_cost_arithmetic() -> None:
     assert pricing.cost_usd(price, 1_000_000, 0) == pytest.approx(15)
     assert pricing.cost_usd(price, 1000, 1000) == pytest.approx(0.09)
     assert pricing.cost_usd(None, 10, 10) == 0
+
+
+def test_the_price_map_parsed_entry_by_entry_equals_json_loads() -> None:
+    import json
+
+    path = pricing.litellm_price_map_path()
+    assert path is not None
+    text = path.read_text(encoding="utf-8")
+    assert pricing.parse_object_by_entry(text) == json.loads(text)
+    assert pricing.parse_object_by_entry(' { "a" : [1, {"b": null}] , "c":"d" } ') == {"a": [1, {"b": None}], "c": "d"}
+    assert pricing.parse_object_by_entry("{}") == {}
+    for bad in ("[1]", '{"a" 1}', '{"a": 1,}', '{"a": 1', "", '{1: 2}'):
+        with pytest.raises((ValueError, IndexError)):
+            pricing.parse_object_by_entry(bad)
+
+
+def test_the_price_map_text_is_decoded_in_pieces_without_breaking_characters(tmp_path) -> None:
+    path = tmp_path / "map.json"
+    text = '{"é€😀": "' + "ü€😀" * 1000 + '"}'
+    path.write_text(text, encoding="utf-8")
+    for piece in (1, 2, 3, 7, 1 << 18):
+        assert pricing._read_text_in_pieces(path, piece) == text

@@ -6,6 +6,7 @@ a half-written artifact. Task ids are checked against a strict pattern before th
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import re
@@ -16,6 +17,7 @@ from pydantic import ValidationError
 
 from tierwise.atomic import write_bytes_atomic
 from tierwise.engine.state import TaskState, UsageRecord, utc_now
+from tierwise.engine.write_behind import WriteBehind
 from tierwise.statedir import STATE_DIR, ensure_state_dir
 
 TASK_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
@@ -33,6 +35,15 @@ class InvalidTaskId(ValueError):
 def atomic_write_text(path: Path, text: str) -> None:
     """Write UTF-8 text to ``path`` atomically, creating parent folders (artifacts are private: 0o600)."""
     write_bytes_atomic(path, text.encode("utf-8"), perms=0o600, make_parents=True)
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    write_bytes_atomic(path, data, perms=0o600, make_parents=True)
+
+
+STATE_WRITER = WriteBehind(_write_private)
+"""Writes every ``task.json`` of the process in the background (``tierwise.engine.write_behind``)."""
+atexit.register(STATE_WRITER.flush)
 
 
 def slugify(text: str, max_len: int = 32) -> str:
@@ -82,12 +93,19 @@ class TaskStore:
 
     # -- state ---------------------------------------------------------------------------------------
     def save(self, state: TaskState) -> None:
+        """Snapshot ``state`` now; the atomic write happens on the write-behind thread (in order, newest
+        wins). Raises the previous failed write of this task's file, if any."""
         self.ensure()
         state.updated = utc_now()
-        atomic_write_text(self.path(state.id, "task.json"), state.model_dump_json(indent=2) + "\n")
+        STATE_WRITER.put(self.path(state.id, "task.json"), (state.model_dump_json(indent=2) + "\n").encode("utf-8"))
+
+    def flush(self) -> None:
+        """Wait until every saved state is on disk (the CLI before it exits; tests)."""
+        STATE_WRITER.flush()
 
     def load(self, task_id: str) -> TaskState:
         path = self.path(task_id, "task.json")
+        STATE_WRITER.flush(path)  # a save of this process still on its way to disk is read back
         try:
             return TaskState.model_validate_json(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
@@ -96,10 +114,13 @@ class TaskStore:
             raise TaskNotFound(f"task {task_id!r} has an unreadable task.json ({path}): {err}") from None
 
     def exists(self, task_id: str) -> bool:
-        return self.path(task_id, "task.json").is_file()
+        path = self.path(task_id, "task.json")
+        STATE_WRITER.flush(path)
+        return path.is_file()
 
     def list(self) -> list[TaskState]:
         """All readable tasks, oldest first (unreadable folders are skipped)."""
+        STATE_WRITER.flush()
         if not self.tasks_dir.is_dir():
             return []
         states: list[TaskState] = []

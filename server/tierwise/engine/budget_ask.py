@@ -9,6 +9,7 @@ per-day ceiling is never asked about: it only rises through configuration.
 
 from __future__ import annotations
 
+import asyncio
 import math
 from typing import TYPE_CHECKING, Any
 
@@ -69,6 +70,7 @@ async def ask_to_raise(ctx: PhaseContext, state: TaskState, phase: Any, action: 
         f"(if this stops, resume with: tierwise run --resume {state.id})"
     )
     ctx.save(state)
+    await asyncio.to_thread(ctx.store.flush)  # saved as resumable on disk while the question is open
     ctx.progress(state, phase, f"budget: {question.text}")
     try:
         raised = bool(await ask(question))

@@ -160,6 +160,16 @@ class Engine:
         """Run the requested phases in order; with ``resume``, continue a task from its last finished step.
 
         ``approve``: show PLAN.md and ask (UserPort.confirm) before implementing it."""
+        try:
+            return await self._run(task, phases=phases, resume=resume, approve=approve, paths=paths,
+                                   task_id=task_id)
+        finally:
+            await self._flush_states()
+
+    async def _run(
+        self, task: str, *, phases: Sequence[str] | None, resume: str | None, approve: bool,
+        paths: Sequence[str], task_id: str | None,
+    ) -> TaskState:
         if resume is not None:
             state = self.store.load(resume)
             if phases:
@@ -204,6 +214,7 @@ class Engine:
         state.error_type = None
 
     async def _approve(self, state: TaskState) -> bool:
+        await self._flush_states()  # the user may read task.json while the question is open
         if state.plan_path:
             await self.ctx.ui.show_document(state.plan_path)
         ok = await self.ctx.ui.confirm(
@@ -218,9 +229,20 @@ class Engine:
         return ok
 
     # -- phase runner -------------------------------------------------------------------------------------
+    async def _flush_states(self) -> None:
+        """Wait (off the event loop) until every saved task state is on disk: task.json is written behind
+        (``tierwise.engine.write_behind``), and a phase's end is where others may read it."""
+        await asyncio.shield(asyncio.to_thread(self.store.flush))
+
     async def _phase(self, state: TaskState, phase: PhaseName, *, again: bool = False) -> TaskState:
         """Run one phase. ``again``: a phase that already finished starts afresh (a new run) instead of
         being continued; an unfinished one is continued (stored replies reused)."""
+        try:
+            return await self._phase_body(state, phase, again=again)
+        finally:
+            await self._flush_states()
+
+    async def _phase_body(self, state: TaskState, phase: PhaseName, *, again: bool) -> TaskState:
         if again and state.is_complete(phase):
             state.restart(phase)
         bodies: dict[PhaseName, Callable[[TaskState], Awaitable[object]]] = {
@@ -315,6 +337,12 @@ class Engine:
         """The changes fixing one diagnostic, computed as a small task of its own (``task_id``, default
         ``quickfix-<hex>``): per-task ceiling, stored reply, ledger lines under that id. Errors are raised
         after the task's status is saved (``failed``, ``budget_stopped`` or ``resumable``)."""
+        try:
+            return await self._quick_fix(path, diagnostic, task_id)
+        finally:
+            await self._flush_states()
+
+    async def _quick_fix(self, path: str, diagnostic: DiagnosticInfo, task_id: str | None) -> list[FileChange]:
         state = quick_fix_task(check_task_id(task_id) if task_id else quick_fix_task_id(), path, diagnostic)
         if self.store.exists(state.id):
             raise ValueError(f"task {state.id} already exists; pick another id")

@@ -15,13 +15,14 @@ import asyncio
 import os
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from tierwise.config.model import Config, Deployment, Price
 from tierwise.gateway import provider
-from tierwise.gateway.budget import BudgetGuard, Reservation, output_cap, worst_case_usd
+from tierwise.gateway.backend import InProcessBackend, ModelBackend
+from tierwise.gateway.budget import BudgetGuard, output_cap, worst_case_usd
 from tierwise.gateway.cacheloss import CacheMemory
+from tierwise.gateway.call_record import CallRecord, book, ledger_line
 from tierwise.gateway.health import DeploymentHealth
 from tierwise.gateway.invoice import call_cost, usage_from_provider
 from tierwise.gateway.ledger import Ledger
@@ -36,7 +37,7 @@ from tierwise.gateway.routing import (
     usable_deployments,
 )
 from tierwise.gateway.secrets import mask, secret_values
-from tierwise.gateway.tokens import count_message_tokens, count_prompt_tokens, count_tokens
+from tierwise.gateway.tokens import count_message_tokens, count_tokens
 from tierwise.gateway.types import (
     BudgetExceeded,
     Completion,
@@ -55,36 +56,6 @@ class _DeploymentFailed(Exception):
     """Internal: give up one deployment (the reason is already masked) and try the next."""
 
 
-@dataclass
-class _Call:
-    """Bookkeeping for one ``complete`` call, turned into its ledger line at the end."""
-
-    action: str
-    task_id: str | None
-    prompt_estimate: int
-    task_ceiling_usd: float | None = None
-    started: float = field(default_factory=time.monotonic)
-    tier: str = ""
-    requested_tier: str | None = None
-    model: str = ""
-    retries: int = 0
-    fallbacks_used: list[str] = field(default_factory=list)
-    tokens_in: int = 0
-    tokens_out: int = 0
-    cached_read: int = 0
-    cache_write: int = 0
-    reasoning: int = 0
-    cache_loss_tokens: int = 0
-    cache_loss_usd: float = 0.0
-    cost_usd: float = 0.0
-    frontier_cost_usd: float = 0.0
-    estimated: bool = False
-    scripted: bool = False
-    attempting: bool = False  # an attempt is in flight (the provider may be working on the prompt)
-    attempt_deployment: Deployment | None = None
-    reservations: list[Reservation] = field(default_factory=list)
-
-
 class ModelGateway:
     """Routes, budgets, retries, fallbacks and records every model call (implements ``ModelPort``)."""
 
@@ -95,8 +66,12 @@ class ModelGateway:
         *,
         env: Mapping[str, str] | None = None,
         ledger: Ledger | None = None,
+        backend: ModelBackend | None = None,
     ) -> None:
+        """``backend``: where the provider attempt, its price and the model's token count run
+        (``tierwise.gateway.backend``); litellm in this process unless a model worker is given."""
         self.config = config
+        self.backend: ModelBackend = backend if backend is not None else InProcessBackend()
         self.root = Path(root)
         self._env: Mapping[str, str] = os.environ if env is None else env
         self.ledger = ledger or Ledger(self.root)
@@ -111,8 +86,8 @@ class ModelGateway:
     # ----- routing questions (cheap, no litellm) -----
 
     def warm_up(self) -> None:
-        """Start importing litellm in the background so the first call does not wait for it."""
-        provider.warm_up()
+        """Start loading litellm (here or in the model worker) so the first call does not wait for it."""
+        self.backend.start()
 
     def tier_status(self) -> dict[str, TierStatus]:
         """Each tier's status; a tier whose every usable deployment is cooling down counts as unusable."""
@@ -169,39 +144,43 @@ class ModelGateway:
     ) -> Completion:
         """``ceiling_usd``: this task's ceiling when it differs from ``budget.per_task_usd`` (raised by the
         user for this task)."""
-        prompt = count_message_tokens((m.role, m.content) for m in messages)
-        call = _Call(action=action, task_id=task_id, prompt_estimate=prompt, task_ceiling_usd=ceiling_usd)
+        # tiktoken over a long prompt takes a while: off the event loop
+        prompt = await asyncio.to_thread(count_message_tokens, [(m.role, m.content) for m in messages])
+        call = CallRecord(action=action, task_id=task_id, prompt_estimate=prompt, task_ceiling_usd=ceiling_usd)
         try:
             effective = self._choose_tier(call, action, tier)
-            await provider.load_litellm()  # the first call imports litellm: not part of latency or timeout
+            await self.backend.ready()  # the first call waits for litellm: not part of latency or timeout
             call.started = time.monotonic()
             async with asyncio.timeout(self.config.gateway.timeout_s):
                 text = await self._try_deployments(call, effective, messages)
         except BudgetExceeded as err:
-            self._finish(call, "budget_refused", str(err))
+            await self._finish(call, "budget_refused", str(err))
             raise
         except GatewayError as err:
-            self._finish(call, "error", str(err))
+            await self._finish(call, "error", str(err))
             raise
         except TimeoutError:
             message = (
                 f"{action} on tier {call.tier} ({call.model or 'no model'}) timed out after "
                 f"{self.config.gateway.timeout_s:g} s (gateway.timeout_s), retries included"
             )
-            self._finish(call, "error", message)
+            await self._finish(call, "error", message)
             raise ModelCallFailed(message) from None
         except asyncio.CancelledError:
-            if call.attempting:  # the provider may have started on the prompt: count it
-                self._charge(call, TokenUsage(prompt_tokens=call.prompt_estimate), call.attempt_deployment,
-                             estimated=True)
-            self._finish(call, "cancelled", None, quiet=True)
+            if call.attempting:  # the provider may have started on the prompt: count it (priced here: no await)
+                usage = TokenUsage(prompt_tokens=call.prompt_estimate)
+                deployment = call.attempt_deployment
+                frontier = self._frontier_deployment()
+                book(call, usage, call_cost(deployment, usage) if deployment is not None else 0.0,
+                           call_cost(frontier, usage) if frontier is not None else None, estimated=True)
+            await self._finish(call, "cancelled", None, quiet=True)
             raise
         except BaseException:
-            self._finish(call, "error", "internal error in the gateway", quiet=True)
+            await self._finish(call, "error", "internal error in the gateway", quiet=True)
             raise
-        return Completion(text=text, usage=self._finish(call, "ok", None))
+        return Completion(text=text, usage=await self._finish(call, "ok", None))
 
-    def _choose_tier(self, call: _Call, action: str, explicit: str | None) -> str:
+    def _choose_tier(self, call: CallRecord, action: str, explicit: str | None) -> str:
         if explicit is not None:
             requested = explicit
         else:
@@ -224,7 +203,7 @@ class ModelGateway:
         call.requested_tier = requested if effective != requested else None
         return effective
 
-    async def _try_deployments(self, call: _Call, tier: str, messages: Sequence[Message]) -> str:
+    async def _try_deployments(self, call: CallRecord, tier: str, messages: Sequence[Message]) -> str:
         spec = self.config.tiers[tier]
         failures: list[str] = []
         unpriced: list[str] = []
@@ -236,7 +215,8 @@ class ModelGateway:
                 failures.append(f"{deployment.model}: cooling down for {left:.0f} s more ({cooling.cooldown_reason})")
                 continue
             # the model's own tokenizer once litellm is loaded (it is by now), else the cl100k estimate
-            call.prompt_estimate = count_prompt_tokens(deployment.model, [(m.role, m.content) for m in messages])
+            call.prompt_estimate = await self.backend.count_prompt_tokens(
+                deployment.model, [(m.role, m.content) for m in messages])
             window = context_window_for(deployment)
             if window is not None and call.prompt_estimate > window:
                 failures.append(
@@ -265,7 +245,7 @@ class ModelGateway:
         raise ModelCallFailed(f"{call.action} on tier {tier} failed on every deployment:\n  {detail}")
 
     async def _attempts(
-        self, call: _Call, tier: str, deployment: Deployment, price: Price | None, messages: Sequence[Message]
+        self, call: CallRecord, tier: str, deployment: Deployment, price: Price | None, messages: Sequence[Message]
     ) -> str:
         """The answer text; raises ``_DeploymentFailed`` when this deployment is given up."""
         spec = self.config.tiers[tier]
@@ -283,7 +263,7 @@ class ModelGateway:
             call.attempting, call.attempt_deployment = True, deployment
             before = call.cost_usd
             try:
-                result = await provider.stream_once(
+                result = await self.backend.attempt(
                     deployment,
                     messages,
                     api_key=key,
@@ -301,7 +281,7 @@ class ModelGateway:
                         prompt_tokens=call.prompt_estimate,
                         completion_tokens=min(count_tokens(fail.partial_text), cap),
                     )
-                    self._charge(call, partial, deployment, estimated=True)
+                    await self._charge(call, partial, deployment, estimated=True)
                 self.budget.settle(reservation, call.cost_usd - before)
                 reason = self._mask(str(fail))
                 if fail.kind == "overrun":
@@ -347,7 +327,7 @@ class ModelGateway:
                 usage = usage.model_copy(update={
                     "completion_tokens": cap, "reasoning_tokens": min(usage.reasoning_tokens, cap)})
                 estimated = True
-            self._charge(call, usage, deployment, estimated=estimated)
+            await self._charge(call, usage, deployment, estimated=estimated)
             self._note_cache_loss(call, tier, deployment, messages, usage)
             self.budget.settle(reservation, call.cost_usd - before)
             call.scripted = result.scripted
@@ -372,22 +352,21 @@ class ModelGateway:
         chain = frontier.deployments() if frontier is not None else []
         return chain[0] if chain and price_for(chain[0]) is not None else None
 
-    def _charge(self, call: _Call, usage: TokenUsage, deployment: Deployment | None, *, estimated: bool) -> None:
+    async def _charge(self, call: CallRecord, usage: TokenUsage, deployment: Deployment, *, estimated: bool) -> None:
         """Book one attempt's usage: the deployment's invoice, and the same usage (same cache reads and
-        writes) on the frontier tier's primary model as the counterfactual."""
-        cost = call_cost(deployment, usage) if deployment is not None else 0.0
+        writes) on the frontier tier's primary model as the counterfactual (both priced by the backend)."""
         frontier = self._frontier_deployment()
-        call.tokens_in += usage.prompt_tokens
-        call.tokens_out += usage.completion_tokens
-        call.cached_read += usage.cached_read_tokens
-        call.cache_write += usage.cache_write_tokens
-        call.reasoning += usage.reasoning_tokens
-        call.cost_usd += cost
-        call.frontier_cost_usd += call_cost(frontier, usage) if frontier is not None else cost
-        call.estimated = call.estimated or estimated
+        items = [(deployment, usage)] + ([(frontier, usage)] if frontier is not None else [])
+        try:
+            costs = await self.backend.price(items)
+        except asyncio.CancelledError:  # cancelled while pricing: book it at the in-process price all the same
+            costs = [call_cost(d, u) for d, u in items]
+            book(call, usage, costs[0], costs[1] if frontier is not None else None, estimated=estimated)
+            raise
+        book(call, usage, costs[0], costs[1] if frontier is not None else None, estimated=estimated)
 
     def _note_cache_loss(
-        self, call: _Call, tier: str, deployment: Deployment, messages: Sequence[Message], usage: TokenUsage
+        self, call: CallRecord, tier: str, deployment: Deployment, messages: Sequence[Message], usage: TokenUsage
     ) -> None:
         if call.task_id is None:
             return
@@ -403,32 +382,12 @@ class ModelGateway:
         names = [d.api_key_env for t in self.config.tiers.values() for d in t.deployments() if d.api_key_env]
         return mask(text, secret_values(self._env, names))
 
-    def _finish(self, call: _Call, outcome: Outcome, error: str | None, *, quiet: bool = False) -> LedgerLine:
-        line = LedgerLine(
-            task_id=call.task_id,
-            action=call.action,
-            tier=call.tier,
-            model=call.model,
-            tokens_in=call.tokens_in,
-            tokens_out=call.tokens_out,
-            cost_usd=call.cost_usd,
-            frontier_cost_usd=call.frontier_cost_usd,
-            latency_s=round(time.monotonic() - call.started, 3),
-            retries=call.retries,
-            fallbacks_used=call.fallbacks_used,
-            outcome=outcome,
-            error=self._mask(error) if error else None,
-            scripted=call.scripted,
-            requested_tier=call.requested_tier,
-            tokens_estimated=call.estimated,
-            tokens_cached_read=call.cached_read,
-            tokens_cache_write=call.cache_write,
-            tokens_reasoning=call.reasoning,
-            cache_loss_tokens=call.cache_loss_tokens,
-            cache_loss_usd=round(call.cache_loss_usd, 9),
-        )
+    async def _finish(self, call: CallRecord, outcome: Outcome, error: str | None, *, quiet: bool = False) -> LedgerLine:
+        """Append the call's ledger line (fsync'd, in a thread: a cancellation arriving meanwhile still lets
+        it land) and release its budget reservations."""
+        line = ledger_line(call, outcome, self._mask(error) if error else None)
         try:
-            self.ledger.append(line)
+            await asyncio.shield(asyncio.to_thread(self.ledger.append, line))
         except OSError as err:
             if not quiet:
                 raise GatewayError(

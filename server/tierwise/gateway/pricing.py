@@ -10,7 +10,9 @@ wins; otherwise the pinned litellm map is used; otherwise the value is unknown (
 
 from __future__ import annotations
 
+import codecs
 import json
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -29,14 +31,54 @@ def litellm_price_map_path() -> Path | None:
     return litellm_path(PRICE_FILE)
 
 
+_SPACE = re.compile(r"\s*")
+
+
+def parse_object_by_entry(text: str) -> dict[str, Any]:
+    """``json.loads`` of a JSON object, one top-level entry per C call: the 3 MB price map in one
+    ``json.loads`` held the GIL for 40–170 ms (a language server's event loop waited that long); parsed
+    entry by entry, other threads get the GIL between entries. Raises ``ValueError`` like ``json.loads``."""
+    decoder = json.JSONDecoder()
+    at = _SPACE.match(text, 0).end()  # type: ignore[union-attr]
+    if text[at : at + 1] != "{":
+        raise ValueError("not a JSON object")
+    at = _SPACE.match(text, at + 1).end()  # type: ignore[union-attr]
+    result: dict[str, Any] = {}
+    if text[at : at + 1] == "}":
+        return result
+    while True:
+        key, at = decoder.raw_decode(text, at)
+        at = _SPACE.match(text, at).end()  # type: ignore[union-attr]
+        if not isinstance(key, str) or text[at : at + 1] != ":":
+            raise ValueError(f"bad JSON object entry at {at}")
+        value, at = decoder.raw_decode(text, _SPACE.match(text, at + 1).end())  # type: ignore[union-attr]
+        result[key] = value
+        at = _SPACE.match(text, at).end()  # type: ignore[union-attr]
+        if text[at : at + 1] == ",":
+            at = _SPACE.match(text, at + 1).end()  # type: ignore[union-attr]
+        elif text[at : at + 1] == "}":
+            return result
+        else:
+            raise ValueError(f"expected ',' or '}}' at {at}")
+
+
+def _read_text_in_pieces(path: Path, piece: int = 1 << 18) -> str:
+    """The file's UTF-8 text, decoded 256 KiB at a time (one decode of 3 MB is one long GIL hold)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    data = path.read_bytes()
+    parts = [decoder.decode(data[at : at + piece]) for at in range(0, len(data), piece)]
+    parts.append(decoder.decode(b"", final=True))
+    return "".join(parts)
+
+
 @lru_cache(maxsize=1)
 def _price_map() -> dict[str, dict[str, Any]]:
     path = litellm_price_map_path()
     if path is None:
         return {}
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = parse_object_by_entry(_read_text_in_pieces(path))
+    except (OSError, ValueError, IndexError):
         return {}
     if not isinstance(data, dict):
         return {}

@@ -1,8 +1,11 @@
 """Configuration loading and engine construction, off the event loop.
 
-The model stack (litellm through the gateway) is imported in a worker thread after ``initialized`` (the
-gateway's warm-up), so ``initialize`` is answered at bare-pygls speed and the event loop never waits on an
-import. The first command awaits whatever is still loading.
+litellm never loads in the language server's process: the gateway's provider work (the streamed attempt,
+its price, the model's token count) runs in a model worker process (``tierwise.gateway.worker``), one per
+server, started in the background after ``initialized`` (the warm-up) and restarted by the next call if it
+dies. The engine and the rest of the model stack (gateway, pydantic models, the tokenizer and the price
+table for budget estimates) are built in worker threads, so ``initialize`` is answered at bare-pygls speed
+and the event loop never waits on an import. The first command awaits whatever is still loading.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -20,8 +24,10 @@ if TYPE_CHECKING:
     from tierwise.config.model import Config
     from tierwise.engine import Engine
     from tierwise.engine.ports import FilesPort, UserPort
+    from tierwise.gateway.worker_client import WorkerBackend
 
 log = logging.getLogger(__name__)
+_worker_lock = threading.Lock()
 
 
 class EngineUnavailable(RuntimeError):
@@ -56,6 +62,26 @@ class EngineHost:
         self.quick_fix_route: tuple[str, str | None] | None = None  # (tier, model) the gateway resolves
         self._warm: asyncio.Task[None] | None = None
         self.context_for: Callable[[Config], Any] | None = None  # the LSP's shared context index, if any
+        self._worker: WorkerBackend | None = None  # the model worker process, shared by every engine built
+
+    def model_worker(self) -> WorkerBackend:
+        """The model worker backend (created on first use, off the event loop: it imports the gateway; its
+        process starts with the warm-up or the first call)."""
+        with _worker_lock:
+            if self._worker is None:
+                from tierwise.gateway.worker_client import WorkerBackend
+
+                self._worker = WorkerBackend()
+            return self._worker
+
+    def model_worker_state(self) -> dict[str, Any] | None:
+        """``{pid, state, started}`` of the model worker, or None before it exists (never imports)."""
+        return self._worker.describe() if self._worker is not None else None
+
+    def close(self) -> None:
+        """Stop the model worker process (server shutdown)."""
+        if self._worker is not None:
+            self._worker.close()
 
     # -- configuration --------------------------------------------------------------------------------
     async def load(self, overrides: dict[str, Any]) -> bool:
@@ -101,11 +127,14 @@ class EngineHost:
     async def _warm_up(self) -> None:
         with responsive_imports():
             try:
+                worker = await asyncio.to_thread(self.model_worker)
+                await asyncio.to_thread(worker.start)  # litellm imports in the worker process meanwhile
                 await self.engine()
-                from tierwise.gateway import provider
-
-                await asyncio.shield(asyncio.wrap_future(provider.warm_up()))  # litellm, on its own thread
                 await asyncio.to_thread(_preload_model_tables, self.require_config())
+                from tierwise.lsp import gcpolicy
+
+                gcpolicy.freeze_imports()  # later full collections never walk the imported model stack
+                await worker.ready()
                 await self.engine()  # the configuration changed during the import: build for the newest
             except Exception as err:  # reported again, with context, by the first command that needs it
                 log.warning("warm-up failed: %s", err)
@@ -121,25 +150,22 @@ class EngineHost:
             return self._engine
 
     def model_stack_ready(self) -> bool:
-        """The engine is built and litellm imported (the first model call will not wait)."""
-        if self.current_engine() is None:
+        """The engine is built and the model worker has litellm loaded (the first model call will not wait)."""
+        if self.current_engine() is None or self._worker is None:
             return False
-        from tierwise.gateway import provider
-
         warm = self._warm  # a warm-up under way also loads the tokenizer and price tables: wait for it
-        return provider.warm_up().done() and (warm is None or warm.done())
+        return self._worker.is_ready() and (warm is None or warm.done())
 
     def current_engine(self) -> Engine | None:
         """The engine if already built (for answers that must come from memory)."""
         return self._engine if self._engine_for is self.config else None
 
     def _construct(self, config: Config) -> Engine:
-        """Worker thread: import the engine and model stack, start litellm's import, wire the ports."""
+        """Worker thread: import the engine and the gateway, wire the ports (the model worker: see warm_up)."""
         from tierwise.gateway import ModelGateway
         from tierwise.headless.wiring import build_engine
 
-        models = ModelGateway(config, self.root)
-        models.warm_up()  # litellm imports in its own thread; the first model call waits for it
+        models = ModelGateway(config, self.root, backend=self.model_worker())
         commands = None
         if not self._trusted():
             from tierwise.lsp.trust import RefusingCommands
@@ -167,7 +193,7 @@ _saved: float | None = None  # the interval before the first of them lowered it
 def responsive_imports(interval_s: float = WARM_UP_SWITCH_INTERVAL_S) -> Iterator[None]:
     """Lower ``sys.setswitchinterval`` while the model stack imports on worker threads, then restore it.
 
-    The imports (engine, gateway, pydantic models, then litellm's ~10 s) run Python code that holds the GIL;
+    The imports (engine, gateway, pydantic models, context engine) run Python code that holds the GIL;
     a thread waiting for it (the event loop answering ``codeAction``) gets it only when the holder is asked
     to drop it, every switch interval. A shorter interval lets the event loop in sooner; it is restored as
     soon as the last warm-up ends, so normal work pays nothing."""
@@ -186,37 +212,16 @@ def responsive_imports(interval_s: float = WARM_UP_SWITCH_INTERVAL_S) -> Iterato
             _saved = None
 
 
-# What litellm's first streamed call imports lazily, on the calling (event loop) thread: the OpenAI SDK's
-# resources (~450 modules), anyio's backend, jiter and litellm's default tokenizer — about 4 s measured.
-FIRST_CALL_MODULES = (
-    "openai.resources",
-    "anyio._backends._asyncio",
-    "jiter",
-    "litellm._service_logger",
-    "litellm.litellm_core_utils.default_encoding",
-    "litellm.llms.openai_like.dynamic_config",
-    "litellm.llms.litellm_proxy.chat.transformation",
-    "litellm.llms.openai.chat.gpt_audio_transformation",
-    "litellm.types.litellm_core_utils.streaming_chunk_builder_utils",
-)
-
-
 def _preload_model_tables(config: Config) -> None:
     """Worker thread: load now what the first model call would otherwise load on the event loop — the
-    tokenizer and price map (about 1 s and 0.2 s) and the modules litellm imports on its first call."""
-    import importlib
-
+    cl100k tokenizer and the pinned price table (the gateway's estimates and budget checks use them here;
+    litellm itself loads in the model worker)."""
     from tierwise.gateway import pricing, tokens
 
     tokens.count_tokens("warm up")
     for tier in config.tiers.values():
         if tier.model:
             pricing.lookup_model(tier.model)
-    for name in FIRST_CALL_MODULES:
-        try:
-            importlib.import_module(name)
-        except Exception as err:  # noqa: BLE001 - another litellm version: the first call imports what it needs
-            log.debug("warm-up could not import %s: %s", name, err)
 
 
 def _load_config(root: Path, overrides: dict[str, Any], trusted: bool) -> tuple[Config, list[str]]:

@@ -31,6 +31,7 @@ async def status(session: Session, task_id: str | None) -> dict[str, Any]:
         "configGeneration": host.generation if host else 0,
         "configLoadedAt": host.loaded_at if host else 0.0,
         "modelStackReady": bool(host and host.model_stack_ready()),
+        "modelWorker": host.model_worker_state() if host else None,
         "watching": session.watch_mode is not None,
         "configWatch": session.watch_mode,
         "trusted": session.trusted,

@@ -147,6 +147,8 @@ async def on_shutdown(ls: TierwiseServer, params: None) -> None:
     """Cancel running tasks and give the engine a moment to save them as resumable."""
     ls.session.tasks.cancel_all("the editor is shutting down")
     await ls.session.tasks.wait_all(timeout_s=5.0)
+    if ls.session.host is not None:
+        await asyncio.to_thread(ls.session.host.close)  # the model worker process
     if ls.session.watcher is not None:
         await asyncio.to_thread(ls.session.watcher.stop)
 
@@ -294,12 +296,25 @@ def create_server() -> TierwiseServer:
     return server
 
 
+SWITCH_INTERVAL_S = 0.0005
+"""The language server's thread switch interval (see ``serve``; docs/benchmarks.md, LSP server)."""
+
+
 def serve(tcp: str | None = None, stdout: BinaryIO | None = None) -> None:
     """Run over stdio (frames to ``stdout``, by default the process's), or over TCP when ``tcp`` is
     ``HOST:PORT`` (for debugging)."""
     server = create_server()
+    # Background threads (the context index, the engine's file work) run Python code that holds the GIL;
+    # the event loop gets it back when the holder is asked to drop it, every switch interval (default
+    # 5 ms, a wait each time it wants it back). 0.5 ms keeps those waits short for the server's lifetime.
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
+    from tierwise.lsp import gcpolicy
+
+    gcpolicy.install()  # full collections walk only what is new (tierwise.lsp.gcpolicy)
     if tcp is None:
-        server.start_io(sys.stdin.buffer, stdout or sys.stdout.buffer)
+        from tierwise.lsp.stdio import start_io
+
+        start_io(server, sys.stdin.buffer, stdout or sys.stdout.buffer)  # frames written without blocking
         return
     host, _, port = tcp.rpartition(":")
     server.start_tcp(host or "127.0.0.1", int(port))
