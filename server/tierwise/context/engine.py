@@ -18,6 +18,7 @@ from tierwise.context.index import DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_FILES, In
 from tierwise.context.model import RefreshStats, Symbol
 from tierwise.context.rank import Ranking, Retriever
 from tierwise.context.render import assemble, file_view, map_line
+from tierwise.context.search_cache import SearchCache, paused_gc
 from tierwise.context.types import Candidate, ContextItem, ContextPack, Pin, Query
 from tierwise.workspace_files import list_workspace_files
 
@@ -53,6 +54,7 @@ class ContextEngine:
         self._read_override = read_text
         self._retriever: Retriever | None = None
         self._retriever_gen = -1
+        self._search_cache = SearchCache()  # per-file parts of the search structures, across generations
         self._lock = threading.Lock()
 
     # -- index ----------------------------------------------------------------------------------------
@@ -87,7 +89,8 @@ class ContextEngine:
             if self._retriever is None or self._retriever_gen != self.index.generation:
                 if not self.index.stamps and self.index.generation == 0:
                     self.index.refresh()
-                self._retriever = Retriever(self.index.files())
+                with paused_gc():
+                    self._retriever = Retriever(self.index.files(), self._search_cache)
                 self._retriever_gen = self.index.generation
             return self._retriever
 
