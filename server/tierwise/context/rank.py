@@ -262,7 +262,7 @@ class Retriever:
                 f"{stem}Test",
                 f"{stem}_spec",
             }
-            found += [p for p in self.paths if PurePosixPath(p).stem in wanted and p not in found]
+            found += [p for p in self.paths if _file_stem(p) in wanted and p not in found]
         return found
 
 
@@ -281,6 +281,11 @@ def file_documents(path: str, entry: FileEntry) -> tuple[list[list[str]], list[s
     file_document = (p_terms * 2 + many(s.name for s in entry.symbols) + many(entry.refs[:400])
                      + [t for c in entry.chunks for t in c.terms][:400])  # fmt: skip
     return documents, stems(file_document) or ["_empty_"]
+
+
+@lru_cache(maxsize=100_000)
+def _file_stem(path: str) -> str:
+    return PurePosixPath(path).stem
 
 
 @lru_cache(maxsize=100_000)

@@ -262,7 +262,10 @@ class SearchCache:
         denominator = K1 * ((1 - B) + B * lengths[doc].astype(np.float64) / avg)
         tfc = tf / (denominator + tf)
         scores = (idf[term] * tfc).astype(np.float32)
-        order = np.argsort((term << _PAIR) | doc)
+        if width <= 1 << 16:  # a stable radix sort by term keeps each term's documents in order
+            order = np.argsort(term.astype(np.uint16), kind="stable")
+        else:
+            order = np.argsort((term << _PAIR) | doc)
         indptr = np.zeros(width + 1, dtype=np.int64)
         np.cumsum(frequency, out=indptr[1:])
         model.scores = {"data": scores[order], "indices": doc[order].astype(np.int32), "indptr": indptr,
