@@ -11,18 +11,22 @@ Thread-safe for one writer (``refresh``/``update_text``) and many readers.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from tierwise.context import search_store
 from tierwise.context.index import DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_FILES, Index, Lister
 from tierwise.context.model import RefreshStats, Symbol
-from tierwise.context.rank import Ranking, Retriever
+from tierwise.context.rank import Ranking, Retriever, file_documents
 from tierwise.context.render import assemble, file_view, map_line
 from tierwise.context.search_cache import SearchCache, paused_gc
+from tierwise.context.store import index_dir
 from tierwise.context.types import Candidate, ContextItem, ContextPack, Pin, Query
 from tierwise.workspace_files import list_workspace_files
 
 BODY_CANDIDATES = 40
+SAVE_EVERY = 30.0  # seconds between two saves of the search structures' parts
 OUTLINE_FILES = 12
 
 
@@ -55,6 +59,9 @@ class ContextEngine:
         self._retriever: Retriever | None = None
         self._retriever_gen = -1
         self._search_cache = SearchCache()  # per-file parts of the search structures, across generations
+        self._persist = persist
+        self._restore_search = persist
+        self._saved_at = -SAVE_EVERY
         self._lock = threading.Lock()
 
     # -- index ----------------------------------------------------------------------------------------
@@ -89,10 +96,31 @@ class ContextEngine:
             if self._retriever is None or self._retriever_gen != self.index.generation:
                 if not self.index.stamps and self.index.generation == 0:
                     self.index.refresh()
+                files = self.index.files()
                 with paused_gc():
-                    self._retriever = Retriever(self.index.files(), self._search_cache)
+                    if self._restore_search:  # once per engine: the parts a previous process saved
+                        self._restore_search = False
+                        search_store.load(index_dir(self.root), self._search_cache, files, self._digests(),
+                                          file_documents)  # fmt: skip
+                    self._retriever = Retriever(files, self._search_cache)
+                self._save_search()
                 self._retriever_gen = self.index.generation
             return self._retriever
+
+    def _digests(self) -> dict[str, str]:
+        return {path: stamp.digest for path, stamp in self.index.stamps.items()}
+
+    def _save_search(self) -> None:
+        """Keep the search structures' parts on disk for the next process (at most every 30 s, after changes)."""
+        now = time.monotonic()
+        if not self._persist or not self._search_cache.dirty or now - self._saved_at < SAVE_EVERY:
+            return
+        try:
+            if search_store.save(index_dir(self.root), self._search_cache, self._digests()):
+                self._search_cache.dirty = False
+                self._saved_at = now
+        except OSError:  # a read-only workspace: the structures live in memory only
+            self._persist = False
 
     # -- retrieval ------------------------------------------------------------------------------------
     def rank(self, query: Query) -> Ranking:

@@ -51,11 +51,62 @@ class FilePart:
     file_tf: np.ndarray
     file_len: int
     pairs: list[tuple[str, Symbol]]  # (path, definition), in order
-    by_key: dict[str, list[tuple[str, Symbol]]]  # name and ``Class.name`` → its definitions
-    defined: dict[str, list[int]]  # name → local indices of its definitions
-    members: dict[str, list[int]]  # class qualname → local indices of its members
-    users: dict[str, list[int]]  # identifier → local indices of the definitions whose text uses it
-    used: frozenset[str]  # identifiers the file or its definitions use
+    keys: frozenset[str]  # the names and ``Class.name``s it defines
+    _maps: tuple[dict[str, list[tuple[str, Symbol]]], dict[str, list[int]], dict[str, list[int]]] | None = (
+        None
+    )
+    _users: dict[str, list[int]] | None = None
+    _used: frozenset[str] | None = None
+
+    def _name_maps(
+        self,
+    ) -> tuple[dict[str, list[tuple[str, Symbol]]], dict[str, list[int]], dict[str, list[int]]]:
+        if self._maps is None:
+            by_key: dict[str, list[tuple[str, Symbol]]] = {}
+            defined: dict[str, list[int]] = {}
+            members: dict[str, list[int]] = {}
+            for index, pair in enumerate(self.pairs):
+                symbol = pair[1]
+                by_key.setdefault(symbol.name, []).append(pair)
+                if symbol.qualname != symbol.name:
+                    by_key.setdefault(symbol.qualname, []).append(pair)
+                defined.setdefault(symbol.name, []).append(index)
+                if "." in symbol.qualname:
+                    members.setdefault(symbol.qualname.rsplit(".", 1)[0], []).append(index)
+            self._maps = (by_key, defined, members)
+        return self._maps
+
+    @property
+    def by_key(self) -> dict[str, list[tuple[str, Symbol]]]:
+        """name and ``Class.name`` → its definitions (the maps are made on first need)."""
+        return self._name_maps()[0]
+
+    @property
+    def defined(self) -> dict[str, list[int]]:
+        """name → local indices of its definitions."""
+        return self._name_maps()[1]
+
+    @property
+    def members(self) -> dict[str, list[int]]:
+        """class qualname → local indices of its members."""
+        return self._name_maps()[2]
+
+    @property
+    def used(self) -> frozenset[str]:
+        """The identifiers the file or its definitions use."""
+        if self._used is None:
+            self._used = frozenset(self.entry.refs).union(*(s.refs for s in self.entry.symbols))
+        return self._used
+
+    def users(self, name: str) -> list[int]:
+        """Local indices of the definitions whose text uses ``name`` (found per name: a map of every
+        identifier would cost more than the few names a query asks about)."""
+        if self._users is None:
+            self._users = {}
+        found = self._users.get(name)
+        if found is None:
+            found = self._users[name] = [i for i, s in enumerate(self.entry.symbols) if name in s.refs]
+        return found
 
 
 @dataclass
@@ -106,12 +157,13 @@ class SearchCache:
         self.vocab: dict[str, int] = {}
         self._documents: Documents | None = None
         self._parts: dict[str, FilePart] = {}
-        self._using: dict[str, frozenset[str]] = {}  # identifier → files using it
         self._keyed: dict[str, frozenset[str]] = {}  # name or ``Class.name`` → files defining it
         self._definers: dict[str, list[str]] = {}  # name → sorted files defining it
         self._edges: dict[str, tuple[tuple[str, ...], np.ndarray]] = {}  # path → (targets, raw weights)
         self._dst: dict[str, np.ndarray] = {}  # path → target positions, for ``self._paths``
         self._paths: tuple[str, ...] = ()
+        self._touched: set[str] = set()  # names a restored snapshot's changed files defined
+        self.dirty = False  # parts changed since the last save (or the last restore)
 
     def build(self, files: Mapping[str, FileEntry], documents: Documents) -> Structures:
         """The structures for ``files`` (path → entry, sorted by path), reusing every unchanged file's part."""
@@ -133,19 +185,24 @@ class SearchCache:
                 changed.append(path)
             parts[path] = part
         gone = [p for p in old if p not in parts]
-        touched: set[str] = set()  # names and qualnames defined before or after by a changed file
-        for path in (*changed, *gone):
-            for part, add in ((old.get(path), False), (parts.get(path), True)):
-                if part is None:
-                    continue
-                touched.update(part.by_key)
-                _move(self._using, part.used, path, add)
-                _move(self._keyed, part.by_key, path, add)
-        self._parts = parts
+        touched = self._touched  # names and qualnames defined before or after by a changed file
+        self._touched = set()
+        if old:
+            for path in (*changed, *gone):
+                for part, add in ((old.get(path), False), (parts.get(path), True)):
+                    if part is not None:
+                        touched.update(part.keys)
+                        _move(self._keyed, part.keys, path, add)
+            self._parts = parts
+        else:  # built from nothing: every name is new
+            self._parts = parts
+            self._index_keys()
+            touched.update(self._keyed)
+        self.dirty = self.dirty or bool(changed or gone)
         moved = self._update_definers(touched, parts)
         stale = set(changed) | set(gone)
-        for name in moved:
-            stale |= self._using.get(name, frozenset())
+        if moved:
+            stale |= {p for p in paths if not moved.isdisjoint(parts[p].used)}
         definers = dict(self._definers)
         graph = self._graph(paths, files, definers, stale)
 
@@ -154,10 +211,7 @@ class SearchCache:
         for path in paths:
             offsets[path] = len(docs)
             docs.extend(parts[path].pairs)
-        keyed, using = (
-            dict(self._keyed),
-            dict(self._using),
-        )  # this generation's (sets are replaced, not changed)
+        keyed = dict(self._keyed)  # this generation's (its sets are replaced, never changed)
 
         def by_qualname(key: str) -> list[tuple[str, Symbol]]:
             return [pair for p in sorted(keyed.get(key, ())) for pair in parts[p].by_key[key]]
@@ -166,7 +220,7 @@ class SearchCache:
             return [offsets[p] + i for p in definers.get(name, ()) for i in parts[p].defined[name]]
 
         def users(name: str) -> list[int]:
-            return [offsets[p] + i for p in sorted(using.get(name, ())) for i in parts[p].users.get(name, ())]
+            return [offsets[p] + i for p in paths if name in parts[p].used for i in parts[p].users(name)]
 
         def members(key: tuple[str, str]) -> list[int]:
             part = parts.get(key[0])
@@ -187,6 +241,13 @@ class SearchCache:
             self._reset()  # mostly stale terms: the next generation starts over
         return Structures(docs, Lookup(by_qualname), Lookup(defined), Lookup(users), Lookup(members), sym_bm25,
                           file_bm25, vocab, definers, graph)  # fmt: skip
+
+    def _index_keys(self) -> None:
+        grouped: dict[str, set[str]] = {}
+        for path, part in self._parts.items():
+            for key in part.keys:
+                grouped.setdefault(key, set()).add(path)
+        self._keyed = {key: frozenset(found) for key, found in grouped.items()}
 
     def _update_definers(self, touched: set[str], parts: Mapping[str, FilePart]) -> set[str]:
         """Bring ``name → sorted defining files`` up to date for ``touched``; the names whose files changed."""
@@ -213,29 +274,10 @@ class SearchCache:
         lengths = np.fromiter((len(d) for d in sym_docs), dtype=np.int64, count=len(sym_docs))
         ids = np.array(self._ids(t for d in sym_docs for t in d), dtype=np.int64)
         owner = np.repeat(np.arange(len(sym_docs), dtype=np.int64), lengths)
-        pairs_, counts = np.unique((owner << _PAIR) | ids, return_counts=True)
+        pairs, counts = np.unique((owner << _PAIR) | ids, return_counts=True)
         file_ids, file_counts = np.unique(np.array(self._ids(file_doc), dtype=np.int64), return_counts=True)
-        pairs = [(path, symbol) for symbol in entry.symbols]
-        by_key: dict[str, list[tuple[str, Symbol]]] = {}
-        defined: dict[str, list[int]] = {}
-        members: dict[str, list[int]] = {}
-        users: dict[str, list[int]] = {}
-        for index, pair in enumerate(pairs):
-            symbol = pair[1]
-            by_key.setdefault(symbol.name, []).append(pair)
-            if symbol.qualname != symbol.name:
-                by_key.setdefault(symbol.qualname, []).append(pair)
-            defined.setdefault(symbol.name, []).append(index)
-            if "." in symbol.qualname:
-                members.setdefault(symbol.qualname.rsplit(".", 1)[0], []).append(index)
-            for ref in symbol.refs:
-                users.setdefault(ref, []).append(index)
-        return FilePart(
-            entry=entry, sym_doc=pairs_ >> _PAIR, sym_term=pairs_ & _LOW, sym_tf=counts.astype(np.float32),
-            sym_len=lengths, file_term=file_ids, file_tf=file_counts.astype(np.float32), file_len=len(file_doc),
-            pairs=pairs, by_key=by_key, defined=defined, members=members, users=users,
-            used=frozenset(entry.refs) | frozenset(users),
-        )  # fmt: skip
+        return make_part(path, entry, pairs >> _PAIR, pairs & _LOW, counts.astype(np.float32), lengths, file_ids,
+                         file_counts.astype(np.float32), len(file_doc))  # fmt: skip
 
     # -- a generation -------------------------------------------------------------------------------------
     def _bm25(self, doc: np.ndarray, terms: list[np.ndarray], tfs: list[np.ndarray], lengths: np.ndarray
@@ -308,6 +350,23 @@ class SearchCache:
         if not paths:
             return graph_from_arrays(paths, src, np.zeros(0, dtype=np.int64), np.zeros(0))
         return graph_from_arrays(paths, src, np.concatenate(dst), np.concatenate(raw))
+
+
+def make_part(
+    path: str,
+    entry: FileEntry,
+    sym_doc: np.ndarray,
+    sym_term: np.ndarray,
+    sym_tf: np.ndarray,
+    sym_len: np.ndarray,
+    file_term: np.ndarray,
+    file_tf: np.ndarray,
+    file_len: int,
+) -> FilePart:
+    """A file's part from its BM25 arrays (computed, or read back from a snapshot) and its entry."""
+    keys = frozenset(s.name for s in entry.symbols) | frozenset(s.qualname for s in entry.symbols)
+    return FilePart(entry, sym_doc, sym_term, sym_tf, sym_len, file_term, file_tf, file_len,
+                    [(path, symbol) for symbol in entry.symbols], keys)  # fmt: skip
 
 
 @contextmanager
