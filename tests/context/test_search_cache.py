@@ -7,17 +7,19 @@ with numpy; the rankings, hence the packs, must not move by a single float. Thes
 
 from __future__ import annotations
 
+import json
 import random
 from pathlib import Path
 
 import bm25s
 import numpy as np
 
-from tierwise.context import ContextEngine
+from tierwise.context import ContextEngine, search_store
 from tierwise.context.graph import build_graph, definers_by_name
 from tierwise.context.model import FileEntry, Symbol
-from tierwise.context.rank import Retriever
+from tierwise.context.rank import Retriever, file_documents
 from tierwise.context.search_cache import SearchCache
+from tierwise.context.store import index_dir
 from tierwise.context.types import Query
 
 TASKS = (
@@ -145,3 +147,52 @@ def test_an_earlier_generation_keeps_answering_for_its_own_files(project: Path) 
     engine.refresh()
     assert engine.retriever() is not before
     _same_structures(before, expected)  # its name maps were not changed under it by the new generation
+
+
+def test_a_new_process_restores_the_saved_parts_and_recomputes_the_changed_files(project: Path) -> None:
+    first = ContextEngine(project)
+    first.refresh()
+    first.retriever()  # builds, then saves the parts
+    assert (index_dir(project) / search_store.FILE).is_file()
+    pricing = project / "shop" / "pricing.py"
+    pricing.write_text(
+        pricing.read_text() + "\n\ndef shipping_cost(weight):\n    return round_money(weight)\n"
+    )
+    (project / "shop" / "shipping.py").unlink()
+    (project / "shop" / "invoice.py").write_text("def format_receipt(cart):\n    return cart.total()\n")
+    second = ContextEngine(project)
+    second.refresh()
+    probe = SearchCache()
+    restored = search_store.load(
+        index_dir(project), probe, second.index.files(), second._digests(), file_documents
+    )
+    assert restored == len(second.index.files()) - 2  # all but the changed and the new file
+    _same_structures(second.retriever(), Retriever(second.index.files()))
+
+
+def test_a_damaged_or_foreign_snapshot_is_ignored(project: Path) -> None:
+    engine = ContextEngine(project)
+    engine.refresh()
+    engine.retriever()
+    snapshot = index_dir(project) / search_store.FILE
+    files, digests = engine.index.files(), engine._digests()
+    assert search_store.load(index_dir(project), SearchCache(), files, digests, file_documents) == len(files)
+    with np.load(snapshot) as stored:
+        arrays = {name: stored[name] for name in stored.files}
+    meta = json.loads(arrays["meta"].tobytes())
+
+    def write(meta: dict, **changes: np.ndarray) -> None:
+        packed = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+        np.savez(snapshot.with_suffix(""), **{**arrays, **changes, "meta": packed})  # savez adds ".npz"
+
+    write({**meta, "code": "another version of the ranking code"})
+    assert search_store.load(index_dir(project), SearchCache(), files, digests, file_documents) == 0
+    write(meta, sym_term=arrays["sym_term"][:-1])  # counts that do not add up
+    assert search_store.load(index_dir(project), SearchCache(), files, digests, file_documents) == 0
+    write(meta, edge_dst=arrays["edge_dst"] + 10_000)  # an edge to a file that does not exist
+    assert search_store.load(index_dir(project), SearchCache(), files, digests, file_documents) == 0
+    snapshot.write_bytes(b"PK\x03\x04 not a zip")
+    assert search_store.load(index_dir(project), SearchCache(), files, digests, file_documents) == 0
+    fresh = ContextEngine(project)  # and the engine builds from the index, as if there were no snapshot
+    fresh.refresh()
+    _same_structures(fresh.retriever(), Retriever(fresh.index.files()))

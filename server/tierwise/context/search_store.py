@@ -16,6 +16,7 @@ import hashlib
 import io
 import json
 import logging
+import zipfile
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -103,7 +104,16 @@ def load(folder: Path, cache: SearchCache, files: Mapping[str, FileEntry], diges
         return _restore(cache, meta, arrays, files, digests, documents)
     except FileNotFoundError:
         return 0
-    except (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError) as err:
+    except (
+        OSError,
+        ValueError,
+        TypeError,
+        KeyError,
+        IndexError,
+        AttributeError,
+        EOFError,
+        zipfile.BadZipFile,
+    ) as err:
         log.debug("search snapshot ignored: %s", err)
         return 0
 
