@@ -153,6 +153,7 @@ def test_a_new_process_restores_the_saved_parts_and_recomputes_the_changed_files
     first = ContextEngine(project)
     first.refresh()
     first.retriever()  # builds, then saves the parts
+    first.flush()
     assert (index_dir(project) / search_store.FILE).is_file()
     pricing = project / "shop" / "pricing.py"
     pricing.write_text(
@@ -164,7 +165,7 @@ def test_a_new_process_restores_the_saved_parts_and_recomputes_the_changed_files
     second.refresh()
     probe = SearchCache()
     restored = search_store.load(
-        index_dir(project), probe, second.index.files(), second._digests(), file_documents
+        index_dir(project), probe, second.index.files(), second.index.snapshot()[2], file_documents
     )
     assert restored == len(second.index.files()) - 2  # all but the changed and the new file
     _same_structures(second.retriever(), Retriever(second.index.files()))
@@ -174,8 +175,9 @@ def test_a_damaged_or_foreign_snapshot_is_ignored(project: Path) -> None:
     engine = ContextEngine(project)
     engine.refresh()
     engine.retriever()
+    engine.flush()
     snapshot = index_dir(project) / search_store.FILE
-    files, digests = engine.index.files(), engine._digests()
+    files, digests = engine.index.files(), engine.index.snapshot()[2]
     assert search_store.load(index_dir(project), SearchCache(), files, digests, file_documents) == len(files)
     with np.load(snapshot) as stored:
         arrays = {name: stored[name] for name in stored.files}

@@ -62,6 +62,7 @@ class ContextEngine:
         self._persist = persist
         self._restore_search = persist
         self._saved_at = -SAVE_EVERY
+        self._saving: threading.Thread | None = None
         self._lock = threading.Lock()
 
     # -- index ----------------------------------------------------------------------------------------
@@ -96,31 +97,41 @@ class ContextEngine:
             if self._retriever is None or self._retriever_gen != self.index.generation:
                 if not self.index.stamps and self.index.generation == 0:
                     self.index.refresh()
-                files = self.index.files()
+                generation, files, digests = self.index.snapshot()
                 with paused_gc():
                     if self._restore_search:  # once per engine: the parts a previous process saved
                         self._restore_search = False
-                        search_store.load(index_dir(self.root), self._search_cache, files, self._digests(),
-                                          file_documents)  # fmt: skip
+                        search_store.load(
+                            index_dir(self.root), self._search_cache, files, digests, file_documents
+                        )
                     self._retriever = Retriever(files, self._search_cache)
-                self._save_search()
-                self._retriever_gen = self.index.generation
+                self._save_search(digests)
+                self._retriever_gen = generation
             return self._retriever
 
-    def _digests(self) -> dict[str, str]:
-        return {path: stamp.digest for path, stamp in self.index.stamps.items()}
-
-    def _save_search(self) -> None:
-        """Keep the search structures' parts on disk for the next process (at most every 30 s, after changes)."""
+    def _save_search(self, digests: dict[str, str]) -> None:
+        """Keep the search structures' parts on disk for the next process (at most every 30 s, after changes),
+        in a thread of its own: the pack does not wait for the write (a CLI process does, before it exits)."""
         now = time.monotonic()
         if not self._persist or not self._search_cache.dirty or now - self._saved_at < SAVE_EVERY:
             return
-        try:
-            if search_store.save(index_dir(self.root), self._search_cache, self._digests()):
-                self._search_cache.dirty = False
-                self._saved_at = now
-        except OSError:  # a read-only workspace: the structures live in memory only
-            self._persist = False
+        self._saved_at = now
+        self._search_cache.dirty = False
+        state = search_store.capture(self._search_cache)  # the generation just built from ``digests``
+
+        def save() -> None:
+            try:
+                search_store.save(index_dir(self.root), state, digests)
+            except OSError:  # a read-only workspace: the structures live in memory only
+                self._persist = False
+
+        self._saving = threading.Thread(target=save, name="tierwise-search-save", daemon=False)
+        self._saving.start()
+
+    def flush(self) -> None:
+        """Wait for the search structures' save, if one is under way."""
+        if self._saving is not None:
+            self._saving.join()
 
     # -- retrieval ------------------------------------------------------------------------------------
     def rank(self, query: Query) -> Ranking:

@@ -68,6 +68,12 @@ class Index:
             self._load()
             return {p: self.entries[s.digest] for p, s in self.stamps.items() if s.digest in self.entries}
 
+    def snapshot(self) -> tuple[int, dict[str, FileEntry], dict[str, str]]:
+        """(generation, path → entry, path → content hash), taken together."""
+        with self._lock:
+            files = self.files()
+            return self.generation, files, {p: self.stamps[p].digest for p in files}
+
     def entry(self, path: str) -> FileEntry | None:
         with self._lock:
             self._load()

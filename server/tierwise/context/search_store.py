@@ -45,44 +45,49 @@ def code_key() -> str:
     return digest.hexdigest()
 
 
-def save(folder: Path, cache: SearchCache, digests: Mapping[str, str]) -> bool:
-    """Write the cache's current parts (path → content hash from ``digests``); False when there is nothing
-    consistent to write."""
+def capture(cache: SearchCache) -> tuple:
+    """The cache's current generation, as ``save`` writes it (cheap copies: the parts themselves are kept)."""
     with cache._lock:
-        parts = cache._parts
-        if not parts or any(p not in digests for p in parts) or tuple(parts) != cache._paths:
-            return False
-        ordered = list(parts.values())
-        edges = [cache._edges[p] for p in parts]
-        position = {p: i for i, p in enumerate(cache._paths)}
-        meta = {
-            "version": VERSION,
-            "code": code_key(),
-            "vocab": list(cache.vocab),
-            "files": [
-                [
-                    p,
-                    digests[p],
-                    len(part.sym_len),
-                    len(part.sym_term),
-                    len(part.file_term),
-                    part.file_len,
-                    len(edges[i][0]),
-                ]
-                for i, (p, part) in enumerate(parts.items())
-            ],  # fmt: skip
-            "definers": cache._definers,
-        }
-        arrays = {
-            "sym_doc": _cat([p.sym_doc for p in ordered], np.int32),
-            "sym_term": _cat([p.sym_term for p in ordered], np.int32),
-            "sym_tf": _cat([p.sym_tf for p in ordered], np.float32),
-            "sym_len": _cat([p.sym_len for p in ordered], np.int32),
-            "file_term": _cat([p.file_term for p in ordered], np.int32),
-            "file_tf": _cat([p.file_tf for p in ordered], np.float32),
-            "edge_dst": np.array([position[t] for targets, _ in edges for t in targets], dtype=np.int32),
-            "edge_weight": _cat([w for _, w in edges], np.float64),
-        }
+        return dict(cache._parts), dict(cache._edges), dict(cache._definers), cache._paths, list(cache.vocab)
+
+
+def save(folder: Path, state: tuple, digests: Mapping[str, str]) -> bool:
+    """Write a ``capture``d generation (path → content hash from ``digests``, taken at the same time); False
+    when there is nothing consistent to write."""
+    parts, all_edges, definers, paths, vocab = state
+    if not parts or any(p not in digests for p in parts) or tuple(parts) != paths:
+        return False
+    ordered = list(parts.values())
+    edges = [all_edges[p] for p in parts]
+    position = {p: i for i, p in enumerate(paths)}
+    meta = {
+        "version": VERSION,
+        "code": code_key(),
+        "vocab": vocab,
+        "files": [
+            [
+                p,
+                digests[p],
+                len(part.sym_len),
+                len(part.sym_term),
+                len(part.file_term),
+                part.file_len,
+                len(edges[i][0]),
+            ]
+            for i, (p, part) in enumerate(parts.items())
+        ],  # fmt: skip
+        "definers": definers,
+    }
+    arrays = {
+        "sym_doc": _cat([p.sym_doc for p in ordered], np.int32),
+        "sym_term": _cat([p.sym_term for p in ordered], np.int32),
+        "sym_tf": _cat([p.sym_tf for p in ordered], np.float32),
+        "sym_len": _cat([p.sym_len for p in ordered], np.int32),
+        "file_term": _cat([p.file_term for p in ordered], np.int32),
+        "file_tf": _cat([p.file_tf for p in ordered], np.float32),
+        "edge_dst": np.array([position[t] for targets, _ in edges for t in targets], dtype=np.int32),
+        "edge_weight": _cat([w for _, w in edges], np.float64),
+    }
     buffer = io.BytesIO()
     np.savez(buffer, meta=np.frombuffer(json.dumps(meta, separators=(",", ":")).encode(), dtype=np.uint8),
              **arrays)  # fmt: skip
