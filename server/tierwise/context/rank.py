@@ -291,7 +291,7 @@ def _file_stem(path: str) -> str:
 @lru_cache(maxsize=100_000)
 def _path_forms(path: str) -> tuple[str, ...]:
     """How a task may name a file: its path, its name (when distinctive), its dotted module."""
-    name = PurePosixPath(path).name.lower()
+    name = path.rsplit("/", 1)[-1].lower()  # the file's name (paths are relative, with "/")
     module = path.rsplit(".", 1)[0].replace("/", ".").lower()
     forms = [path.lower()]
     if len(name) > 6:

@@ -230,17 +230,20 @@ class SearchCache:
         starts = np.fromiter((offsets[p] for p in paths), dtype=np.int64, count=len(paths))
         sym_terms = [p.sym_term for p in ordered]
         sym_doc = _concat([p.sym_doc for p in ordered]) + np.repeat(starts, _sizes(sym_terms))
+        vocab_map = dict(self.vocab)  # this generation's (the models' query-time map)
+        ids = set(range(len(vocab_map)))
         sym_bm25, live_sym = self._bm25(sym_doc, sym_terms, [p.sym_tf for p in ordered],
-                                        _concat([p.sym_len for p in ordered]))  # fmt: skip
+                                        _concat([p.sym_len for p in ordered]), vocab_map, ids)  # fmt: skip
         file_terms = [p.file_term for p in ordered]
         file_doc = np.repeat(np.arange(len(paths), dtype=np.int64), _sizes(file_terms))
         file_bm25, live_file = self._bm25(file_doc, file_terms, [p.file_tf for p in ordered],
-                                          np.array([p.file_len for p in ordered], dtype=np.int64))  # fmt: skip
-        vocab = set(self.vocab) if paths else set()
+                                          np.array([p.file_len for p in ordered], dtype=np.int64), vocab_map,
+                                          ids)  # fmt: skip
+        terms = set(vocab_map) if paths else set()
         if len(self.vocab) > 50_000 and max(live_sym, live_file) * 3 < len(self.vocab):
             self._reset()  # mostly stale terms: the next generation starts over
         return Structures(docs, Lookup(by_qualname), Lookup(defined), Lookup(users), Lookup(members), sym_bm25,
-                          file_bm25, vocab, definers, graph)  # fmt: skip
+                          file_bm25, terms, definers, graph)  # fmt: skip
 
     def _index_keys(self) -> None:
         grouped: dict[str, set[str]] = {}
@@ -280,8 +283,8 @@ class SearchCache:
                          file_counts.astype(np.float32), len(file_doc))  # fmt: skip
 
     # -- a generation -------------------------------------------------------------------------------------
-    def _bm25(self, doc: np.ndarray, terms: list[np.ndarray], tfs: list[np.ndarray], lengths: np.ndarray
-              ) -> tuple[Any, int]:  # fmt: skip
+    def _bm25(self, doc: np.ndarray, terms: list[np.ndarray], tfs: list[np.ndarray], lengths: np.ndarray,
+              vocab: dict[str, int], ids: set[int]) -> tuple[Any, int]:  # fmt: skip
         """A ``bm25s.BM25`` whose score matrix holds what ``index`` computes for these documents: ``doc`` and
         ``terms`` name each (document, term) pair, ``tfs`` its count; ``lengths`` are the documents' tokens."""
         import bm25s
@@ -293,7 +296,7 @@ class SearchCache:
             return model, 0
         term = _concat(terms)
         tf = np.concatenate(tfs).astype(np.float32)
-        width = len(self.vocab)
+        width = len(vocab)
         avg = lengths.mean()  # as bm25s: np.array(lengths).mean()
         frequency = np.bincount(term, minlength=width)
         idf = np.zeros(width, dtype=np.float32)
@@ -312,8 +315,8 @@ class SearchCache:
         np.cumsum(frequency, out=indptr[1:])
         model.scores = {"data": scores[order], "indices": doc[order].astype(np.int32), "indptr": indptr,
                         "num_docs": n_docs}  # fmt: skip
-        model.vocab_dict = dict(self.vocab)
-        model.unique_token_ids_set = set(model.vocab_dict.values())
+        model.vocab_dict = vocab
+        model.unique_token_ids_set = ids
         model.nonoccurrence_array = None
         return model, len(present)
 

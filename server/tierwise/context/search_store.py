@@ -125,9 +125,10 @@ def load(folder: Path, cache: SearchCache, files: Mapping[str, FileEntry], diges
 
 def _restore(cache: SearchCache, meta: dict, arrays: dict[str, np.ndarray], files: Mapping[str, FileEntry],
              digests: Mapping[str, str], documents: Documents) -> int:  # fmt: skip
-    rows = meta["files"]
-    vocab = [str(t) for t in meta["vocab"]]
-    paths = tuple(str(r[0]) for r in rows)
+    rows, vocab, definers = meta["files"], meta["vocab"], meta["definers"]
+    if not isinstance(rows, list) or not isinstance(vocab, list) or not isinstance(definers, dict):
+        raise ValueError("files, vocabulary or definers of the wrong type")
+    paths = tuple(r[0] for r in rows)
     counts = np.array([r[2:7] for r in rows], dtype=np.int64).reshape(len(rows), 5)
     n_sym, n_pairs, n_file, _, n_edges = counts.T
     sizes = {"sym_len": n_sym, "sym_doc": n_pairs, "sym_term": n_pairs, "sym_tf": n_pairs, "file_term": n_file,
@@ -146,32 +147,35 @@ def _restore(cache: SearchCache, meta: dict, arrays: dict[str, np.ndarray], file
     if np.any(arrays["sym_doc"] >= np.repeat(n_sym, n_pairs)):
         raise ValueError("definition index outside its file")
     arrays["sym_len"] = arrays["sym_len"].astype(np.int64)  # as bm25s counts lengths (the mean must match)
-    split = {name: np.split(arrays[name], np.cumsum(sizes[name])[:-1]) if len(rows) else [] for name in sizes}
+    split = {name: _pieces(arrays[name], sizes[name]) for name in sizes}
+    symbols = n_sym.tolist()
     parts = {}
     with cache._lock:
         cache._reset()
         cache._documents = documents
-        cache.vocab = {t: i for i, t in enumerate(vocab)}
+        cache.vocab = dict(zip(vocab, range(len(vocab)), strict=True))
         for i, row in enumerate(rows):
             path = paths[i]
             entry = files.get(path)
-            if entry is None or digests.get(path) != row[1] or len(entry.symbols) != int(n_sym[i]):
+            if entry is None or digests.get(path) != row[1] or len(entry.symbols) != symbols[i]:
                 continue
             parts[path] = make_part(path, entry, split["sym_doc"][i], split["sym_term"][i], split["sym_tf"][i],
                                     split["sym_len"][i], split["file_term"][i], split["file_tf"][i], int(row[5]))  # fmt: skip
             dst = split["edge_dst"][i]
-            cache._edges[path] = (tuple(paths[j] for j in dst.tolist()), split["edge_weight"][i])
+            cache._edges[path] = (tuple(map(paths.__getitem__, dst.tolist())), split["edge_weight"][i])
             cache._dst[path] = dst
         cache._paths = paths
-        definers = meta["definers"]
-        if not isinstance(definers, dict):
-            raise ValueError("definers: not a map")
         cache._definers = definers
         missing = set(paths) - set(parts)  # changed or removed since: the names they defined may move
         cache._touched = {n for n, ps in definers.items() if not missing.isdisjoint(ps)} if missing else set()
         cache._parts = parts
         cache._index_keys()
     return len(parts)
+
+
+def _pieces(array: np.ndarray, sizes: np.ndarray) -> list[np.ndarray]:
+    ends = np.cumsum(sizes).tolist()
+    return [array[start:end] for start, end in zip([0, *ends[:-1]], ends, strict=True)]
 
 
 def _cat(arrays: list[np.ndarray], dtype: type) -> np.ndarray:
