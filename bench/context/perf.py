@@ -148,6 +148,13 @@ def main() -> int:
             task = TASKS[number % len(TASKS)]
             first_after_change.append(timed(engine.plan_pack, task, budget_tokens=args.budget)[0])
 
+        batch = []  # several files changed at once (a checkout, a formatter): the cost per changed file
+        for run in range(args.runs):
+            for path in changed[:10]:
+                touch(root, path, f"batch {run}")
+            batch.append(timed(engine.refresh)[0])
+        batch_size = len(changed[:10])
+
         assembly = []
         for _ in range(args.runs):
             for task in TASKS:
@@ -176,6 +183,10 @@ def main() -> int:
         "cold_over_read_all": round(cold_s / max(statistics.median(read_all), 1e-6), 1),
         "refresh_nothing_changed_ms": ms(noop),
         "refresh_one_file_changed_ms": ms(updates),
+        "refresh_ten_files_changed_ms": ms(batch),
+        "refresh_per_changed_file_ms": round(
+            (statistics.median(batch) - statistics.median(noop)) * 1000 / max(batch_size, 1), 1
+        ),  # fmt: skip
         "update_text_one_buffer_ms": ms(reparse),
         "search_structures_from_nothing_ms": ms(scratch),
         "search_structures_after_one_change_ms": ms(structures),
@@ -200,6 +211,8 @@ def main() -> int:
         "targets": {
             "cold build ≤ 10 s per 1,000 files": per_1000 <= 10,
             "refresh after one changed file ≤ 50 ms": figures["refresh_one_file_changed_ms"] <= 50,
+            "refresh: ≤ 50 ms per changed file beyond the listing": figures["refresh_per_changed_file_ms"]
+            <= 50,
             "editor buffer re-indexed ≤ 50 ms": figures["update_text_one_buffer_ms"] <= 50,
             "first pack after one change ≤ 300 ms": figures["first_pack_after_one_change_ms"] <= 300,
             "warm pack ≤ 300 ms": figures["pack_warm_ms"] <= 300,
@@ -208,6 +221,8 @@ def main() -> int:
         "meaning": {
             "refresh_*": "in a running process (language server, or a CLI command after its index is loaded): "
             "git listing + stat of every file, then read, parse and save the changed one",
+            "refresh_per_changed_file_ms": "(ten files changed at once - nothing changed) / 10: what each changed "
+            "file adds to the listing and stat of the workspace that every refresh pays",
             "update_text_one_buffer_ms": "an editor buffer's text re-indexed (parse + save)",
             "search_structures_*": "BM25 over definitions and files + the reference graph + name maps; "
             "after a change only the changed file's part is recomputed",

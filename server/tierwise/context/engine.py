@@ -10,6 +10,7 @@ Thread-safe for one writer (``refresh``/``update_text``) and many readers.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -26,6 +27,7 @@ from tierwise.context.types import Candidate, ContextItem, ContextPack, Pin, Que
 from tierwise.workspace_files import list_workspace_files
 
 BODY_CANDIDATES = 40
+log = logging.getLogger(__name__)
 SAVE_EVERY = 30.0  # seconds between two saves of the search structures' parts
 OUTLINE_FILES = 12
 
@@ -124,6 +126,8 @@ class ContextEngine:
                 search_store.save(index_dir(self.root), state, digests)
             except OSError:  # a read-only workspace: the structures live in memory only
                 self._persist = False
+            except Exception:  # noqa: BLE001 - a snapshot is an optimisation: never fatal, the next one rebuilds
+                log.debug("search snapshot not saved", exc_info=True)
 
         self._saving = threading.Thread(target=save, name="tierwise-search-save", daemon=False)
         self._saving.start()
