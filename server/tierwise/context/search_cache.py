@@ -219,14 +219,12 @@ class SearchCache:
         def defined(name: str) -> list[int]:
             return [offsets[p] + i for p in definers.get(name, ()) for i in parts[p].defined[name]]
 
-        used: list[
-            tuple[str, frozenset[str]]
-        ] = []  # (path, identifiers it uses), made on the first ``users``
+        used: list[list[tuple[str, frozenset[str]]]] = []  # [(path, identifiers it uses)], on first need
 
         def users(name: str) -> list[int]:
-            if not used:
-                used.extend((p, parts[p].used) for p in paths)
-            return [offsets[p] + i for p, names in used if name in names for i in parts[p].users(name)]
+            if not used:  # two threads may both make it: the same list; only the first is read
+                used.append([(p, parts[p].used) for p in paths])
+            return [offsets[p] + i for p, names in used[0] if name in names for i in parts[p].users(name)]
 
         def members(key: tuple[str, str]) -> list[int]:
             part = parts.get(key[0])
