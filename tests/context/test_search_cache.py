@@ -198,3 +198,26 @@ def test_a_damaged_or_foreign_snapshot_is_ignored(project: Path) -> None:
     fresh = ContextEngine(project)  # and the engine builds from the index, as if there were no snapshot
     fresh.refresh()
     _same_structures(fresh.retriever(), Retriever(fresh.index.files()))
+
+
+def test_path_helpers_by_string_operations_equal_pathlib() -> None:
+    from pathlib import PurePosixPath
+
+    from tierwise.context.rank import _file_stem, _path_forms
+
+    for path in (
+        "src/a/b.py",
+        "a/.bashrc",
+        "b/x.",
+        "c/..",
+        "d/.x.y",
+        "noext",
+        "f/a.b.c",
+        ".hidden",
+        "pkg/__init__.py",
+    ):
+        assert _file_stem(path) == PurePosixPath(path).stem
+        assert (
+            PurePosixPath(path).name.lower() in (*_path_forms(path), path.lower())
+            or len(PurePosixPath(path).name) <= 6
+        )

@@ -285,7 +285,10 @@ def file_documents(path: str, entry: FileEntry) -> tuple[list[list[str]], list[s
 
 @lru_cache(maxsize=100_000)
 def _file_stem(path: str) -> str:
-    return PurePosixPath(path).stem
+    """``PurePosixPath(path).stem`` by string operations (run for every path on the first pack)."""
+    name = path.rsplit("/", 1)[-1]
+    dot = name.rfind(".")
+    return name[:dot] if 0 < dot < len(name) - 1 else name
 
 
 @lru_cache(maxsize=100_000)
