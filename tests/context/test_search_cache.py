@@ -221,3 +221,19 @@ def test_path_helpers_by_string_operations_equal_pathlib() -> None:
             PurePosixPath(path).name.lower() in (*_path_forms(path), path.lower())
             or len(PurePosixPath(path).name) <= 6
         )
+
+
+def test_bm25_with_a_vocabulary_over_65536_terms_is_bit_identical_too() -> None:
+    rng = random.Random(11)  # past 2**16 terms the score matrix is sorted by (term, document) pairs instead
+    corpus = {f"f{n:03}.py": ([[f"t{rng.randrange(80_000)}" for _ in range(400)] for _ in range(3)], [f"t{n}"])
+              for n in range(120)}  # fmt: skip
+    files = {path: _entry(3) for path in sorted(corpus)}
+    built = SearchCache().build(files, lambda path, entry: corpus[path])
+    assert len(built.vocab) > 1 << 16
+    reference = bm25s.BM25()
+    reference.index([doc for path in files for doc in corpus[path][0]], show_progress=False)
+    for _ in range(20):
+        query = [f"t{rng.randrange(80_000)}" for _ in range(5)]
+        expected = reference.get_scores([t for t in query if t in reference.vocab_dict] or ["t0"])
+        got = built.sym_bm25.get_scores([t for t in query if t in reference.vocab_dict] or ["t0"])
+        assert np.array_equal(got, expected)
