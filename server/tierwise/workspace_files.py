@@ -56,7 +56,8 @@ def git_files(root: Path, limit: int = MAX_LISTED) -> list[str] | None:
     if proc.returncode != 0:
         return None
     names = {n for n in proc.stdout.decode("utf-8", "replace").split("\0") if n}
-    kept = [n for n in names if not (set(Path(n).parts) & SKIP_DIRS) and (root / n).is_file()]
+    base = str(root)  # string operations: this runs on every index refresh, for every file
+    kept = [n for n in names if SKIP_DIRS.isdisjoint(n.split("/")) and os.path.isfile(os.path.join(base, n))]
     return sorted(kept)[:limit]
 
 

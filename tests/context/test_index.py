@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 from tierwise.context import ContextEngine
-from tierwise.context.index import Index
+from tierwise.context.index import DEFAULT_MAX_FILES, Index
 from tierwise.context.store import index_dir
 
 
@@ -145,6 +145,27 @@ def test_a_huge_workspace_is_capped_and_says_so(ws: Path) -> None:
     stats = engine.refresh()
     assert stats.capped and stats.files == 10 and "more than 10 files" in stats.notes[0]
     assert any("capped" in n for n in engine.plan_pack("f3", budget_tokens=1000).notes)
+
+
+def test_a_50000_file_workspace_is_capped_at_the_default_and_says_so(ws: Path) -> None:
+    for i in range(40):
+        (ws / f"m{i:05}.py").write_text(f"def f{i}():\n    return {i}\n")
+    listed = [
+        f"m{i:05}.py" for i in range(50_000)
+    ]  # as git would list them (most vanish before they are read)
+    seen: list[int] = []
+
+    def lister(root: Path, limit: int) -> list[str]:
+        seen.append(limit)
+        return listed[:limit]
+
+    engine = ContextEngine(ws, lister=lister)
+    stats = engine.refresh()
+    assert seen == [DEFAULT_MAX_FILES + 1]  # the listing itself stops at the cap
+    assert stats.capped and f"more than {DEFAULT_MAX_FILES:,} files" in stats.notes[0]
+    assert stats.files == 40 and stats.files + stats.skipped == DEFAULT_MAX_FILES
+    assert any("capped" in n for n in engine.plan_pack("f3", budget_tokens=1000).notes)
+    assert ContextEngine(ws, lister=lister).refresh().parsed == 0  # the capped index is saved and reused
 
 
 def test_corrupt_or_old_index_is_rebuilt(project: Path) -> None:

@@ -10,18 +10,25 @@ Thread-safe for one writer (``refresh``/``update_text``) and many readers.
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from tierwise.context import search_store
 from tierwise.context.index import DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_FILES, Index, Lister
 from tierwise.context.model import RefreshStats, Symbol
-from tierwise.context.rank import Ranking, Retriever
+from tierwise.context.rank import Ranking, Retriever, file_documents
 from tierwise.context.render import assemble, file_view, map_line
+from tierwise.context.search_cache import SearchCache, paused_gc
+from tierwise.context.store import index_dir
 from tierwise.context.types import Candidate, ContextItem, ContextPack, Pin, Query
 from tierwise.workspace_files import list_workspace_files
 
 BODY_CANDIDATES = 40
+log = logging.getLogger(__name__)
+SAVE_EVERY = 30.0  # seconds between two saves of the search structures' parts
 OUTLINE_FILES = 12
 
 
@@ -53,6 +60,11 @@ class ContextEngine:
         self._read_override = read_text
         self._retriever: Retriever | None = None
         self._retriever_gen = -1
+        self._search_cache = SearchCache()  # per-file parts of the search structures, across generations
+        self._persist = persist
+        self._restore_search = persist
+        self._saved_at = -SAVE_EVERY
+        self._saving: threading.Thread | None = None
         self._lock = threading.Lock()
 
     # -- index ----------------------------------------------------------------------------------------
@@ -87,9 +99,43 @@ class ContextEngine:
             if self._retriever is None or self._retriever_gen != self.index.generation:
                 if not self.index.stamps and self.index.generation == 0:
                     self.index.refresh()
-                self._retriever = Retriever(self.index.files())
-                self._retriever_gen = self.index.generation
+                generation, files, digests = self.index.snapshot()
+                with paused_gc():
+                    if self._restore_search:  # once per engine: the parts a previous process saved
+                        self._restore_search = False
+                        search_store.load(
+                            index_dir(self.root), self._search_cache, files, digests, file_documents
+                        )
+                    self._retriever = Retriever(files, self._search_cache)
+                self._save_search(digests)
+                self._retriever_gen = generation
             return self._retriever
+
+    def _save_search(self, digests: dict[str, str]) -> None:
+        """Keep the search structures' parts on disk for the next process (at most every 30 s, after changes),
+        in a thread of its own: the pack does not wait for the write (a CLI process does, before it exits)."""
+        now = time.monotonic()
+        if not self._persist or not self._search_cache.dirty or now - self._saved_at < SAVE_EVERY:
+            return
+        self._saved_at = now
+        self._search_cache.dirty = False
+        state = search_store.capture(self._search_cache)  # the generation just built from ``digests``
+
+        def save() -> None:
+            try:
+                search_store.save(index_dir(self.root), state, digests)
+            except OSError:  # a read-only workspace: the structures live in memory only
+                self._persist = False
+            except Exception:  # noqa: BLE001 - a snapshot is an optimisation: never fatal, the next one rebuilds
+                log.debug("search snapshot not saved", exc_info=True)
+
+        self._saving = threading.Thread(target=save, name="tierwise-search-save", daemon=False)
+        self._saving.start()
+
+    def flush(self) -> None:
+        """Wait for the search structures' save, if one is under way."""
+        if self._saving is not None:
+            self._saving.join()
 
     # -- retrieval ------------------------------------------------------------------------------------
     def rank(self, query: Query) -> Ranking:

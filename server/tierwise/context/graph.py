@@ -50,28 +50,43 @@ def definers_by_name(files: Mapping[str, FileEntry]) -> dict[str, list[str]]:
     return {name: sorted(paths) for name, paths in found.items()}
 
 
-def build_graph(files: Mapping[str, FileEntry], definers: Mapping[str, Sequence[str]]) -> FileGraph:
-    paths = tuple(sorted(files))
-    position = {p: i for i, p in enumerate(paths)}
-    edges: dict[tuple[int, int], float] = defaultdict(float)
-    for path in paths:
-        source = position[path]
-        for name in files[path].refs:
-            targets = definers.get(name)
-            if not targets or len(targets) > 25:
-                continue
-            weight = _identifier_weight(name, len(targets))
-            for target in targets:
-                if target != path:
-                    edges[(source, position[target])] += weight
-    keys = sorted(edges)
-    src = np.fromiter((k[0] for k in keys), dtype=np.int64, count=len(keys))
-    dst = np.fromiter((k[1] for k in keys), dtype=np.int64, count=len(keys))
-    raw = np.fromiter((edges[k] for k in keys), dtype=np.float64, count=len(keys))
+def file_edges(path: str, refs: Sequence[str], definers: Mapping[str, Sequence[str]]) -> dict[str, float]:
+    """target file → weight of the edges from ``path`` (whose text uses ``refs``), summed in ``refs`` order."""
+    edges: dict[str, float] = defaultdict(float)
+    for name in refs:
+        targets = definers.get(name)
+        if not targets or len(targets) > 25:
+            continue
+        weight = _identifier_weight(name, len(targets))
+        for target in targets:
+            if target != path:
+                edges[target] += weight
+    return edges
+
+
+def graph_from_arrays(paths: tuple[str, ...], src: np.ndarray, dst: np.ndarray, raw: np.ndarray) -> FileGraph:
+    """The graph from its edges sorted by (source, target) position, with raw weights (normalised here)."""
     out = np.bincount(src, weights=raw, minlength=len(paths)) if len(paths) else np.zeros(0)
-    weight = raw / out[src] if len(keys) else raw
+    weight = raw / out[src] if len(raw) else raw
     dangling = out == 0
     return FileGraph(paths, src, dst, weight, dangling)
+
+
+def build_graph(files: Mapping[str, FileEntry], definers: Mapping[str, Sequence[str]]) -> FileGraph:
+    """The whole graph at once (``search_cache`` builds the same arrays from per-file edges it keeps)."""
+    paths = tuple(sorted(files))
+    position = {p: i for i, p in enumerate(paths)}
+    src: list[int] = []
+    dst: list[int] = []
+    raw: list[float] = []
+    for source, path in enumerate(paths):
+        edges = file_edges(path, files[path].refs, definers)
+        for target in sorted(edges):  # sorted paths: the order of their positions
+            src.append(source)
+            dst.append(position[target])
+            raw.append(edges[target])
+    return graph_from_arrays(paths, np.array(src, dtype=np.int64), np.array(dst, dtype=np.int64),
+                             np.array(raw, dtype=np.float64))  # fmt: skip
 
 
 def pagerank(graph: FileGraph, personal: Mapping[str, float]) -> dict[str, float]:

@@ -59,6 +59,7 @@ class Index:
         self._loaded = False
         self.load_note: str | None = None
         self.overlays: set[str] = set()  # paths whose entry comes from an editor buffer, not the disk
+        self._encoded: dict[str, str] = {}  # digest → its entry's JSON, kept between saves
 
     # -- reading --------------------------------------------------------------------------------------
     def files(self) -> dict[str, FileEntry]:
@@ -66,6 +67,12 @@ class Index:
         with self._lock:
             self._load()
             return {p: self.entries[s.digest] for p, s in self.stamps.items() if s.digest in self.entries}
+
+    def snapshot(self) -> tuple[int, dict[str, FileEntry], dict[str, str]]:
+        """(generation, path → entry, path → content hash), taken together."""
+        with self._lock:
+            files = self.files()
+            return self.generation, files, {p: self.stamps[p].digest for p in files}
 
     def entry(self, path: str) -> FileEntry | None:
         with self._lock:
@@ -230,6 +237,6 @@ class Index:
         if not self._persist:
             return
         try:
-            store.save(self.root, self.stamps, self.entries, self.skipped, dirty)
+            store.save(self.root, self.stamps, self.entries, self.skipped, dirty, self._encoded)
         except OSError as err:  # a read-only workspace: the index lives in memory only
             self.load_note = f"index not saved ({err})"

@@ -17,7 +17,6 @@ the same workspace and task always give the same ranking."""
 
 from __future__ import annotations
 
-import logging
 import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -27,9 +26,10 @@ from pathlib import PurePosixPath
 
 import numpy as np
 
-from tierwise.context.graph import FileGraph, build_graph, definers_by_name, pagerank
+from tierwise.context.graph import FileGraph, pagerank
 from tierwise.context.model import FileEntry, Symbol
 from tierwise.context.render import CONTAINERS as CONTAINER_KINDS
+from tierwise.context.search_cache import SearchCache
 from tierwise.context.terms import identifiers, many, path_terms, split_identifier, stems, words
 from tierwise.context.types import Query
 
@@ -73,62 +73,25 @@ class Ranking:
 class Retriever:
     """Search structures for one generation of the index (rebuilt when the index changes)."""
 
-    def __init__(self, files: Mapping[str, FileEntry]) -> None:
-        import bm25s
-
-        logging.getLogger("bm25s").setLevel(logging.WARNING)
-
+    def __init__(self, files: Mapping[str, FileEntry], cache: SearchCache | None = None) -> None:
         self.files = dict(sorted(files.items()))
-        self.docs: list[tuple[str, Symbol | None]] = []
-        corpus: list[list[str]] = []
-        file_corpus: list[list[str]] = []
         self.paths = list(self.files)
-        self.by_qualname: dict[str, list[tuple[str, Symbol]]] = defaultdict(list)
+        # the structures come from the per-file parts ``search_cache`` keeps across index generations
+        built = (cache or SearchCache()).build(self.files, file_documents)
+        self.docs: list[tuple[str, Symbol | None]] = built.docs  # type: ignore[assignment]
+        self.by_qualname = built.by_qualname
         self._callers: dict[str, list[tuple[str, Symbol]]] = {}
-        for path, entry in self.files.items():
-            p_terms = path_terms(path)
-            brief = is_test_path(path)  # tests: found by name and path; their bodies rarely need to change
-            own = _own_refs(entry.symbols)
-            for symbol in entry.symbols:
-                self.docs.append((path, symbol))
-                name_terms = split_identifier(symbol.name)
-                document = name_terms * 3 + many(symbol.qualname.split(".")[:-1]) + p_terms
-                if not brief:
-                    document += words(symbol.doc) + many(own.get(symbol.qualname, symbol.refs))
-                corpus.append(document)
-                self.by_qualname[symbol.name].append((path, symbol))
-                if symbol.qualname != symbol.name:
-                    self.by_qualname[symbol.qualname].append((path, symbol))
-            file_corpus.append(p_terms * 2 + many(s.name for s in entry.symbols) + many(entry.refs[:400])
-                               + [t for c in entry.chunks for t in c.terms][:400])  # fmt: skip
-        self._defined: dict[str, list[int]] = defaultdict(list)  # name → docs defining it
-        self._users: dict[str, list[int]] = defaultdict(list)  # name → docs whose text uses it
-        self._members: dict[tuple[str, str], list[int]] = defaultdict(list)  # (path, class) → its members
-        for i, (path, symbol) in enumerate(self.docs):
-            if symbol is None:
-                continue
-            self._defined[symbol.name].append(i)
-            for ref in symbol.refs:
-                self._users[ref].append(i)
-            if "." in symbol.qualname:
-                self._members[(path, symbol.qualname.rsplit(".", 1)[0])].append(i)
-        self.sym_bm25 = bm25s.BM25()
-        self.file_bm25 = bm25s.BM25()
-        self._sym_vocab = self._index(self.sym_bm25, corpus)
-        self._file_vocab = self._index(self.file_bm25, file_corpus)
+        self._defined = built.defined  # name → docs defining it
+        self._users = built.users  # name → docs whose text uses it
+        self._members = built.members  # (path, class) → its members
+        self.sym_bm25, self.file_bm25 = built.sym_bm25, built.file_bm25
+        self._sym_vocab = self._file_vocab = built.vocab
+        # tests and docs are scored against the best *source* match (see ``_scores``)
         self._sym_source = np.array([not _is_aside(p, self.files[p], s) for p, s in self.docs], dtype=bool)
         self._file_source = np.array([not _is_aside(p, self.files[p], None) for p in self.paths], dtype=bool)
         self.path_forms = {p: _path_forms(p) for p in self.paths}
-        self.definers = definers_by_name(self.files)
-        self.graph: FileGraph = build_graph(self.files, self.definers)
-
-    @staticmethod
-    def _index(model: object, corpus: list[list[str]]) -> set[str]:
-        if not corpus:
-            return set()
-        stemmed = [stems(doc) or ["_empty_"] for doc in corpus]
-        model.index(stemmed, show_progress=False)  # type: ignore[attr-defined]
-        return set(getattr(model, "vocab_dict", None) or {t for doc in stemmed for t in doc})
+        self.definers = built.definers
+        self.graph: FileGraph = built.graph
 
     def _near(self, lexical: Sequence[float]) -> dict[int, float]:
         """doc index → closeness to the best lexical matches: a definition a match uses (0.6), one that uses a
@@ -167,7 +130,7 @@ class Retriever:
         """Definitions whose text uses ``name`` (computed on first need, then kept)."""
         found = self._callers.get(name)
         if found is None:
-            found = [(p, s) for p, s in self.docs if s is not None and name in s.refs]
+            found = [self.docs[i] for i in self._users.get(name, ())]  # type: ignore[misc]
             self._callers[name] = found
         return found
 
@@ -309,13 +272,39 @@ class Retriever:
                 f"{stem}Test",
                 f"{stem}_spec",
             }
-            found += [p for p in self.paths if PurePosixPath(p).stem in wanted and p not in found]
+            found += [p for p in self.paths if _file_stem(p) in wanted and p not in found]
         return found
 
 
+def file_documents(path: str, entry: FileEntry) -> tuple[list[list[str]], list[str]]:
+    """One file's BM25 documents, stemmed: one per definition, in order (its name split into words ×3, its
+    class, its path, its docstring line and references unless it is a test), and the file's own."""
+    p_terms = path_terms(path)
+    brief = is_test_path(path)  # tests: found by name and path; their bodies rarely need to change
+    own = _own_refs(entry.symbols)
+    documents = []
+    for symbol in entry.symbols:
+        document = split_identifier(symbol.name) * 3 + many(symbol.qualname.split(".")[:-1]) + p_terms
+        if not brief:
+            document += words(symbol.doc) + many(own.get(symbol.qualname, symbol.refs))
+        documents.append(stems(document) or ["_empty_"])
+    file_document = (p_terms * 2 + many(s.name for s in entry.symbols) + many(entry.refs[:400])
+                     + [t for c in entry.chunks for t in c.terms][:400])  # fmt: skip
+    return documents, stems(file_document) or ["_empty_"]
+
+
+@lru_cache(maxsize=100_000)
+def _file_stem(path: str) -> str:
+    """``PurePosixPath(path).stem`` by string operations (run for every path on the first pack)."""
+    name = path.rsplit("/", 1)[-1]
+    dot = name.rfind(".")
+    return name[:dot] if 0 < dot < len(name) - 1 else name
+
+
+@lru_cache(maxsize=100_000)
 def _path_forms(path: str) -> tuple[str, ...]:
     """How a task may name a file: its path, its name (when distinctive), its dotted module."""
-    name = PurePosixPath(path).name.lower()
+    name = path.rsplit("/", 1)[-1].lower()  # the file's name (paths are relative, with "/")
     module = path.rsplit(".", 1)[0].replace("/", ".").lower()
     forms = [path.lower()]
     if len(name) > 6:
