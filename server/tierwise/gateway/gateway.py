@@ -287,11 +287,13 @@ class ModelGateway:
                 if fail.kind == "overrun":
                     where = f" at {deployment.api_base}" if deployment.api_base else ""
                     reason = f"provider {deployment.model}{where} {reason}"
-                    self.health.record_overrun(deployment.model, deployment.api_base, tier, reason)
+                    await asyncio.to_thread(  # health writes lock a file and fsync: never on the loop
+                        self.health.record_overrun, deployment.model, deployment.api_base, tier, reason)
                 if fail.kind not in ("fatal", "context"):
                     immediate = fail.kind == "overrun" or (fail.status == 429 and has_fallback)
-                    started = self.health.record_failure(
-                        deployment.model, deployment.api_base, tier, reason, immediate=immediate
+                    started = await asyncio.to_thread(
+                        self.health.record_failure, deployment.model, deployment.api_base, tier, reason,
+                        immediate=immediate,
                     )
                     if started is not None:
                         raise _DeploymentFailed(
@@ -320,8 +322,8 @@ class ModelGateway:
                 ),
             )
             if usage.completion_tokens > cap:  # the provider reports more output than was asked: book at most the cap
-                self.health.record_overrun(
-                    deployment.model, deployment.api_base, tier,
+                await asyncio.to_thread(
+                    self.health.record_overrun, deployment.model, deployment.api_base, tier,
                     f"reported {usage.completion_tokens} output tokens for max_tokens={spec.max_tokens}",
                 )
                 usage = usage.model_copy(update={
