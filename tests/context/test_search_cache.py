@@ -237,3 +237,28 @@ def test_bm25_with_a_vocabulary_over_65536_terms_is_bit_identical_too() -> None:
         expected = reference.get_scores([t for t in query if t in reference.vocab_dict] or ["t0"])
         got = built.sym_bm25.get_scores([t for t in query if t in reference.vocab_dict] or ["t0"])
         assert np.array_equal(got, expected)
+
+
+def test_parts_counted_for_many_files_at_once_equal_parts_counted_one_file_at_a_time() -> None:
+    """The first build counts every file's terms in one ``np.unique`` (tierwise.context.search_cache: one call
+    per file starved a language server's event loop); each file's part must equal the one its own build
+    makes — files without definitions, definitions with empty documents and empty file documents included."""
+    rng = random.Random(11)
+    corpus = _corpus(rng, 30)
+    corpus["pkg/m000.py"] = ([[], ["w1", "w1"], []], [])
+    corpus["pkg/m001.py"] = ([], ["w2"])
+    files = {path: _entry(len(docs)) for path, (docs, _) in sorted(corpus.items())}
+    together = SearchCache()
+    together.build(files, lambda path, entry: corpus[path])
+    alone = SearchCache()
+    grown: dict[str, FileEntry] = {}
+    for path, entry in files.items():  # one new file per generation: every build counts a single file
+        grown[path] = entry
+        alone.build(grown, lambda p, e: corpus[p])
+    assert together.vocab == alone.vocab
+    for path in files:
+        a, b = together._parts[path], alone._parts[path]
+        for field in ("sym_doc", "sym_term", "sym_tf", "sym_len", "file_term", "file_tf"):
+            x, y = getattr(a, field), getattr(b, field)
+            assert x.dtype == y.dtype and x.tolist() == y.tolist(), (path, field)
+        assert a.file_len == b.file_len

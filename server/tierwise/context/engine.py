@@ -21,12 +21,14 @@ from tierwise.context.index import DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_FILES, In
 from tierwise.context.model import RefreshStats, Symbol
 from tierwise.context.rank import Ranking, Retriever, file_documents
 from tierwise.context.render import assemble, file_view, map_line
-from tierwise.context.search_cache import SearchCache, paused_gc
+from tierwise.context.search_cache import SearchCache
 from tierwise.context.store import index_dir
 from tierwise.context.types import Candidate, ContextItem, ContextPack, Pin, Query
+from tierwise.gc_pause import paused_gc
 from tierwise.workspace_files import list_workspace_files
 
 BODY_CANDIDATES = 40
+RANK_LIMIT = 200  # hits a pack, a candidate list or a map can use (the first of them equal a full ranking's)
 log = logging.getLogger(__name__)
 SAVE_EVERY = 30.0  # seconds between two saves of the search structures' parts
 OUTLINE_FILES = 12
@@ -70,7 +72,8 @@ class ContextEngine:
     # -- index ----------------------------------------------------------------------------------------
     def refresh(self, progress: Callable[[int, int], None] | None = None) -> RefreshStats:
         """Build or update the index from the disk (only changed files are read again)."""
-        return self.index.refresh(progress)
+        with paused_gc():  # the entries are long-lived: no collection walks them while they pile up
+            return self.index.refresh(progress)
 
     def update_text(self, path: str, text: str) -> bool:
         """Index an editor buffer's current text for ``path``."""
@@ -138,8 +141,9 @@ class ContextEngine:
             self._saving.join()
 
     # -- retrieval ------------------------------------------------------------------------------------
-    def rank(self, query: Query) -> Ranking:
-        return self.retriever().rank(query)
+    def rank(self, query: Query, limit: int | None = None) -> Ranking:
+        """The ranking for ``query`` (every positive hit, or those that can sort among the first ``limit``)."""
+        return self.retriever().ranked(query, limit)
 
     def symbol_exists(self, path: str, name: str | None) -> bool:
         entry = self.index.entry(path)
@@ -149,7 +153,7 @@ class ContextEngine:
 
     def candidates(self, query: Query, limit: int = 30) -> list[Candidate]:
         """The top symbols and files, for the explore step to choose from."""
-        ranking = self.rank(query)
+        ranking = self.rank(query, RANK_LIMIT)
         found = [Candidate(h.path, h.symbol.qualname, h.symbol.kind, h.symbol.start, h.symbol.sig.splitlines()[0][:160],
                            h.why) for h in ranking.symbols[:limit] if h.symbol]  # fmt: skip
         found += [Candidate(h.path, None, "file", 1, "", h.why) for h in ranking.files[: max(5, limit // 4)]]
@@ -159,7 +163,7 @@ class ContextEngine:
         """Ranked ``path: definitions`` lines within the budget."""
         retriever = self.retriever()
         rows, used = [], 0
-        for hit in retriever.rank(query).files:
+        for hit in retriever.ranked(query, RANK_LIMIT).files:
             row = map_line(hit.path, retriever.files[hit.path])
             used += self.count(row + "\n")
             if used > budget_tokens:
@@ -171,7 +175,7 @@ class ContextEngine:
     def pack(self, query: Query, *, budget_tokens: int, pins: Sequence[Pin] = ()) -> ContextPack:
         """Bodies of the top symbols (pinned ones first), outlines of their files, a repo map of the rest."""
         retriever = self.retriever()
-        ranking = retriever.rank(query)
+        ranking = retriever.ranked(query, RANK_LIMIT)
         bodies: list[tuple[str, Symbol, str]] = []
         for pin in pins:
             entry = retriever.files.get(pin.path)

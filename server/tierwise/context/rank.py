@@ -18,6 +18,7 @@ the same workspace and task always give the same ranking."""
 from __future__ import annotations
 
 import re
+import threading
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ EXPAND_TOP = 8
 ASIDE_FACTOR = 0.3  # tests, docs and inline test modules count this much unless named
 ENCLOSING_LINES = 80  # a bigger class is not added for its method's sake: the outline shows its shape
 INHERIT_FILES, INHERIT_TOP = 5, 0.6  # the top files pass part of their rank to every definition they hold
+RANKINGS_KEPT = 4
 NEAR_HITS = 30  # the best lexical matches whose callees, callers and class siblings get credit
 _TEST = re.compile(
     r"(^|/)(tests?|__tests__|spec|testing)/|(^|/)test_[^/]*$|_test\.[^/]+$|\.(test|spec)\.[^/]+$"
@@ -90,16 +92,19 @@ class Retriever:
         self._sym_source = np.array([not _is_aside(p, self.files[p], s) for p, s in self.docs], dtype=bool)
         self._file_source = np.array([not _is_aside(p, self.files[p], None) for p in self.paths], dtype=bool)
         self.path_forms = {p: _path_forms(p) for p in self.paths}
+        position = {p: i for i, p in enumerate(self.paths)}
+        self._doc_path = np.array([position[p] for p, _ in self.docs], dtype=np.int64)  # doc → its file
         self.definers = built.definers
         self.graph: FileGraph = built.graph
+        self._memo: dict[tuple[Query, int | None], Ranking] = {}
+        self._memo_lock = threading.Lock()
 
-    def _near(self, lexical: Sequence[float]) -> dict[int, float]:
+    def _near(self, lexical: np.ndarray) -> dict[int, float]:
         """doc index → closeness to the best lexical matches: a definition a match uses (0.6), one that uses a
         match (0.5), a sibling in the match's class (0.4), each times the match's score; the best relation
         counts. Names defined in many places (``get``, ``__init__``) carry no relation."""
-        top = sorted((i for i, v in enumerate(lexical) if v >= 0.2), key=lambda i: (-lexical[i], i))[
-            :NEAR_HITS
-        ]
+        strong = np.flatnonzero(lexical >= 0.2)
+        top = strong[np.lexsort((strong, -lexical[strong]))][:NEAR_HITS].tolist()
         near: dict[int, float] = {}
 
         def credit(index: int, value: float) -> None:
@@ -110,7 +115,7 @@ class Retriever:
             path, symbol = self.docs[i]
             if symbol is None:
                 continue
-            score = lexical[i]
+            score = float(lexical[i])
             for ref in symbol.refs:
                 if len(ref) >= 3 and 0 < len(self.definers.get(ref, ())) <= 3:
                     for j in self._defined.get(ref, ()):
@@ -135,17 +140,17 @@ class Retriever:
         return found
 
     @staticmethod
-    def _scores(model: object, vocab: set[str], terms: list[str], size: int, source: object = None) -> list[float]:
+    def _scores(model: object, vocab: set[str], terms: list[str], size: int, source: object = None) -> np.ndarray:
         """BM25 scores scaled so that the best *source* document scores 1 (``source``: a boolean mask; tests
         and docs may score above 1 and are halved later): a test that repeats the task's words must not
         squash the scores of the code it tests."""
         known = [t for t in stems(terms) if t in vocab]
         if not known or not size:
-            return [0.0] * size
-        scores = model.get_scores(known)  # type: ignore[attr-defined]
+            return np.zeros(size)
+        scores = np.asarray(model.get_scores(known), dtype=np.float64)  # type: ignore[attr-defined]
         top = float(scores[source].max()) if source is not None and source.any() else 0.0  # type: ignore[union-attr,index]
         top = top or (float(scores.max()) if len(scores) else 0.0)
-        return [float(s) / top if top > 0 else 0.0 for s in scores]
+        return scores / top if top > 0 else np.zeros(size)
 
     # -- ranking ------------------------------------------------------------------------------------------
     def mentioned(self, query: Query) -> tuple[set[str], set[str]]:
@@ -163,7 +168,24 @@ class Retriever:
         paths = {path for path, forms in self.path_forms.items() if any(f in lowered for f in forms)}
         return names, paths
 
-    def rank(self, query: Query) -> Ranking:
+    def ranked(self, query: Query, limit: int | None = None) -> Ranking:
+        """``rank``, remembered for the last few queries of this generation (explore's map and candidates
+        and the plan's pack ask for the same one; hits are immutable and callers only read the lists)."""
+        key = (query, limit)
+        with self._memo_lock:
+            found = self._memo.get(key)
+        if found is None:
+            found = self.rank(query, limit)
+            with self._memo_lock:
+                self._memo[key] = found
+                while len(self._memo) > RANKINGS_KEPT:
+                    self._memo.pop(next(iter(self._memo)))
+        return found
+
+    def rank(self, query: Query, limit: int | None = None) -> Ranking:
+        """Definitions and files by relevance to ``query``: every definition with a positive score, or (``limit``)
+        those that can sort among the first ``limit`` — the same first ``limit`` hits, without making a hit for
+        each of a large repository's definitions."""
         terms = words(query.task) + many(query.focus_symbols)
         names, mentioned_paths = self.mentioned(query)
         explicit = {p for p in (*query.named_files, *query.open_files, *query.diff_files, *query.traceback_files)
@@ -172,9 +194,9 @@ class Retriever:
         for name in names:
             for path, _ in self.by_qualname[name]:
                 seeds[path] = seeds.get(path, 0) + 0.5
-        sym_scores = self._scores(self.sym_bm25, self._sym_vocab, terms, len(self.docs), self._sym_source)
-        file_scores = dict(zip(self.paths, self._scores(self.file_bm25, self._file_vocab, terms, len(self.paths),
-                                                        self._file_source), strict=True))  # fmt: skip
+        lexical = self._scores(self.sym_bm25, self._sym_vocab, terms, len(self.docs), self._sym_source)
+        file_lexical = self._scores(self.file_bm25, self._file_vocab, terms, len(self.paths), self._file_source)
+        file_scores = dict(zip(self.paths, file_lexical.tolist(), strict=True))
         for path, score in sorted(file_scores.items(), key=lambda kv: (-kv[1], kv[0]))[:10]:
             if score > 0:
                 seeds[path] = seeds.get(path, 0) + 0.3 * score
@@ -182,30 +204,53 @@ class Retriever:
         top_rank = max(ranks.values(), default=0.0) or 1.0
         file_hits = self._rank_files(ranks, file_scores, explicit)
         inherited = _inheritance([h.path for h in file_hits if h.score > 0])
-        near = self._near(sym_scores)
-        hits: dict[tuple[str, str | None, int], Hit] = {}
+        near = self._near(lexical)
         pointed = bool(explicit or names)  # the graph is personalised toward what the task points at
-        for i, ((path, symbol), lexical) in enumerate(zip(self.docs, sym_scores, strict=True)):
-            named = symbol is not None and (symbol.name in names or symbol.qualname in names)
-            seeded = path in explicit
-            graph = ranks.get(path, 0.0) / top_rank if pointed else 0.0
-            closeness = near.get(i, 0.0)
-            relevant = 1.0 if named or seeded else max(min(1.0, 3 * lexical), min(1.0, 2 * closeness))
-            score = (W_LEXICAL * lexical + W_FILE * file_scores.get(path, 0.0)
-                     + W_GRAPH * graph * relevant + W_NEAR * closeness
-                     + W_NAMED * named + W_SEED * seeded * (0.3 + lexical))  # fmt: skip
-            if not seeded and _is_aside(path, self.files[path], symbol):
-                score *= ASIDE_FACTOR
-            if score <= 0:
-                continue
-            why = _why(lexical, graph, named, seeded, closeness, inherited.get(path, 0.0))
+        # every definition's score at once, in the order of operations the formula below spells out
+        of_doc = self._doc_path
+        closeness = np.zeros(len(self.docs))
+        closeness[list(near)] = list(near.values())
+        named = np.zeros(len(self.docs), dtype=bool)
+        named[self._named_docs(names)] = True
+        seeded = np.array([p in explicit for p in self.paths], dtype=bool)[of_doc]
+        graph = np.array([ranks.get(p, 0.0) / top_rank if pointed else 0.0 for p in self.paths])[of_doc]
+        relevant = np.where(named | seeded, 1.0,
+                            np.maximum(np.minimum(1.0, 3 * lexical), np.minimum(1.0, 2 * closeness)))  # fmt: skip
+        score = (W_LEXICAL * lexical + W_FILE * file_lexical[of_doc] + W_GRAPH * graph * relevant
+                 + W_NEAR * closeness + W_NAMED * named + W_SEED * seeded * (0.3 + lexical))  # fmt: skip
+        score = np.where(~seeded & ~self._sym_source, score * ASIDE_FACTOR, score)
+        hits: dict[tuple[str, str | None, int], Hit] = {}
+        for i in self._best(score, limit).tolist():
+            path, symbol = self.docs[i]
+            value = float(score[i])
+            why = _why(float(lexical[i]), float(graph[i]), bool(named[i]), bool(seeded[i]), float(closeness[i]),
+                       inherited.get(path, 0.0))  # fmt: skip
             key = (path, symbol.qualname if symbol else None, symbol.start if symbol else 0)
-            if key not in hits or hits[key].score < score:
-                hits[key] = Hit(path, symbol, score, why)
+            if key not in hits or hits[key].score < value:
+                hits[key] = Hit(path, symbol, value, why)
         ordered = sorted(hits.values(), key=_order)
         code = [h for h in ordered if h.symbol is not None]
-        ranking = Ranking(symbols=self._expand(code), files=file_hits)
-        return ranking
+        return Ranking(symbols=self._expand(code), files=file_hits)
+
+    @staticmethod
+    def _best(score: np.ndarray, limit: int | None) -> np.ndarray:
+        """Indices (in order) of the positive scores, or of those that can sort among the first ``limit`` (ties
+        by the nine decimals ``_order`` rounds to included: the caller's sort decides among them)."""
+        positive = np.flatnonzero(score > 0)
+        if limit is None or len(positive) <= limit:
+            return positive
+        kth = np.partition(score[positive], len(positive) - limit)[len(positive) - limit]
+        return positive[score[positive] >= kth - 1e-9]
+
+    def _named_docs(self, names: set[str]) -> list[int]:
+        """Indices of the definitions whose name or ``Class.name`` the task spells out."""
+        found = []
+        for name in names:
+            for j in {*self._defined.get(name.rsplit(".", 1)[-1], ()), *self._defined.get(name, ())}:
+                symbol = self.docs[j][1]
+                if symbol is not None and (symbol.name in names or symbol.qualname in names):
+                    found.append(j)
+        return found
 
     def _expand(self, hits: list[Hit]) -> list[Hit]:
         """Add a method's class, the callees and callers of the top hits, each below the hit that led to it."""

@@ -18,12 +18,10 @@ it starts over when most of it is stale.
 
 from __future__ import annotations
 
-import gc
 import logging
 import math
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -177,13 +175,15 @@ class SearchCache:
         paths = tuple(files)
         old = self._parts
         parts: dict[str, FilePart] = {}
-        changed: list[str] = []
-        for path, entry in files.items():
-            part = old.get(path)
-            if part is None or part.entry is not entry:
-                part = self._part(path, entry, documents)
-                changed.append(path)
-            parts[path] = part
+        fresh = [
+            (path, entry)
+            for path, entry in files.items()
+            if getattr(old.get(path), "entry", None) is not entry
+        ]
+        made = self._parts_for(fresh, documents)
+        changed = [path for path, _ in fresh]
+        for path in files:
+            parts[path] = made.get(path) or old[path]
         gone = [p for p in old if p not in parts]
         touched = self._touched  # names and qualnames defined before or after by a changed file
         self._touched = set()
@@ -274,17 +274,43 @@ class SearchCache:
         vocab = self.vocab
         return [vocab.setdefault(t, len(vocab)) for t in tokens]
 
-    def _part(self, path: str, entry: FileEntry, documents: Documents) -> FilePart:
-        sym_docs, file_doc = documents(path, entry)
-        if len(sym_docs) != len(entry.symbols):
-            raise ValueError("one BM25 document per definition expected")
-        lengths = np.fromiter((len(d) for d in sym_docs), dtype=np.int64, count=len(sym_docs))
-        ids = np.array(self._ids(t for d in sym_docs for t in d), dtype=np.int64)
-        owner = np.repeat(np.arange(len(sym_docs), dtype=np.int64), lengths)
-        pairs, counts = np.unique((owner << _PAIR) | ids, return_counts=True)
-        file_ids, file_counts = np.unique(np.array(self._ids(file_doc), dtype=np.int64), return_counts=True)
-        return make_part(path, entry, pairs >> _PAIR, pairs & _LOW, counts.astype(np.float32), lengths, file_ids,
-                         file_counts.astype(np.float32), len(file_doc))  # fmt: skip
+    def _parts_for(self, files: list[tuple[str, FileEntry]], documents: Documents) -> dict[str, FilePart]:
+        """The parts of ``files``, counted with one ``np.unique`` per kind of document for all of them.
+
+        One call per file would release and retake the GIL thousands of times in a second (numpy sorts
+        without it); a thread waiting for the GIL restarts its wait at each hand-back, so the event loop of
+        a language server waited 30–100 ms at a time while a large repository's structures were built."""
+        if not files:
+            return {}
+        lengths: list[int] = []  # tokens per definition document, every file's in turn
+        sym_ids, file_ids = _Int64s(), _Int64s()
+        file_lens: list[int] = []
+        starts = [0]  # first definition of each file in ``lengths``
+        for path, entry in files:
+            sym_docs, file_doc = documents(path, entry)
+            if len(sym_docs) != len(entry.symbols):
+                raise ValueError("one BM25 document per definition expected")
+            lengths += map(len, sym_docs)
+            sym_ids.extend(self._ids(t for d in sym_docs for t in d))
+            file_lens.append(len(file_doc))
+            file_ids.extend(self._ids(file_doc))
+            starts.append(len(lengths))
+        sym_len = np.array(lengths, dtype=np.int64)
+        owner = np.repeat(np.arange(len(lengths), dtype=np.int64), sym_len)
+        sym_pairs, sym_counts = _counted(owner, sym_ids.array())
+        file_owner = np.repeat(np.arange(len(files), dtype=np.int64), np.array(file_lens, dtype=np.int64))
+        file_pairs, file_counts = _counted(file_owner, file_ids.array())
+        first = np.array(starts, dtype=np.int64)
+        sym_cut = np.searchsorted(sym_pairs >> _PAIR, first).tolist()
+        file_cut = np.searchsorted(file_pairs >> _PAIR, np.arange(len(files) + 1, dtype=np.int64)).tolist()
+        made = {}
+        for i, (path, entry) in enumerate(files):
+            pairs = sym_pairs[sym_cut[i] : sym_cut[i + 1]]
+            terms = file_pairs[file_cut[i] : file_cut[i + 1]]
+            made[path] = make_part(path, entry, (pairs >> _PAIR) - starts[i], pairs & _LOW,
+                                   sym_counts[sym_cut[i]:sym_cut[i + 1]], sym_len[starts[i]:starts[i + 1]],
+                                   terms & _LOW, file_counts[file_cut[i]:file_cut[i + 1]], file_lens[i])  # fmt: skip
+        return made
 
     # -- a generation -------------------------------------------------------------------------------------
     def _bm25(self, doc: np.ndarray, terms: list[np.ndarray], tfs: list[np.ndarray], lengths: np.ndarray,
@@ -376,19 +402,6 @@ def make_part(
                     [(path, symbol) for symbol in entry.symbols], keys)  # fmt: skip
 
 
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """Python's cyclic garbage collector paused while building: the structures allocate many small containers
-    and nothing cyclic, and the collections it would run (over the whole index) cost more than the build."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def _move(index: dict[str, frozenset[str]], keys: Iterable[str], path: str, add: bool) -> None:
     """Add ``path`` to (or remove it from) the files of each key; the sets are replaced, never changed, so an
     earlier generation's copy of ``index`` keeps its own."""
@@ -399,6 +412,32 @@ def _move(index: dict[str, frozenset[str]], keys: Iterable[str], path: str, add:
             index[key] = files
         else:
             index.pop(key, None)
+
+
+class _Int64s:
+    """Python ints gathered into an int64 array a chunk at a time: converting a list of a million ints is one
+    C call that holds the GIL for tens of milliseconds; chunks of 32k keep each hold under a millisecond."""
+
+    CHUNK = 1 << 15
+
+    def __init__(self) -> None:
+        self._chunks: list[np.ndarray] = []
+        self._pending: list[int] = []
+
+    def extend(self, values: list[int]) -> None:
+        self._pending += values
+        if len(self._pending) >= self.CHUNK:
+            self._chunks.append(np.array(self._pending, dtype=np.int64))
+            self._pending = []
+
+    def array(self) -> np.ndarray:
+        return _concat([*self._chunks, np.array(self._pending, dtype=np.int64)])
+
+
+def _counted(owner: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct ``(owner << 32) | id`` pairs, sorted, and how often each occurs (float32)."""
+    pairs, counts = np.unique((owner << _PAIR) | ids, return_counts=True)
+    return pairs, counts.astype(np.float32)
 
 
 def _concat(arrays: list[np.ndarray]) -> np.ndarray:

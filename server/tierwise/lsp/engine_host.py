@@ -20,6 +20,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tierwise.gc_pause import paused_gc
+
 if TYPE_CHECKING:
     from tierwise.config.model import Config
     from tierwise.engine import Engine
@@ -131,9 +133,6 @@ class EngineHost:
                 await asyncio.to_thread(worker.start)  # litellm imports in the worker process meanwhile
                 await self.engine()
                 await asyncio.to_thread(_preload_model_tables, self.require_config())
-                from tierwise.lsp import gcpolicy
-
-                gcpolicy.freeze_imports()  # later full collections never walk the imported model stack
                 await worker.ready()
                 await self.engine()  # the configuration changed during the import: build for the newest
             except Exception as err:  # reported again, with context, by the first command that needs it
@@ -162,6 +161,10 @@ class EngineHost:
 
     def _construct(self, config: Config) -> Engine:
         """Worker thread: import the engine and the gateway, wire the ports (the model worker: see warm_up)."""
+        with paused_gc():  # the imported modules and the wired engine are long-lived (tierwise.gc_pause)
+            return self._wire(config)
+
+    def _wire(self, config: Config) -> Engine:
         from tierwise.gateway import ModelGateway
         from tierwise.headless.wiring import build_engine
 
@@ -218,10 +221,11 @@ def _preload_model_tables(config: Config) -> None:
     litellm itself loads in the model worker)."""
     from tierwise.gateway import pricing, tokens
 
-    tokens.count_tokens("warm up")
-    for tier in config.tiers.values():
-        if tier.model:
-            pricing.lookup_model(tier.model)
+    with paused_gc():  # the tokenizer's tables and the price map are long-lived (tierwise.gc_pause)
+        tokens.count_tokens("warm up")
+        for tier in config.tiers.values():
+            if tier.model:
+                pricing.lookup_model(tier.model)
 
 
 def _load_config(root: Path, overrides: dict[str, Any], trusted: bool) -> tuple[Config, list[str]]:

@@ -10,7 +10,8 @@ After each full collection, what survived it is moved to the permanent generatio
 was just found reachable, so no garbage is frozen, and later collections walk only what was allocated
 since. Objects frozen this way are still freed by reference counting; only a reference cycle formed later
 among them is never collected (the trade-off: a long-lived server may keep such cycles; ``unfreeze_all``
-gives them back to the collector).
+gives them back to the collector). Large builds (the engine's imports, the model tables, the context
+index) pause the collector and freeze what they made (``tierwise.gc_pause``).
 """
 
 from __future__ import annotations
@@ -32,13 +33,6 @@ def install() -> None:
     if not _installed:
         gc.callbacks.append(_after_collection)
         _installed = True
-
-
-def freeze_imports() -> None:
-    """Freeze what exists now, without collecting (after the warm-up's imports: modules, classes and the
-    loaded tables are long-lived, and a young process's full collections kept walking them as they grew;
-    the little cyclic garbage an import leaves is kept — the same trade-off as above)."""
-    gc.freeze()
 
 
 def unfreeze_all() -> None:
