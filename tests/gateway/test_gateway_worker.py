@@ -117,3 +117,62 @@ async def test_pricing_and_counting_fall_back_when_the_worker_cannot_start(tmp_p
         assert backend.describe()["state"] == "stopped"
     finally:
         backend.close()
+
+
+TOKENS_SCRIPT = textwrap.dedent(
+    """
+    import asyncio, json, sys, time
+    from tierwise.gateway import tokens
+    from tierwise.gateway.worker_client import WorkerBackend
+
+    texts = ["def add(a, b):\\n    return a - b\\n", "", "<|endoftext|> is plain text here", "héllo wörld " * 50]
+    backend = WorkerBackend()
+    tokens.count_elsewhere(backend.count_texts)
+    started = time.monotonic()
+    counted = tokens.count_many(texts)  # a thread without an event loop: counted in the worker
+    first = time.monotonic() - started
+    state = backend.describe()["state"]  # litellm is still importing there
+    message = tokens.count_message_tokens([("system", texts[0]), ("user", texts[3])])
+    encoder_built_here = tokens._encoding.cache_info().currsize > 0
+
+    async def on_a_loop():  # an event loop's own thread never blocks on the worker: counted here
+        return tokens.count_tokens(texts[0])
+
+    here = asyncio.run(on_a_loop())
+    backend.close()
+    tokens.count_elsewhere(None)
+    local = [tokens.count_tokens(t) for t in texts]
+    print(json.dumps({"counted": counted, "local": local, "state": state, "first_s": first, "here": here,
+                      "encoder_built_before_the_loop_call": encoder_built_here, "message": message,
+                      "message_local": tokens.count_message_tokens([("system", texts[0]), ("user", texts[3])]),
+                      "litellm": "litellm" in sys.modules}))
+    """
+)
+
+
+def test_token_counts_are_made_in_the_worker_before_litellm_is_loaded_and_equal_local_counts() -> None:
+    """The language server counts cl100k tokens in its model worker (building tiktoken's encoder holds the GIL
+    for ~100 ms): answered from the worker's start, the same numbers, the calling process builds no encoder
+    unless an event loop's own thread asks."""
+    out = subprocess.run([sys.executable, "-c", TOKENS_SCRIPT], capture_output=True, text=True, timeout=120,
+                         check=True)  # fmt: skip
+    seen = json.loads(out.stdout)
+    assert seen["counted"] == seen["local"] and seen["counted"][1] == 0 and all(n > 0 for n in seen["local"][::2])
+    assert seen["message"] == seen["message_local"]
+    assert seen["state"] == "starting"  # answered while litellm still imports in the worker
+    assert not seen["encoder_built_before_the_loop_call"]  # nothing counted here until the loop's call
+    assert seen["here"] == seen["local"][0]
+    assert not seen["litellm"]
+
+
+async def test_token_counts_fall_back_to_this_process_when_the_worker_cannot_start() -> None:
+    from tierwise.gateway import tokens
+
+    backend = WorkerBackend(argv=[sys.executable, "-c", "import sys; sys.exit(7)"])
+    try:
+        tokens.count_elsewhere(backend.count_texts)
+        counted = await asyncio.to_thread(tokens.count_many, ["hello there", "x"])
+    finally:
+        tokens.count_elsewhere(None)
+        backend.close()
+    assert counted == [tokens.count_tokens("hello there"), tokens.count_tokens("x")]

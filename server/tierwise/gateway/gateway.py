@@ -279,7 +279,7 @@ class ModelGateway:
                 if fail.partial_text:  # the provider produced output: it was (probably) billed
                     partial = TokenUsage(
                         prompt_tokens=call.prompt_estimate,
-                        completion_tokens=min(count_tokens(fail.partial_text), cap),
+                        completion_tokens=min(await asyncio.to_thread(count_tokens, fail.partial_text), cap),
                     )
                     await self._charge(call, partial, deployment, estimated=True)
                 self.budget.settle(reservation, call.cost_usd - before)
@@ -315,11 +315,11 @@ class ModelGateway:
             call.attempting = False
             reported = usage_from_provider(result.usage)
             estimated = reported is None
+            if reported is None and result.completion_tokens is None:  # counted off the loop (tokens.py)
+                result.completion_tokens = await asyncio.to_thread(count_tokens, result.text)
             usage = reported or TokenUsage(
                 prompt_tokens=result.prompt_tokens if result.prompt_tokens is not None else call.prompt_estimate,
-                completion_tokens=(
-                    result.completion_tokens if result.completion_tokens is not None else count_tokens(result.text)
-                ),
+                completion_tokens=result.completion_tokens,
             )
             if usage.completion_tokens > cap:  # the provider reports more output than was asked: book at most the cap
                 await asyncio.to_thread(
@@ -330,7 +330,7 @@ class ModelGateway:
                     "completion_tokens": cap, "reasoning_tokens": min(usage.reasoning_tokens, cap)})
                 estimated = True
             await self._charge(call, usage, deployment, estimated=estimated)
-            self._note_cache_loss(call, tier, deployment, messages, usage)
+            await asyncio.to_thread(self._note_cache_loss, call, tier, deployment, messages, usage)  # counts
             self.budget.settle(reservation, call.cost_usd - before)
             call.scripted = result.scripted
             return result.text

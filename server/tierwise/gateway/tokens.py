@@ -11,11 +11,13 @@ add a safety margin on top (see ``tierwise.gateway.budget``).
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import os
 import sys
 import threading
-from collections.abc import Iterable
+from asyncio import events as asyncio_events
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -60,10 +62,50 @@ def tokenizer_name() -> str:
     return "cl100k_base" if _encoding() is not None else "chars/4"
 
 
+Counter = Callable[[Sequence[str]], list[int]]
+_elsewhere: Counter | None = None
+log = logging.getLogger(__name__)
+
+
+def count_elsewhere(counter: Counter | None) -> None:
+    """Count with ``counter`` (texts → their cl100k counts, the same function run in another process) on
+    threads without a running event loop; an event loop's own thread, or a failed ``counter``, counts here.
+
+    The language server counts in its model worker (``WorkerBackend.count_texts``): building tiktoken's
+    encoder is one ~100 ms call that holds the GIL, a freeze for every request the server answers then."""
+    global _elsewhere
+    _elsewhere = counter
+
+
+def _counted_elsewhere(texts: Sequence[str]) -> list[int] | None:
+    counter = _elsewhere
+    if counter is None or asyncio_events._get_running_loop() is not None:
+        return None
+    try:
+        counts = counter(texts)
+    except Exception as err:  # noqa: BLE001 - the same counts are made here instead
+        log.warning("counting tokens in this process: %s", err)
+        return None
+    return counts if len(counts) == len(texts) else None
+
+
 def count_tokens(text: str) -> int:
     """Tokens in ``text`` (special-token text is counted as plain text)."""
     if not text:
         return 0
+    counted = _counted_elsewhere((text,))
+    return counted[0] if counted is not None else _count_here(text)
+
+
+def count_many(texts: Sequence[str]) -> list[int]:
+    """``count_tokens`` of each text (one request when counting elsewhere)."""
+    wanted = [t for t in texts if t]
+    counted = _counted_elsewhere(wanted) if wanted else []
+    found = iter(counted if counted is not None else [_count_here(t) for t in wanted])
+    return [next(found) if t else 0 for t in texts]
+
+
+def _count_here(text: str) -> int:
     encoding = _encoding()
     if encoding is None:
         return math.ceil(len(text) / 4)
@@ -99,10 +141,8 @@ def content_text(content: Any) -> str:
 
 def count_message_tokens(messages: Iterable[tuple[str, str]]) -> int:
     """Prompt tokens of chat messages given as ``(role, content)`` pairs, OpenAI framing included."""
-    total = TOKENS_PER_REPLY
-    for role, content in messages:
-        total += TOKENS_PER_MESSAGE + count_tokens(role) + count_tokens(content)
-    return total
+    texts = [text for pair in messages for text in pair]
+    return TOKENS_PER_REPLY + TOKENS_PER_MESSAGE * (len(texts) // 2) + sum(count_many(texts))
 
 
 def count_prompt_tokens(model: str, messages: Iterable[tuple[str, str]]) -> int:

@@ -10,6 +10,9 @@ Protocol: one JSON object per line. The server sends ``{"id", "op": "attempt"|"p
 ``{"id", "op": "cancel"}`` (cancels request ``id``: its HTTP stream is closed); the worker answers
 ``{"op": "ready"}`` once litellm is loaded (or ``{"op": "fatal", "error"}`` and exits), then per request
 ``{"id", "ok": value}``, ``{"id", "failed": AttemptFailed's fields}`` or ``{"id", "error": message}``.
+``{"id", "op": "tokens", "texts": [...]}`` (cl100k counts of each text, ``tierwise.gateway.tokens``) is
+answered from the start, while litellm still imports: the server counts here so that its own process never
+builds tiktoken's encoder (one ~100 ms call that holds the GIL).
 Requests run concurrently. The API key travels inside an attempt's request only; nothing here logs a
 request. Stdout carries the protocol only: descriptor 1 is pointed at stderr (litellm's handler writes
 to stdout), and stderr is relayed to the server's log. The worker exits when its stdin closes.
@@ -63,10 +66,9 @@ def preload() -> None:
     """Import litellm and load what its first call (and ours) would otherwise load then."""
     import importlib
 
-    from tierwise.gateway import provider, tokens
+    from tierwise.gateway import provider
 
     provider._import_litellm()
-    tokens.count_tokens("warm up")
     for name in FIRST_CALL_MODULES:
         try:
             importlib.import_module(name)
@@ -86,7 +88,8 @@ class Worker:
         self.out.write(json.dumps(message, separators=(",", ":")).encode() + b"\n")
         self.out.flush()
 
-    async def serve(self, reader: asyncio.StreamReader) -> None:
+    async def serve(self, reader: asyncio.StreamReader, loaded: asyncio.Future[None]) -> None:
+        """Answer requests until stdin closes: ``tokens`` at once, the others once ``loaded`` (litellm) is."""
         while line := await reader.readline():
             try:
                 message = json.loads(line)
@@ -99,17 +102,34 @@ class Worker:
                 if task is not None:
                     task.cancel()
                 continue
-            self.tasks[ident] = asyncio.create_task(self.handle(ident, op, message))
+            if op == "tokens":
+                self.tasks[ident] = asyncio.create_task(self.count(ident, message))
+                continue
+            self.tasks[ident] = asyncio.create_task(self.handle(ident, op, message, loaded))
         for task in list(self.tasks.values()):  # the server went away: close every stream
             task.cancel()
         await asyncio.gather(*self.tasks.values(), return_exceptions=True)
 
-    async def handle(self, ident: int, op: str, message: dict[str, Any]) -> None:
+    async def count(self, ident: int, message: dict[str, Any]) -> None:
+        from tierwise.gateway.tokens import count_tokens
+
+        try:
+            texts = [str(t) for t in message["texts"]]
+            self.send({"id": ident, "ok": await asyncio.to_thread(lambda: [count_tokens(t) for t in texts])})
+        except asyncio.CancelledError:
+            pass
+        except Exception as err:  # noqa: BLE001 - answered, never fatal to the worker
+            self.send({"id": ident, "error": f"{type(err).__name__}: {err}"})
+        finally:
+            self.tasks.pop(ident, None)
+
+    async def handle(self, ident: int, op: str, message: dict[str, Any], loaded: asyncio.Future[None]) -> None:
         from tierwise.config.model import Deployment
         from tierwise.gateway.provider import AttemptFailed
         from tierwise.gateway.types import Message, TokenUsage
 
         try:
+            await asyncio.shield(loaded)
             if op == "attempt":
                 result = await self.backend.attempt(
                     Deployment.model_validate(message["deployment"]),
@@ -150,11 +170,30 @@ def claim_stdout() -> IO[bytes]:
     return out
 
 
-async def _main(out: IO[bytes]) -> None:
+async def _main(out: IO[bytes]) -> int:
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader(limit=1 << 30)
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
-    await Worker(out).serve(reader)
+    worker = Worker(out)
+    await asyncio.to_thread(_warm_tokens)  # first: the server's token counts wait for it
+    loaded = asyncio.ensure_future(asyncio.to_thread(preload))
+    serving = asyncio.ensure_future(worker.serve(reader, loaded))
+    try:
+        await loaded
+    except BaseException as err:  # noqa: BLE001 - told to the server, which reports it to the user
+        message = f"cannot import litellm ({type(err).__name__}: {err}); reinstall tierwise's dependencies"
+        worker.send({"op": "fatal", "error": message})
+        serving.cancel()
+        return 3
+    worker.send({"op": "ready", "pid": os.getpid()})
+    await serving
+    return 0
+
+
+def _warm_tokens() -> None:
+    from tierwise.gateway.tokens import count_tokens
+
+    count_tokens("warm up")
 
 
 def main() -> int:
@@ -163,18 +202,8 @@ def main() -> int:
     logging.basicConfig(level=getattr(logging, level, logging.WARNING), stream=sys.stderr,
                         format="%(levelname)s %(name)s: %(message)s", force=True)
     os.environ.setdefault("LITELLM_LOG", "CRITICAL")
-    try:
-        preload()
-    except BaseException as err:  # noqa: BLE001 - told to the server, which reports it to the user
-        message = f"cannot import litellm ({type(err).__name__}: {err}); reinstall tierwise's dependencies"
-        with contextlib.suppress(OSError):
-            out.write(json.dumps({"op": "fatal", "error": message}).encode() + b"\n")
-            out.flush()
-        return 3
-    out.write(json.dumps({"op": "ready", "pid": os.getpid()}).encode() + b"\n")
-    out.flush()
-    with contextlib.suppress(KeyboardInterrupt, BrokenPipeError):
-        asyncio.run(_main(out))
+    with contextlib.suppress(KeyboardInterrupt, BrokenPipeError, OSError):
+        return asyncio.run(_main(out))
     return 0
 
 

@@ -37,6 +37,7 @@ from tierwise.gateway.tokens import count_message_tokens
 from tierwise.gateway.types import GatewayError, Message, TokenUsage
 
 log = logging.getLogger("tierwise.gateway.worker")
+TOKENS_TIMEOUT_S = 30.0
 
 
 class WorkerGone(Exception):
@@ -51,7 +52,7 @@ class _Process:
                                       env=env, close_fds=True)
         self.pid = self.popen.pid
         self.ready: concurrent.futures.Future[None] = concurrent.futures.Future()
-        self.pending: dict[int, tuple[asyncio.AbstractEventLoop, asyncio.Future[dict[str, Any]]]] = {}
+        self.pending: dict[int, Waiting] = {}
         self.dead = False
         self.fatal: str | None = None
         self._keys = keys
@@ -95,7 +96,7 @@ class _Process:
             elif "id" in message:
                 waiting = self.pending.pop(message["id"], None)
                 if waiting is not None:
-                    _settle(*waiting, message)
+                    _settle(waiting, message)
         code = self.popen.wait()
         self.dead = True
         self._outbox.put(None)
@@ -105,7 +106,7 @@ class _Process:
         for ident in list(self.pending):
             waiting = self.pending.pop(ident, None)
             if waiting is not None:
-                _settle(*waiting, gone)
+                _settle(waiting, gone)
 
     def _relay(self) -> None:
         stderr = self.popen.stderr
@@ -117,7 +118,21 @@ class _Process:
                 log.log(level, "model worker %s: %s", self.pid, line)
 
 
-def _settle(loop: asyncio.AbstractEventLoop, future: asyncio.Future[dict[str, Any]], value: Any) -> None:
+Waiting = tuple[asyncio.AbstractEventLoop, asyncio.Future[dict[str, Any]]] | concurrent.futures.Future[dict[str, Any]]
+
+
+def _settle(waiting: Waiting, value: Any) -> None:
+    """Hand an answer (or the exception a dead worker leaves) to whoever waits: an event loop's future, or a
+    thread blocked in ``count_texts``."""
+    if isinstance(waiting, concurrent.futures.Future):
+        if not waiting.done():
+            if isinstance(value, BaseException):
+                waiting.set_exception(value)
+            else:
+                waiting.set_result(value)
+        return
+    loop, future = waiting
+
     def settle() -> None:
         if future.done():
             return
@@ -244,6 +259,30 @@ class WorkerBackend:
             return await self._request(op, payload)
         except WorkerGone:
             return await self._request(op, payload)
+
+    def count_texts(self, texts: Sequence[str], timeout_s: float = TOKENS_TIMEOUT_S) -> list[int]:
+        """cl100k counts of ``texts``, counted in the worker (a blocking call: for threads, never an event loop).
+
+        The worker answers these from its start, before litellm is loaded. Raises ``WorkerGone`` when the
+        worker is gone or does not answer within ``timeout_s`` (the caller counts in its own process)."""
+        proc = self._ensure()
+        future: concurrent.futures.Future[dict[str, Any]] = concurrent.futures.Future()
+        ident = next(self._ids)
+        proc.pending[ident] = future
+        if proc.dead:
+            proc.pending.pop(ident, None)
+            raise WorkerGone("the model worker stopped")
+        proc.send({"id": ident, "op": "tokens", "texts": list(texts)})
+        try:
+            answer = future.result(timeout=timeout_s)
+        except concurrent.futures.TimeoutError:
+            raise WorkerGone(f"the model worker did not count tokens within {timeout_s:.0f} s") from None
+        finally:
+            proc.pending.pop(ident, None)
+        counts = answer.get("ok")
+        if not isinstance(counts, list) or len(counts) != len(texts):
+            raise WorkerGone(f"the model worker could not count tokens: {answer.get('error')}")
+        return [int(n) for n in counts]
 
     async def price(self, items: Sequence[tuple[Deployment, TokenUsage]]) -> list[float]:
         payload = {"items": [[d.model_dump(mode="json"), u.model_dump(mode="json")] for d, u in items]}

@@ -71,9 +71,11 @@ class EngineHost:
         process starts with the warm-up or the first call)."""
         with _worker_lock:
             if self._worker is None:
+                from tierwise.gateway import tokens
                 from tierwise.gateway.worker_client import WorkerBackend
 
                 self._worker = WorkerBackend()
+                tokens.count_elsewhere(self._worker.count_texts)  # tiktoken's encoder is built there, not here
             return self._worker
 
     def model_worker_state(self) -> dict[str, Any] | None:
@@ -83,6 +85,9 @@ class EngineHost:
     def close(self) -> None:
         """Stop the model worker process (server shutdown)."""
         if self._worker is not None:
+            from tierwise.gateway import tokens
+
+            tokens.count_elsewhere(None)
             self._worker.close()
 
     # -- configuration --------------------------------------------------------------------------------
@@ -217,8 +222,8 @@ def responsive_imports(interval_s: float = WARM_UP_SWITCH_INTERVAL_S) -> Iterato
 
 def _preload_model_tables(config: Config) -> None:
     """Worker thread: load now what the first model call would otherwise load on the event loop — the
-    cl100k tokenizer and the pinned price table (the gateway's estimates and budget checks use them here;
-    litellm itself loads in the model worker)."""
+    pinned price table (budget checks use it here), and the model worker's cl100k tokenizer (the gateway's
+    estimates and the context engine count there; litellm itself loads in the model worker too)."""
     from tierwise.gateway import pricing, tokens
 
     with paused_gc():  # the tokenizer's tables and the price map are long-lived (tierwise.gc_pause)
