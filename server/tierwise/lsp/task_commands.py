@@ -9,26 +9,27 @@ not start, or that none was found) come from the same check the engine makes bef
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 
 def recorded(root: Path, task_id: str) -> dict[str, Any] | None:
-    """The commands recorded in ``task_id``'s task.json, or None (no such task, nothing recorded yet)."""
-    from tierwise.engine.artifacts import TaskStore, check_task_id
+    """The commands recorded in ``task_id``'s task.json, or None (no such task, nothing recorded yet).
+
+    Read through ``TaskStore.load``: validated like every other read of a task, and a save of this process
+    still on its way to disk (the write-behind) is read back, not the file's older text."""
+    from tierwise.engine.artifacts import TaskNotFound, TaskStore, check_task_id
 
     try:
-        path = TaskStore(root).path(check_task_id(task_id), "task.json")
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        state = TaskStore(root).load(check_task_id(task_id))
+    except (TaskNotFound, OSError, ValueError):
         return None
-    if not isinstance(data, dict) or data.get("commands_recorded") is not True:
+    if not state.commands_recorded:
         return None
     return {
         "taskId": task_id,
-        "test": data.get("test_command"),
-        "lint": data.get("lint_command"),
+        "test": state.test_command,
+        "lint": state.lint_command,
         "recorded": True,
         "source": "task.json",
         "problem": None,
