@@ -291,7 +291,7 @@ def test_a_big_class_is_not_added_as_a_body_for_its_method(ws: Path) -> None:
 
 
 def test_a_function_keeps_the_words_of_the_functions_nested_in_it() -> None:
-    from tierwise.context.rank import _own_refs
+    from tierwise.context.documents import _own_refs
     from tierwise.context.symbols import parse_file
 
     entry = parse_file(

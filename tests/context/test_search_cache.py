@@ -262,3 +262,24 @@ def test_parts_counted_for_many_files_at_once_equal_parts_counted_one_file_at_a_
             x, y = getattr(a, field), getattr(b, field)
             assert x.dtype == y.dtype and x.tolist() == y.tolist(), (path, field)
         assert a.file_len == b.file_len
+
+
+def test_a_limited_ranking_equals_the_first_hits_of_a_full_one(tmp_path: Path) -> None:
+    """``rank(query, limit)`` makes hits only for what can sort among the first ``limit``; with many equal
+    scores (identical files) the first ``limit`` must still be the full ranking's, in the same order."""
+    for number in range(60):
+        (tmp_path / f"mod_{number:02}.py").write_text(
+            "".join(f"def handler_{j}(request):\n    return parse(request) + {j}\n\n\n" for j in range(8))
+            + "def parse(request):\n    return request.body\n"
+        )
+    engine = ContextEngine(tmp_path, persist=False)
+    retriever = engine.retriever()
+    for task in ("parse the request body", "`handler_3` returns the wrong value", "mod_07.py handler"):
+        for query in (Query(task=task), Query(task=task, open_files=("mod_01.py",))):
+            full = retriever.rank(query)
+            for limit in (1, 7, 40):
+                limited = retriever.rank(query, limit)
+                same = [(h.path, h.symbol, h.score, h.why) for h in full.symbols[:limit]]
+                assert [(h.path, h.symbol, h.score, h.why) for h in limited.symbols[:limit]] == same
+                assert limited.files == full.files
+            assert retriever.ranked(query, 40) is retriever.ranked(query, 40)  # remembered per query

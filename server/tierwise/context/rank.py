@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import re
 import threading
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -27,11 +26,11 @@ from pathlib import PurePosixPath
 
 import numpy as np
 
+from tierwise.context.documents import file_documents, is_test_path
 from tierwise.context.graph import FileGraph, pagerank
 from tierwise.context.model import FileEntry, Symbol
-from tierwise.context.render import CONTAINERS as CONTAINER_KINDS
 from tierwise.context.search_cache import SearchCache
-from tierwise.context.terms import identifiers, many, path_terms, split_identifier, stems, words
+from tierwise.context.terms import identifiers, many, stems, words
 from tierwise.context.types import Query
 
 W_LEXICAL, W_FILE, W_GRAPH, W_NAMED, W_SEED, W_NEAR = 1.0, 0.35, 0.4, 2.0, 0.6, 0.1
@@ -41,9 +40,6 @@ ENCLOSING_LINES = 80  # a bigger class is not added for its method's sake: the o
 INHERIT_FILES, INHERIT_TOP = 5, 0.6  # the top files pass part of their rank to every definition they hold
 RANKINGS_KEPT = 4
 NEAR_HITS = 30  # the best lexical matches whose callees, callers and class siblings get credit
-_TEST = re.compile(
-    r"(^|/)(tests?|__tests__|spec|testing)/|(^|/)test_[^/]*$|_test\.[^/]+$|\.(test|spec)\.[^/]+$"
-)
 _DOCS = frozenset({"text"})
 _TEST_MODULES = frozenset({"tests", "test"})
 
@@ -51,11 +47,6 @@ _TEST_MODULES = frozenset({"tests", "test"})
 def looks_like_code(name: str) -> bool:
     """``parse_config``, ``HTTPServer``, ``getX``, ``v2``: not an ordinary English word."""
     return "_" in name.strip("_") or any(c.isupper() for c in name[1:]) or any(c.isdigit() for c in name)
-
-
-@lru_cache(maxsize=100_000)
-def is_test_path(path: str) -> bool:
-    return bool(_TEST.search(path))
 
 
 @dataclass(frozen=True)
@@ -321,23 +312,6 @@ class Retriever:
         return found
 
 
-def file_documents(path: str, entry: FileEntry) -> tuple[list[list[str]], list[str]]:
-    """One file's BM25 documents, stemmed: one per definition, in order (its name split into words ×3, its
-    class, its path, its docstring line and references unless it is a test), and the file's own."""
-    p_terms = path_terms(path)
-    brief = is_test_path(path)  # tests: found by name and path; their bodies rarely need to change
-    own = _own_refs(entry.symbols)
-    documents = []
-    for symbol in entry.symbols:
-        document = split_identifier(symbol.name) * 3 + many(symbol.qualname.split(".")[:-1]) + p_terms
-        if not brief:
-            document += words(symbol.doc) + many(own.get(symbol.qualname, symbol.refs))
-        documents.append(stems(document) or ["_empty_"])
-    file_document = (p_terms * 2 + many(s.name for s in entry.symbols) + many(entry.refs[:400])
-                     + [t for c in entry.chunks for t in c.terms][:400])  # fmt: skip
-    return documents, stems(file_document) or ["_empty_"]
-
-
 @lru_cache(maxsize=100_000)
 def _file_stem(path: str) -> str:
     """``PurePosixPath(path).stem`` by string operations (run for every path on the first pack)."""
@@ -381,20 +355,6 @@ def _key(hit: Hit) -> tuple[str, str | None, int]:
 
 def _order(hit: Hit) -> tuple[float, str, int]:
     return (-round(hit.score, 9), hit.path, hit.symbol.start if hit.symbol else 0)
-
-
-def _own_refs(symbols: Sequence[Symbol]) -> dict[str, tuple[str, ...]]:
-    """qualname → the identifiers a class (impl, trait, module...) uses outside its members, and not their
-    names: its members are searched on their own, so a big class does not match every word its methods
-    use. A function keeps the words of the functions nested in it: they are part of its body."""
-    containers = {s.qualname for s in symbols if s.kind in CONTAINER_KINDS}
-    inner: dict[str, set[str]] = defaultdict(set)
-    for symbol in symbols:
-        parent = symbol.qualname.rsplit(".", 1)[0] if "." in symbol.qualname else None
-        if parent in containers:
-            inner[parent].update((symbol.name, *symbol.refs))
-    return {s.qualname: tuple(r for r in s.refs if r not in inner[s.qualname])
-            for s in symbols if s.qualname in inner}  # fmt: skip
 
 
 def _inheritance(ordered_files: Sequence[str]) -> dict[str, float]:

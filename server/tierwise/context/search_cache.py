@@ -5,7 +5,7 @@ name maps) cost about a second on a 650-file repository. ``SearchCache`` keeps e
 file's entry is the same object (entries are immutable and keyed by content, so an unchanged file keeps its
 entry) and assembles a generation from the parts with numpy:
 
-* a file's part: its BM25 documents (from ``rank.file_documents``) as term ids with counts, the names its
+* a file's part: its BM25 documents (from ``documents.file_documents``) as term ids with counts, the names its
   definitions use, and its outgoing edges in the reference graph;
 * per generation: the two BM25 score matrices hold the float32 values ``bm25s.BM25.index`` computes, in
   the layout its ``get_scores`` reads (a test checks the scores are bit-identical); the name maps are
