@@ -172,7 +172,10 @@ async def test_token_counts_fall_back_to_this_process_when_the_worker_cannot_sta
     try:
         tokens.count_elsewhere(backend.count_texts)
         counted = await asyncio.to_thread(tokens.count_many, ["hello there", "x"])
+        again = await asyncio.to_thread(tokens.count_tokens, "hello again")
+        assert backend.started == 1  # not one failing process per count: counted here for a while
     finally:
         tokens.count_elsewhere(None)
         backend.close()
     assert counted == [tokens.count_tokens("hello there"), tokens.count_tokens("x")]
+    assert again == tokens.count_tokens("hello again")

@@ -16,6 +16,7 @@ import math
 import os
 import sys
 import threading
+import time
 from asyncio import events as asyncio_events
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
@@ -64,6 +65,8 @@ def tokenizer_name() -> str:
 
 Counter = Callable[[Sequence[str]], list[int]]
 _elsewhere: Counter | None = None
+_resume_at = 0.0  # after a failure, counts are made here until then
+RETRY_ELSEWHERE_S = 60.0
 log = logging.getLogger(__name__)
 
 
@@ -73,18 +76,20 @@ def count_elsewhere(counter: Counter | None) -> None:
 
     The language server counts in its model worker (``WorkerBackend.count_texts``): building tiktoken's
     encoder is one ~100 ms call that holds the GIL, a freeze for every request the server answers then."""
-    global _elsewhere
-    _elsewhere = counter
+    global _elsewhere, _resume_at
+    _elsewhere, _resume_at = counter, 0.0
 
 
 def _counted_elsewhere(texts: Sequence[str]) -> list[int] | None:
+    global _resume_at
     counter = _elsewhere
-    if counter is None or asyncio_events._get_running_loop() is not None:
+    if counter is None or asyncio_events._get_running_loop() is not None or time.monotonic() < _resume_at:
         return None
     try:
         counts = counter(texts)
     except Exception as err:  # noqa: BLE001 - the same counts are made here instead
-        log.warning("counting tokens in this process: %s", err)
+        log.warning("counting tokens in this process for %.0f s: %s", RETRY_ELSEWHERE_S, err)
+        _resume_at = time.monotonic() + RETRY_ELSEWHERE_S  # a worker that cannot start is not retried per count
         return None
     return counts if len(counts) == len(texts) else None
 
