@@ -80,18 +80,53 @@ def count_elsewhere(counter: Counter | None) -> None:
     _elsewhere, _resume_at = counter, 0.0
 
 
+class _Remembered:
+    """Counts made elsewhere, by text (a round trip each otherwise): the same map rows, outlines and bodies
+    are counted by explore, plan and implement. At most ``CHARS`` characters of text are kept (oldest go)."""
+
+    CHARS = 8_000_000
+
+    def __init__(self) -> None:
+        self._counts: dict[str, int] = {}
+        self._chars = 0
+        self._lock = threading.Lock()
+
+    def get(self, text: str) -> int | None:
+        return self._counts.get(text)
+
+    def put(self, texts: Sequence[str], counts: Sequence[int]) -> None:
+        with self._lock:
+            for text, count in zip(texts, counts, strict=True):
+                if text not in self._counts and len(text) <= self.CHARS // 8:
+                    self._counts[text] = count
+                    self._chars += len(text)
+            while self._chars > self.CHARS:
+                oldest = next(iter(self._counts))
+                self._chars -= len(oldest)
+                del self._counts[oldest]
+
+
+_remembered = _Remembered()
+
+
 def _counted_elsewhere(texts: Sequence[str]) -> list[int] | None:
     global _resume_at
     counter = _elsewhere
     if counter is None or asyncio_events._get_running_loop() is not None or time.monotonic() < _resume_at:
         return None
+    known = [_remembered.get(t) for t in texts]
+    missing = [t for t, n in zip(texts, known, strict=True) if n is None]
     try:
-        counts = counter(texts)
+        counts = counter(missing) if missing else []
     except Exception as err:  # noqa: BLE001 - the same counts are made here instead
         log.warning("counting tokens in this process for %.0f s: %s", RETRY_ELSEWHERE_S, err)
         _resume_at = time.monotonic() + RETRY_ELSEWHERE_S  # a worker that cannot start is not retried per count
         return None
-    return counts if len(counts) == len(texts) else None
+    if len(counts) != len(missing):
+        return None
+    _remembered.put(missing, counts)
+    fresh = iter(counts)
+    return [n if n is not None else next(fresh) for n in known]
 
 
 def count_tokens(text: str) -> int:
