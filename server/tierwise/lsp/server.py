@@ -88,11 +88,39 @@ def on_initialized(ls: TierwiseServer, params: types.InitializedParams) -> None:
 async def start_session(ls: TierwiseServer) -> None:
     session = ls.session
     await reload_config(ls, pull=True)
-    if session.options.warm_up and session.host is not None:
-        session.host.warm_up()
+    host = session.host
+    if session.options.warm_up and host is not None:
+        await asyncio.to_thread(lambda: host.model_worker().start())  # litellm imports in its process meanwhile
+        await asyncio.to_thread(import_stack)  # before the threads below need it (see import_stack)
+        host.warm_up()
     if session.context is not None:
         session.context.start()  # the symbol index, in a worker thread with its own progress
     await watch_config_files(ls)
+
+
+STACK_MODULES = (
+    "tierwise.headless.wiring",  # the engine and its phases
+    "tierwise.gateway.gateway",
+    "tierwise.context.port",  # the context engine: numpy, tree-sitter
+    "bm25s",
+)
+
+
+def import_stack() -> None:
+    """Worker thread: import what the warm-up, the context index and the first task use, one module after the
+    other. Imported by three or four threads at once (engine, context index, file watcher), their C-level
+    steps (extension modules' initialisation, pydantic's model building) queued the event loop behind each
+    other for 50-90 ms; one importing thread makes it wait for one step at most."""
+    import importlib
+
+    from tierwise.gc_pause import paused_gc
+
+    with paused_gc():  # modules are long-lived: frozen afterwards, never walked by a collection
+        for name in STACK_MODULES:
+            try:
+                importlib.import_module(name)
+            except ImportError as err:  # reported with context by whatever needs it first
+                log.warning("could not import %s: %s", name, err)
 
 
 async def watch_config_files(ls: TierwiseServer) -> None:
