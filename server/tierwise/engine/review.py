@@ -14,7 +14,8 @@ from tierwise.engine.context import files_section, plural, read_conventions, rea
 from tierwise.engine.editing import EditReport
 from tierwise.engine.findings import parse_review, review_text
 from tierwise.engine.guards import infra_gates
-from tierwise.engine.packs import code_names, files_views
+from tierwise.engine.changed import changed_lines
+from tierwise.engine.packs import code_names, compact_views
 from tierwise.engine.plan import task_prefix
 from tierwise.engine.planfile import parse_plan
 from tierwise.engine.prompts import EDIT_FORMAT, render_prompt
@@ -66,7 +67,8 @@ async def run_review(ctx: PhaseContext, state: TaskState, plan_text: str) -> lis
     if len(diff) > DIFF_MAX_CHARS:
         diff = diff[:DIFF_MAX_CHARS] + "\n... (diff trimmed)\n"
     changed = [p for p in state.touched_files]
-    views = await files_views(ctx, changed, diff_names(diff), "review", "review", numbers=True)
+    views = await compact_views(ctx, state, changed, changed_lines(diff), diff_names(diff), "review", "review",
+                                why="the definitions this task changed, whole and as they are now; the rest is unchanged")
     if views is None:
         docs = [d for d in await read_documents(ctx.files, changed) if d.text is not None]
         views = files_section(docs, FILES_BUDGET_TOKENS, numbered=True) if docs else "(none)"
