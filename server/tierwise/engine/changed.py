@@ -177,3 +177,8 @@ def render(path: str, lines: Sequence[str], spans: Sequence[tuple[int, int, str]
         mark = "````" if "```" in body else "```"
         parts.append(f"Lines {start}-{end} ({label[:100]}):\n{mark}{lang}\n{body}\n{mark}")
     return "\n".join(parts)
+
+
+def plain_lines(views: str) -> str:
+    """``views`` with the ``N | `` line-number prefixes taken off (to tell what code they show)."""
+    return re.sub(r"(?m)^ *\d+ \| ?", "", views)

@@ -29,7 +29,7 @@ from tierwise.engine.commands import NoTestCommand, record_commands, verify_comm
 from tierwise.engine.context import estimate_tokens, files_section, read_conventions, read_documents
 from tierwise.engine.editing import Gate
 from tierwise.engine.guards import infra_gates
-from tierwise.engine.changed import changed_lines, log_lines
+from tierwise.engine.changed import changed_lines, log_lines, plain_lines
 from tierwise.engine.packs import compact_views, related_code, trace_names
 from tierwise.engine.review import task_diff
 from tierwise.engine.plan import task_prefix
@@ -171,7 +171,8 @@ async def _fix_round(ctx: PhaseContext, state: TaskState, plan_text: str, plan: 
             f"\n\n[tierwise] Blocks of your previous fix answer were not applied:\n{refused}" if refused else ""),
         "files": views,
         "context": without_repeats(await related_code(ctx, state, "fix", traceback_files=failure.files, focus=focus,
-                                                      extra=" ".join(failure.failing_tests)), prefix["context"]),
+                                                      extra=" ".join(failure.failing_tests)),
+                                   prefix["context"] + "\n" + plain_lines(views)),
         "round": round_no,
         "tier": tier,
         "edit_format": EDIT_FORMAT,
