@@ -182,3 +182,57 @@ def render(path: str, lines: Sequence[str], spans: Sequence[tuple[int, int, str]
 def plain_lines(views: str) -> str:
     """``views`` with the ``N | `` line-number prefixes taken off (to tell what code they show)."""
     return re.sub(r"(?m)^ *\d+ \| ?", "", views)
+
+
+def diff_marks(diff: str) -> dict[str, tuple[set[int], dict[int, list[str]]]]:
+    """Per file of a unified diff: the lines of the new version that were added, and the removed lines, each
+    group keyed by the new line it stood before."""
+    result: dict[str, tuple[set[int], dict[int, list[str]]]] = {}
+    path: str | None = None
+    line = 0
+    for row in diff.splitlines():
+        new_file = _NEW_FILE.match(row)
+        if new_file:
+            path = None if new_file.group(1) == "/dev/null" else new_file.group(1)
+            if path is not None:
+                result.setdefault(path, (set(), {}))
+            continue
+        hunk = _HUNK.match(row)
+        if hunk:
+            line = int(hunk.group(1)) + (1 if hunk.group(2) == "0" else 0)
+            continue
+        if path is None or not row or row.startswith(("---", "\\")):
+            continue
+        added, removed = result[path]
+        if row[0] == "+":
+            added.add(line)
+            line += 1
+        elif row[0] == " ":
+            line += 1
+        elif row[0] == "-":
+            removed.setdefault(line, []).append(row[1:])
+    return result
+
+
+def render_changes(
+    path: str,
+    lines: Sequence[str],
+    spans: Sequence[tuple[int, int, str]],
+    added: set[int],
+    removed: dict[int, list[str]],
+) -> str:
+    """The regions of a changed file as a diff in place: every line with its number in the file now, ``+``
+    on the lines the task added or changed, and the lines it removed (``-``, no number) where they stood."""
+    width = len(str(max(len(lines), 1)))
+    lang = next((v for k, v in _LANG.items() if path.endswith(k)), "")
+    parts = [f"### {path} ({len(lines)} lines now)"]
+    for start, end, label in spans:
+        rows: list[str] = []
+        for n in range(start, end + 2):
+            rows += [f"{'':>{width}} - {old}" for old in removed.get(n, [])]
+            if n <= end:
+                rows.append(f"{n:>{width}} {'+' if n in added else '|'} {lines[n - 1]}")
+        body = "\n".join(rows)
+        mark = "````" if "```" in body else "```"
+        parts.append(f"Lines {start}-{end} ({label[:100]}):\n{mark}{lang}\n{body}\n{mark}")
+    return "\n".join(parts)

@@ -262,7 +262,54 @@ async def compact_views(
             marks = []
         if marks and not (whole and estimate_tokens(view) <= WHOLE_TOKENS):
             compact = render(doc.path, lines, regions(lines, defs, marks), why)
-            if estimate_tokens(compact) < estimate_tokens(view):
+            if estimate_tokens(compact) <= share:
                 view = compact
         views.append(without_shown(view, doc.path, spans))
     return "\n\n".join(views)
+
+
+CHANGES_NOTE = (
+    "Each change within its enclosing definition, as the file is now (`N | ` an unchanged line, `N + ` a line "
+    "the task added or changed, `  - ` a line it removed; numbers and marks are not part of the file):"
+)
+
+
+async def changes_view(ctx: PhaseContext, paths: Sequence[str], diff: str) -> str | None:
+    """The task's changes for review: per changed file, each definition enclosing a change, whole, numbered
+    as the file is now, with the added lines marked and the removed ones in place (``changed.render_changes``);
+    a small file whole. A file that no longer exists keeps its part of the unified diff. None without a
+    context port, or when the diff names no file."""
+    if not enabled(ctx):
+        return None
+    assert ctx.context is not None
+    from tierwise.engine.changed import definitions, diff_marks, regions, render_changes
+
+    marks = diff_marks(diff)
+    docs = {d.path: d.text for d in await read_documents(ctx.files, paths)}
+    parts: list[str] = []
+    for path, (added, removed) in marks.items():
+        text = docs.get(path)
+        if text is None:
+            continue
+        lines = text.splitlines()
+        if estimate_tokens(text) + 2 * len(lines) <= WHOLE_TOKENS:
+            spans = [(1, len(lines), "the whole file")] if lines else []
+        else:
+            outline = await ctx.context.file_view(path, text, focus=[], budget_tokens=1, numbers=True)
+            spans = regions(lines, definitions(outline, len(lines)), [*added, *removed])
+        parts.append(render_changes(path, lines, spans, added, removed))
+    gone = [p for p in _diff_files(diff) if p not in marks or docs.get(p) is None]
+    for path in gone:
+        parts.append(_file_diff(diff, path))
+    return CHANGES_NOTE + "\n" + "\n\n".join(parts) if parts else None
+
+
+def _diff_files(diff: str) -> list[str]:
+    return re.findall(r"(?m)^diff --git a/\S+ b/(\S+)$", diff)
+
+
+def _file_diff(diff: str, path: str) -> str:
+    """The part of a git diff about ``path`` (a deleted file), fenced."""
+    chunks = re.split(r"(?m)^(?=diff --git )", diff)
+    body = next((c for c in chunks if c.startswith(f"diff --git a/{path} ")), "")
+    return f"### {path} (deleted)\n```diff\n{body.strip()}\n```"

@@ -14,8 +14,7 @@ from tierwise.engine.context import files_section, plural, read_conventions, rea
 from tierwise.engine.editing import EditReport
 from tierwise.engine.findings import parse_review, review_text
 from tierwise.engine.guards import infra_gates
-from tierwise.engine.changed import changed_lines
-from tierwise.engine.packs import code_names, compact_views
+from tierwise.engine.packs import changes_view, code_names
 from tierwise.engine.plan import task_prefix
 from tierwise.engine.planfile import parse_plan
 from tierwise.engine.prompts import EDIT_FORMAT, render_prompt
@@ -67,15 +66,18 @@ async def run_review(ctx: PhaseContext, state: TaskState, plan_text: str) -> lis
     if len(diff) > DIFF_MAX_CHARS:
         diff = diff[:DIFF_MAX_CHARS] + "\n... (diff trimmed)\n"
     changed = [p for p in state.touched_files]
-    views = await compact_views(ctx, state, changed, changed_lines(diff), diff_names(diff), "review", "review",
-                                why="the definitions this task changed, whole and as they are now; the rest is unchanged")
-    if views is None:
+    changes = await changes_view(ctx, changed, diff) if diff.strip() else None
+    if changes is not None:  # the diff with each change's enclosing definition: nothing shown twice
+        shown_diff, views = changes, ""
+    else:
         docs = [d for d in await read_documents(ctx.files, changed) if d.text is not None]
         views = files_section(docs, FILES_BUDGET_TOKENS, numbered=True) if docs else "(none)"
+        views = "Changed files as they are now (with line numbers, which are not part of the files):\n" + views
+        shown_diff = f"```diff\n{diff.strip() or '(no changes recorded for this task)'}\n```"
     variables = {
         "task": state.task,
         "plan": plan_text or "(no plan)",
-        "diff": diff.strip() or "(no changes recorded for this task)",
+        "diff": shown_diff,
         "files": views,
         "conventions": await read_conventions(ctx.files),
         "edit_format": EDIT_FORMAT,
