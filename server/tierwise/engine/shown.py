@@ -17,8 +17,13 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-MIN_SPAN_LINES = 3
-"""A shown definition shorter than this stays where it is (a pointer would save next to nothing)."""
+EDGE_LINES = 6
+"""Lines kept at each end of a definition cut from a view, so that a SEARCH block reaching a few lines across
+its first or last line (the signature and the code above it, the end and what follows) is still visible in
+one piece; a SEARCH block inside the definition is visible whole in the prefix."""
+MIN_CUT_LINES = 4
+"""A cut shorter than this is not made (a pointer would save next to nothing)."""
+MIN_SPAN_LINES = 2 * EDGE_LINES + MIN_CUT_LINES
 
 _HEADING = re.compile(r"^### (\S+)")
 _BODY = re.compile(r"^Lines (\d+)-(\d+), \w+ `([^`]+)`:$")
@@ -95,8 +100,9 @@ def verified(spans: Iterable[Span], text: str) -> list[Span]:
 
 
 def pointer(span: Span) -> str:
-    return (f"(lines {span.start}-{span.end}, `{span.label}`: unchanged, exactly as shown above in the "
-            "repository context; copy SEARCH text from there)")  # fmt: skip
+    return (f"(lines {span.start + EDGE_LINES}-{span.end - EDGE_LINES} of `{span.label}` (lines {span.start}-"
+            f"{span.end}): unchanged, exactly as shown above in the repository context; copy SEARCH text from "
+            "there)")  # fmt: skip
 
 
 def _numbers(body: Sequence[str], whole: bool) -> list[int] | None:
@@ -124,9 +130,8 @@ def _split(open_line: str, close: str, body: Sequence[str], numbers: list[int], 
     out: list[str] = []
     at = 0
     for first, last, span in sorted(cuts, key=lambda c: c[0]):
-        if any(line.strip() for line in body[at:first]):
-            out += [open_line, *body[at:first], close]
-        out.append(pointer(span))
+        first, last = first + EDGE_LINES, last - EDGE_LINES
+        out += [open_line, *body[at:first], close, pointer(span)]
         at = last + 1
     if any(line.strip() for line in body[at:]):
         out += [open_line, *body[at:], close]
