@@ -109,28 +109,33 @@ def log_lines(log: str, paths: Iterable[str]) -> dict[str, list[int]]:
 
 
 def definitions(view: str, total: int) -> list[Definition]:
-    """The definitions of a file from its view's outline (rows ``N | signature``; consecutive numbered rows
-    are one multi-line signature), each running to the line before the next one at its indentation or less."""
+    """The definitions of a file from its view's outline (rows ``N | signature``; a row right after one
+    that leaves a parameter list open continues its signature), each running to the line before the next one at its indentation or less."""
     body = view.split("Outline:\n", 1)
     if len(body) < 2:
         return []
     fence = body[1].split("\n", 1)
     rows = fence[1].split("\n" + fence[0] + "\n", 1)[0].split("\n") if len(fence) == 2 else []
     groups: list[tuple[int, int, str]] = []  # (start, indent, first line)
-    last = -1
+    last, previous = -1, ""
     for row in rows:
         m = _OUTLINE_ROW.match(row)
         if not m:
             continue
         number, text = int(m.group(1)), m.group(2)
-        if number != last + 1:
+        if not (number == last + 1 and _continues(previous, text)):
             groups.append((number, len(text) - len(text.lstrip()), text.strip()))
-        last = number
+        last, previous = number, text
     found: list[Definition] = []
     for i, (start, indent, label) in enumerate(groups):
         end = next((s - 1 for s, ind, _ in groups[i + 1 :] if ind <= indent), total)
         found.append(Definition(start, max(start, end), indent, label))
     return found
+
+
+def _continues(previous: str, row: str) -> bool:
+    """Whether ``row`` continues the multi-line signature ``previous`` started (an open parameter list)."""
+    return previous.rstrip().endswith(("(", ",", "[", "|", "->", "=>")) or row.lstrip().startswith((")", "]"))
 
 
 def _trim(lines: Sequence[str], start: int, end: int) -> tuple[int, int]:
