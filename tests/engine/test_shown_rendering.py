@@ -130,3 +130,16 @@ def test_related_code_leaves_out_pieces_shown_above_one_by_one() -> None:
     assert "def a()" not in out and "def b()" in out and "### m.py" in out
     assert out.rstrip().endswith("(1 related definitions, outlines or map lines are left out here: they are shown, "
                                  "unchanged, above)")  # fmt: skip
+
+
+def test_related_outline_rows_shown_above_are_left_out() -> None:
+    shown = ("### m.py (40 lines)\n```\n 3 | def a():\n 9 | def b(x):\n```\n\n"
+             "### o.py (40 lines)\n```\n 3 | def a():\n```")
+    related = ("## Outlines of related files (signatures with line numbers)\n\n"
+               "### m.py (40 lines)\n```\n 3 | def a():\n 9 | def b(x):\n20 | def c():\n```\n\n"
+               "### n.py (12 lines)\n```\n 1 | def a():\n```\n\n### o.py (40 lines)\n```\n 3 | def a():\n```\n")  # fmt: skip
+    out = without_repeats(related, shown)
+    assert "### m.py (40 lines)\n```\n20 | def c():\n```" in out  # only the new row of m.py
+    assert "### n.py (12 lines)\n```\n 1 | def a():" in out  # not shown for n.py (nor anywhere)
+    assert "### o.py" not in out  # every row shown above: the outline goes
+    assert without_repeats(related, shown.replace("### o.py", "### p.py")).count("### o.py") == 1  # other file
