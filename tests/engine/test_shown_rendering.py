@@ -15,7 +15,7 @@ from tierwise.engine.changed import (
     render_changes,
 )
 from tierwise.engine.prompts import without_repeats
-from tierwise.engine.shown import EDGE_LINES, pack_spans, shown_in, verified, without_shown
+from tierwise.engine.shown import EDGE_LINES, OTHER_EDGE_LINES, pack_spans, shown_in, verified, without_shown
 
 LONG = ["def long_one(x):", *[f"    step_{i} = x + {i}" for i in range(20)], "    return x", ""]
 SHORT = ["def short_one():", "    return 1", ""]
@@ -48,13 +48,15 @@ def test_pack_spans_reads_grouped_and_one_heading_bodies() -> None:
 
 def test_a_definition_the_pack_shows_is_not_repeated_in_implements_view() -> None:
     view = whole_view(FILE)
-    out = without_shown(view, "m.py", shown_in(pack_for(FILE), {"m.py": FILE}))
+    out = without_shown(view, "m.py", shown_in(pack_for(FILE), {"m.py": FILE}), focus=["long_one"])
     assert "    step_10 = x + 10" not in out  # the middle is a pointer to the prefix ...
     assert f"(lines {START + EDGE_LINES}-{END - EDGE_LINES} of `long_one` (lines {START}-{END})" in out
     # ... its first and last lines stay, so text reaching across its edges is visible in one piece
     assert "import os\n\ndef long_one(x):\n    step_0 = x + 0" in out
     assert "    step_19 = x + 19\n    return x\n\ndef short_one():\n    return 1" in out  # short: never cut
     assert len(out) < len(view)
+    other = without_shown(view, "m.py", shown_in(pack_for(FILE), {"m.py": FILE}))  # a definition the plan does not name
+    assert f"(lines {START + OTHER_EDGE_LINES}-{END - OTHER_EDGE_LINES} of `long_one`" in other and len(other) < len(out)
 
 
 def test_a_definition_that_changed_since_the_pack_is_shown_again() -> None:
@@ -72,7 +74,9 @@ def test_numbered_regions_are_cut_and_outlines_kept() -> None:
             f"Lines {START - 2}-{END + 2} (long_one):\n```python\n{numbered}\n```")  # fmt: skip
     out = without_shown(view, "m.py", shown_in(pack_for(FILE), {"m.py": FILE}))
     assert f"Outline:\n```\n{START:>2} | def long_one(x):\n```" in out
-    assert "step_10" not in out and f"{START + EDGE_LINES - 1:>2} |" in out and f"{END - EDGE_LINES + 1:>2} |" in out
+    kept = (START + OTHER_EDGE_LINES - 1, END - OTHER_EDGE_LINES + 1)
+    assert "step_10" not in out and f"{kept[0]:>2} |" in out and f"{kept[1]:>2} |" in out
+    assert f"{kept[0] + 1:>2} |" not in out
 
 
 OLD = "\n".join(["import os", "", "class A:", "    def keep(self):", "        return 0", "",

@@ -48,7 +48,7 @@ async def _edited_view(
     if not enabled(ctx):
         return file_block(path, text, max_chars=FILE_MAX_CHARS)
     view = await file_view(ctx, path, text, focus, "file", "implement")
-    return without_shown(view, path, shown_in(pack, {path: text})) if pack else view
+    return without_shown(view, path, shown_in(pack, {path: text}), focus) if pack else view
 
 
 def _unless_shown(view: str, path: str, context_files: str, named_files: str) -> str:

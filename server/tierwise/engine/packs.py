@@ -124,7 +124,7 @@ async def _shared_views(
     async def view(doc: object, budget: int) -> str:
         focus = focus_for(plan_text, descriptions.get(doc.path, ""))  # type: ignore[attr-defined]
         text = await ctx.context.file_view(doc.path, doc.text, focus=focus, budget_tokens=budget)  # type: ignore
-        return without_shown(text, doc.path, spans or {})  # type: ignore[attr-defined]
+        return without_shown(text, doc.path, spans or {}, focus)  # type: ignore[attr-defined]
 
     full = [await view(d, file_budget) for d in docs]
     full = [SHOWN_ABOVE.format(path=d.path) if v.strip() and v in shown else v for d, v in zip(docs, full, strict=True)]
@@ -264,7 +264,7 @@ async def compact_views(
             compact = render(doc.path, lines, regions(lines, defs, marks), why)
             if estimate_tokens(compact) <= share:
                 view = compact
-        views.append(without_shown(view, doc.path, spans))
+        views.append(without_shown(view, doc.path, spans, focus))
     return "\n\n".join(views)
 
 

@@ -14,16 +14,20 @@ Pure functions over text (docs/prompts.md, "Layout").
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 EDGE_LINES = 6
-"""Lines kept at each end of a definition cut from a view, so that a SEARCH block reaching a few lines across
-its first or last line (the signature and the code above it, the end and what follows) is still visible in
-one piece; a SEARCH block inside the definition is visible whole in the prefix."""
+"""Lines kept at each end of a definition the plan names (where the edits will be) when it is cut from a
+view, so that a SEARCH block reaching a few lines across its first or last line (the signature and the code
+above it, the end and what follows) is still visible in one piece; a SEARCH block inside the definition is
+visible whole in the prefix."""
+OTHER_EDGE_LINES = 3
+"""The same for a definition the plan does not name (an edit next to it, such as a new definition after it,
+copies a line or two of its end)."""
 MIN_CUT_LINES = 4
 """A cut shorter than this is not made (a pointer would save next to nothing)."""
-MIN_SPAN_LINES = 2 * EDGE_LINES + MIN_CUT_LINES
+MIN_SPAN_LINES = 2 * OTHER_EDGE_LINES + MIN_CUT_LINES
 
 _HEADING = re.compile(r"^### (\S+)")
 _BODY = re.compile(r"^Lines (\d+)-(\d+), \w+ `([^`]+)`:$")
@@ -99,8 +103,14 @@ def verified(spans: Iterable[Span], text: str) -> list[Span]:
     return kept
 
 
-def pointer(span: Span) -> str:
-    return (f"(lines {span.start + EDGE_LINES}-{span.end - EDGE_LINES} of `{span.label}` (lines {span.start}-"
+def edge(span: Span, focus: Collection[str]) -> int:
+    """Lines kept at each end of ``span`` when it is cut (more for a definition the plan names)."""
+    named = span.label in focus or span.label.rsplit(".", 1)[-1] in focus
+    return EDGE_LINES if named else OTHER_EDGE_LINES
+
+
+def pointer(span: Span, edge_lines: int) -> str:
+    return (f"(lines {span.start + edge_lines}-{span.end - edge_lines} of `{span.label}` (lines {span.start}-"
             f"{span.end}): unchanged, exactly as shown above in the repository context; copy SEARCH text from "
             "there)")  # fmt: skip
 
@@ -113,7 +123,9 @@ def _numbers(body: Sequence[str], whole: bool) -> list[int] | None:
     return list(range(1, len(body) + 1)) if whole else None
 
 
-def _split(open_line: str, close: str, body: Sequence[str], numbers: list[int], spans: Sequence[Span]) -> list[str]:
+def _split(
+    open_line: str, close: str, body: Sequence[str], numbers: list[int], spans: Sequence[Span], focus: Collection[str]
+) -> list[str]:
     """A fenced block with the spans' lines replaced by pointers (a span is cut only when it lies whole
     inside the block, its lines in order)."""
     index = {n: i for i, n in enumerate(numbers)}
@@ -130,15 +142,20 @@ def _split(open_line: str, close: str, body: Sequence[str], numbers: list[int], 
     out: list[str] = []
     at = 0
     for first, last, span in sorted(cuts, key=lambda c: c[0]):
-        first, last = first + EDGE_LINES, last - EDGE_LINES
-        out += [open_line, *body[at:first], close, pointer(span)]
+        keep = edge(span, focus)
+        if last - first + 1 - 2 * keep < MIN_CUT_LINES:
+            continue
+        first, last = first + keep, last - keep
+        out += [open_line, *body[at:first], close, pointer(span, keep)]
         at = last + 1
     if any(line.strip() for line in body[at:]):
         out += [open_line, *body[at:], close]
     return out
 
 
-def without_shown(view: str, path: str, spans: Mapping[str, Sequence[Span]]) -> str:
+def without_shown(
+    view: str, path: str, spans: Mapping[str, Sequence[Span]], focus: Collection[str] = ()
+) -> str:
     """``view`` (one file's view: the file whole, plain or numbered, or its outline and numbered regions)
     with every definition of ``spans[path]`` (already ``verified`` against the file as it is now) that lies
     whole inside one of its code blocks replaced by a pointer to the prefix. Outlines are kept as they are."""
@@ -163,7 +180,7 @@ def without_shown(view: str, path: str, spans: Mapping[str, Sequence[Span]]) -> 
         if label != "Outline:":
             whole = fences == 1 and label.startswith("### ") and _REGION.match(label) is None
             numbers = _numbers(body, whole)
-        out += _split(line, lines[end], body, numbers, own) if numbers else lines[i : end + 1]
+        out += _split(line, lines[end], body, numbers, own, focus) if numbers else lines[i : end + 1]
         i = end + 1
     return "\n".join(out)
 
