@@ -92,8 +92,7 @@ DIFF = """diff --git a/m.py b/m.py
 +        a = 2
 +        b = a
 +        return b
- 
-"""
+""" + " \n"  # a blank context line is one space
 OUTLINE = ("### m.py (13 lines: ...)\nOutline:\n```\n 3 | class A:\n 4 |     def keep(self):\n 7 |     def change(\n"
            " 8 |         self,\n 9 |     ):\n12 | def tail():\n```")  # a signature over three rows, as outlines show it
 

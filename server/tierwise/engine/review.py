@@ -7,14 +7,13 @@ show them (diagnostics in the editor, a list headless) and may apply suggestions
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Sequence
 
 from tierwise.engine.context import files_section, plural, read_conventions, read_documents
 from tierwise.engine.editing import EditReport
 from tierwise.engine.findings import parse_review, review_text
 from tierwise.engine.guards import infra_gates
-from tierwise.engine.packs import changes_view, code_names
+from tierwise.engine.packs import changes_view
 from tierwise.engine.plan import task_prefix
 from tierwise.engine.planfile import parse_plan
 from tierwise.engine.prompts import EDIT_FORMAT, render_prompt
@@ -51,14 +50,6 @@ async def task_diff(ctx: PhaseContext, state: TaskState) -> str:
             )
         )
     return "".join(chunks)
-
-
-def diff_names(diff: str) -> list[str]:
-    """Names on the diff's changed lines and hunk headers (the definitions a review must see whole)."""
-    changed = [line[1:] for line in diff.splitlines() if line[:1] in "+-" and line[:3] not in ("+++", "---")]
-    headers = [line.split("@@")[-1] for line in diff.splitlines() if line.startswith("@@")]
-    words = re.findall(r"[A-Za-z_]\w*", "\n".join([*headers, *changed]))
-    return list(dict.fromkeys([*code_names("\n".join(headers)), *words]))
 
 
 async def run_review(ctx: PhaseContext, state: TaskState, plan_text: str) -> list[Finding]:

@@ -25,17 +25,17 @@ import hashlib
 import re
 from dataclasses import dataclass
 
+from tierwise.engine.changed import changed_lines, log_lines, plain_lines
 from tierwise.engine.commands import NoTestCommand, record_commands, verify_commands
 from tierwise.engine.context import estimate_tokens, files_section, read_conventions, read_documents
 from tierwise.engine.editing import Gate
 from tierwise.engine.guards import infra_gates
-from tierwise.engine.changed import changed_lines, log_lines, plain_lines
 from tierwise.engine.packs import compact_views, related_code, trace_names
-from tierwise.engine.review import task_diff
 from tierwise.engine.plan import task_prefix
 from tierwise.engine.planfile import Plan
 from tierwise.engine.ports import CommandResult
 from tierwise.engine.prompts import EDIT_FORMAT, render_prompt, varying_tail, without_repeats
+from tierwise.engine.review import task_diff
 from tierwise.engine.session import PhaseContext
 from tierwise.engine.state import TaskState
 from tierwise.engine.steps import apply_step
