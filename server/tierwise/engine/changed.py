@@ -135,7 +135,7 @@ def definitions(view: str, total: int) -> list[Definition]:
 
 def _continues(previous: str, row: str) -> bool:
     """Whether ``row`` continues the multi-line signature ``previous`` started (an open parameter list)."""
-    return previous.rstrip().endswith(("(", ",", "[", "|", "->", "=>")) or row.lstrip().startswith((")", "]"))
+    return previous.rstrip().endswith(("(", ",", "[", "|", "->", "=>")) or row.lstrip().startswith((")", "]", "|"))
 
 
 def _trim(lines: Sequence[str], start: int, end: int) -> tuple[int, int]:
