@@ -8,6 +8,7 @@ from tierwise.engine.changed import (
     changed_lines,
     definitions,
     diff_marks,
+    file_diffs,
     log_lines,
     plain_lines,
     regions,
@@ -146,3 +147,15 @@ def test_related_outline_rows_shown_above_are_left_out() -> None:
     assert "### n.py (12 lines)\n```\n 1 | def a():" in out  # not shown for n.py (nor anywhere)
     assert "### o.py" not in out  # every row shown above: the outline goes
     assert without_repeats(related, shown.replace("### o.py", "### p.py")).count("### o.py") == 1  # other file
+
+
+def test_file_diffs_split_git_and_difflib_diffs_and_name_deleted_files() -> None:
+    git = (DIFF + "diff --git a/old.py b/old.py\ndeleted file mode 100644\nindex 1..0\n--- a/old.py\n+++ /dev/null\n"
+           "@@ -1 +0,0 @@\n-x = 1\n")  # fmt: skip
+    parts = file_diffs(git)
+    assert [(p, d) for p, d, _ in parts] == [("m.py", False), ("old.py", True)]
+    assert parts[1][2].startswith("diff --git a/old.py b/old.py\ndeleted file") and parts[1][2].endswith("-x = 1\n")
+    assert parts[0][2].startswith("diff --git a/m.py") and "old.py" not in parts[0][2]
+    difflib_style = "--- a/gone.py\n+++ /dev/null\n@@ -1 +0,0 @@\n-y = 2\n--- a/m.py\n+++ b/m.py\n@@ -1 +1 @@\n-a\n+b\n"
+    assert [(p, d) for p, d, _ in file_diffs(difflib_style)] == [("gone.py", True), ("m.py", False)]
+    assert diff_marks(difflib_style) == {"m.py": ({1}, {1: ["a"]})}

@@ -59,8 +59,10 @@ def changed_lines(diff: str) -> dict[str, list[int]]:
     result: dict[str, list[int]] = {}
     path: str | None = None
     line = 0
+    previous = ""
     for row in diff.splitlines():
-        new_file = _NEW_FILE.match(row)
+        new_file = _NEW_FILE.match(row) if previous.startswith("--- ") else None
+        previous = row
         if new_file:
             path = None if new_file.group(1) == "/dev/null" else new_file.group(1)
             continue
@@ -195,8 +197,10 @@ def diff_marks(diff: str) -> dict[str, tuple[set[int], dict[int, list[str]]]]:
     result: dict[str, tuple[set[int], dict[int, list[str]]]] = {}
     path: str | None = None
     line = 0
+    previous = ""
     for row in diff.splitlines():
-        new_file = _NEW_FILE.match(row)
+        new_file = _NEW_FILE.match(row) if previous.startswith("--- ") else None
+        previous = row
         if new_file:
             path = None if new_file.group(1) == "/dev/null" else new_file.group(1)
             if path is not None:
@@ -241,3 +245,26 @@ def render_changes(
         mark = "````" if "```" in body else "```"
         parts.append(f"Lines {start}-{end} ({label[:100]}):\n{mark}{lang}\n{body}\n{mark}")
     return "\n".join(parts)
+
+
+def file_diffs(diff: str) -> list[tuple[str, bool, str]]:
+    """(path, deleted, its part of the diff) for each file of a unified diff, git's or difflib's."""
+    lines = diff.splitlines(keepends=True)
+    starts = [i for i, row in enumerate(lines)
+              if row.startswith("--- ") and i + 1 < len(lines) and lines[i + 1].startswith("+++ ")]  # fmt: skip
+    header = ("diff --git ", "index ", "deleted file", "new file", "similarity ", "rename ", "old mode", "new mode")
+    firsts = []
+    for i in starts:
+        first = i
+        while first > 0 and lines[first - 1].startswith(header):
+            first -= 1
+        firsts.append(first)
+    found: list[tuple[str, bool, str]] = []
+    for n, i in enumerate(starts):
+        end = firsts[n + 1] if n + 1 < len(starts) else len(lines)
+        old = lines[i][4:].split("\t")[0].strip()
+        new = lines[i + 1][4:].split("\t")[0].strip()
+        deleted = new == "/dev/null"
+        path = (old if deleted else new).removeprefix("a/").removeprefix("b/")
+        found.append((path, deleted, "".join(lines[firsts[n] : end])))
+    return found

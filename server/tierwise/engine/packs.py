@@ -282,7 +282,7 @@ async def changes_view(ctx: PhaseContext, paths: Sequence[str], diff: str) -> st
     if not enabled(ctx):
         return None
     assert ctx.context is not None
-    from tierwise.engine.changed import definitions, diff_marks, regions, render_changes
+    from tierwise.engine.changed import definitions, diff_marks, file_diffs, regions, render_changes
 
     marks = diff_marks(diff)
     docs = {d.path: d.text for d in await read_documents(ctx.files, paths)}
@@ -298,18 +298,8 @@ async def changes_view(ctx: PhaseContext, paths: Sequence[str], diff: str) -> st
             outline = await ctx.context.file_view(path, text, focus=[], budget_tokens=1, numbers=True)
             spans = regions(lines, definitions(outline, len(lines)), [*added, *removed])
         parts.append(render_changes(path, lines, spans, added, removed))
-    gone = [p for p in _diff_files(diff) if p not in marks or docs.get(p) is None]
-    for path in gone:
-        parts.append(_file_diff(diff, path))
+    for path, deleted, chunk in file_diffs(diff):  # deleted, or not readable now: its part of the diff
+        if deleted or docs.get(path) is None:
+            mark = "````" if "```" in chunk else "```"
+            parts.append(f"### {path} ({'deleted' if deleted else 'its diff'})\n{mark}diff\n{chunk.strip()}\n{mark}")
     return CHANGES_NOTE + "\n" + "\n\n".join(parts) if parts else None
-
-
-def _diff_files(diff: str) -> list[str]:
-    return re.findall(r"(?m)^diff --git a/\S+ b/(\S+)$", diff)
-
-
-def _file_diff(diff: str, path: str) -> str:
-    """The part of a git diff about ``path`` (a deleted file), fenced."""
-    chunks = re.split(r"(?m)^(?=diff --git )", diff)
-    body = next((c for c in chunks if c.startswith(f"diff --git a/{path} ")), "")
-    return f"### {path} (deleted)\n```diff\n{body.strip()}\n```"
