@@ -234,8 +234,8 @@ async def compact_views(
     """Views of several files for review and fix, numbered: a small file whole; a larger one as the
     definitions enclosing its ``marked`` lines (what the task changed, what the failing log points at), each
     whole (``engine.changed``), and the definitions named ``mark_names`` (a traceback's functions); a file with
-    nothing marked as its usual view around ``focus``. A definition
-    the task prefix's pack shows unchanged is a pointer to it. None without a context port."""
+    nothing marked, or whose regions would not fit its share of the budget, as its usual view around ``focus``.
+    A definition the task prefix's pack shows unchanged is a pointer to it. None without a context port."""
     if not enabled(ctx):
         return None
     assert ctx.context is not None
@@ -274,11 +274,12 @@ CHANGES_NOTE = (
 )
 
 
-async def changes_view(ctx: PhaseContext, paths: Sequence[str], diff: str) -> str | None:
+async def changes_view(ctx: PhaseContext, paths: Sequence[str], diff: str, max_tokens: int) -> str | None:
     """The task's changes for review: per changed file, each definition enclosing a change, whole, numbered
     as the file is now, with the added lines marked and the removed ones in place (``changed.render_changes``);
     a small file whole. A file that no longer exists keeps its part of the unified diff. None without a
-    context port, or when the diff names no file."""
+    context port, when the diff names no file, or when it all takes more than ``max_tokens`` (the caller
+    then shows the diff and the files within their budgets)."""
     if not enabled(ctx):
         return None
     assert ctx.context is not None
@@ -302,4 +303,5 @@ async def changes_view(ctx: PhaseContext, paths: Sequence[str], diff: str) -> st
         if deleted or docs.get(path) is None:
             mark = "````" if "```" in chunk else "```"
             parts.append(f"### {path} ({'deleted' if deleted else 'its diff'})\n{mark}diff\n{chunk.strip()}\n{mark}")
-    return CHANGES_NOTE + "\n" + "\n\n".join(parts) if parts else None
+    text = CHANGES_NOTE + "\n" + "\n\n".join(parts)
+    return text if parts and estimate_tokens(text) <= max_tokens else None
