@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.caching import prefix_share, real_suite  # noqa: E402
+from bench.caching import prefix_share, real_suite, search_visible  # noqa: E402
 
 from tierwise.bench.configs import ScriptedSettings  # noqa: E402
 from tierwise.bench.scripted import compose_script, load_behaviours  # noqa: E402
@@ -116,3 +116,18 @@ def test_a_cache_write_ratio_makes_the_scripted_tiers_explicit_caching_models() 
     tier = Config.model_validate({"tiers": anthropic}).tiers["mid"]
     assert explicit_caching(tier.deployments()[0]) and not explicit_caching(
         Config.model_validate({"tiers": plain}).tiers["mid"].deployments()[0])
+
+
+def test_search_visible_finds_search_text_missing_from_the_prompt(tmp_path: Path) -> None:
+    replies = tmp_path / "run" / ".tierwise" / "tasks" / "t1" / "replies"
+    replies.mkdir(parents=True)
+    shown = "### a.py\nLines 1-2 (f):\n```python\n1 | def f():\n2 |     return 1\n```"
+    prompt = {"messages": [{"role": "user", "content": shown}]}
+    (replies / "implement.1.0.r0.prompt.json").write_text(json.dumps(prompt))
+    (replies / "implement.1.0.r0.md").write_text(
+        "a.py\n<<<<<<< SEARCH\ndef f():\n    return 1\n\n=======\ndef f():\n    return 2\n>>>>>>> REPLACE\n")
+    (replies / "fix.1.1.prompt.json").write_text(json.dumps(prompt))
+    (replies / "fix.1.1.md").write_text("a.py\n<<<<<<< SEARCH\n    return 3\n=======\n    return 4\n>>>>>>> REPLACE\n")
+    total, missing = search_visible.check(tmp_path)
+    assert total == 2 and len(missing) == 1 and "fix.1.1.md" in missing[0] and "return 3" in missing[0]
+    assert search_visible.main([str(tmp_path)]) == 1

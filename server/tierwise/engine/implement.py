@@ -20,6 +20,7 @@ from tierwise.engine.planfile import Plan, PlanFile
 from tierwise.engine.ports import FileChange
 from tierwise.engine.prompts import EDIT_FORMAT, render_prompt
 from tierwise.engine.session import PhaseContext
+from tierwise.engine.shown import shown_in, without_shown
 from tierwise.engine.state import TaskState
 from tierwise.engine.steps import apply_step
 from tierwise.gateway.types import Message
@@ -39,11 +40,15 @@ def _gate_for(plan: Plan, path: str) -> Gate:
     return gate
 
 
-async def _edited_view(ctx: PhaseContext, path: str, text: str | None, focus: list[str]) -> str:
-    """The file being edited: whole when it fits, else its outline and the regions the plan names."""
+async def _edited_view(
+    ctx: PhaseContext, path: str, text: str | None, focus: list[str], pack: str = ""
+) -> str:
+    """The file being edited: whole when it fits, else its outline and the regions the plan names; each
+    definition the task prefix's ``pack`` shows unchanged is a pointer to it (``shown.without_shown``)."""
     if not enabled(ctx):
         return file_block(path, text, max_chars=FILE_MAX_CHARS)
-    return await file_view(ctx, path, text, focus, "file", "implement")
+    view = await file_view(ctx, path, text, focus, "file", "implement")
+    return without_shown(view, path, shown_in(pack, {path: text}), focus) if pack else view
 
 
 def _unless_shown(view: str, path: str, context_files: str, named_files: str) -> str:
@@ -56,9 +61,9 @@ def _unless_shown(view: str, path: str, context_files: str, named_files: str) ->
     return view
 
 
-async def _retry_text(ctx: PhaseContext, report: EditReport, path: str, focus: list[str]) -> str:
+async def _retry_text(ctx: PhaseContext, report: EditReport, path: str, focus: list[str], pack: str) -> str:
     doc = await ctx.files.read(path)
-    current = await _edited_view(ctx, path, doc.text, focus)
+    current = await _edited_view(ctx, path, doc.text, focus, pack)
     return f"{report.retry_message}\n\nThe current content of `{path}`:\n{current}"
 
 
@@ -67,7 +72,8 @@ async def implement_context(ctx: PhaseContext, state: TaskState, plan_text: str,
     the run starts (the user's named files are already in the task prefix). Built once and kept in the
     task folder, so a resumed run sends the same bytes again. With the context engine: outlines and the regions
     that matter (``packs.implement_shared``); without it, the files whole within a budget."""
-    shared = await implement_shared(ctx, state, plan_text, plan, (await task_context(ctx, state))["files"])
+    snapshot = await task_context(ctx, state)
+    shared = await implement_shared(ctx, state, plan_text, plan, snapshot["files"], snapshot["context"])
     if shared is not None:
         return shared
     name = f"implement-context.{state.run_of('implement')}.md"
@@ -92,14 +98,15 @@ async def implement_file(
     if context_files is None:
         context_files = await implement_context(ctx, state, plan_text, plan)
     focus = focus_for(plan_text, item.description or "")
+    snapshot = await task_context(ctx, state)
     variables = {
         "task": state.task,
         "plan": plan_text,
         "path": item.path,
         "action": item.action,
         "description": item.description or "(see the plan)",
-        "file_text": _unless_shown(await _edited_view(ctx, item.path, doc.text, focus), item.path, context_files,
-                                   (await task_context(ctx, state))["files"]),
+        "file_text": _unless_shown(await _edited_view(ctx, item.path, doc.text, focus, snapshot["context"]),
+                                   item.path, context_files, snapshot["files"]),
         "context_files": context_files,
         "conventions": await read_conventions(ctx.files),
         "edit_format": EDIT_FORMAT,
@@ -124,7 +131,7 @@ async def implement_file(
         conversation = [
             *conversation,
             Message(role="assistant", content=reply.text),
-            Message(role="user", content=await _retry_text(ctx, report, item.path, focus)),
+            Message(role="user", content=await _retry_text(ctx, report, item.path, focus, snapshot["context"])),
         ]
     ctx.ui.notify("warning", f"{item.path}: edit blocks still refused after {rounds + 1} rounds; see the edit report")
     return False

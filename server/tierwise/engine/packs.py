@@ -16,6 +16,7 @@ from tierwise.engine.context import estimate_tokens, read_documents
 from tierwise.engine.explore import run_explore
 from tierwise.engine.planfile import Plan
 from tierwise.engine.session import PhaseContext
+from tierwise.engine.shown import Span, shown_in, without_shown
 from tierwise.engine.state import TaskState
 
 _CODE_NAME = re.compile(
@@ -85,12 +86,12 @@ def focus_for(plan_text: str, description: str) -> list[str]:
 
 
 async def implement_shared(
-    ctx: PhaseContext, state: TaskState, plan_text: str, plan: Plan, shown: str = ""
+    ctx: PhaseContext, state: TaskState, plan_text: str, plan: Plan, shown: str = "", pack: str = ""
 ) -> str | None:
     """The plan's files (and the user's) as the implementers see them, built once per implement run and kept
     in the task folder, so that every per-file call gets the same bytes. A file whose view the task prefix
-    already shows byte for byte (``shown``: the user's files) is a pointer to it. None without a context
-    port."""
+    already shows byte for byte (``shown``: the user's files) is a pointer to it, and so is each definition
+    the prefix's context ``pack`` shows unchanged (``shown.without_shown``). None without a context port."""
     if not enabled(ctx):
         return None
     assert ctx.context is not None
@@ -101,13 +102,16 @@ async def implement_shared(
     paths = list(dict.fromkeys([*plan.paths(include_deleted=False), *state.paths]))
     descriptions = {item.path: item.description or "" for item in plan.files}
     docs = [d for d in await read_documents(ctx.files, paths) if d.text is not None]
-    text = "\n\n".join(await _shared_views(ctx, plan_text, docs, descriptions, shown)) if docs else "(none)"
+    spans = shown_in(pack, {d.path: d.text for d in docs})
+    views = await _shared_views(ctx, plan_text, docs, descriptions, shown, spans)
+    text = "\n\n".join(views) if docs else "(none)"
     ctx.store.write(state.id, name, text)
     return text
 
 
 async def _shared_views(
-    ctx: PhaseContext, plan_text: str, docs: list, descriptions: dict[str, str], shown: str = ""
+    ctx: PhaseContext, plan_text: str, docs: list, descriptions: dict[str, str], shown: str = "",
+    spans: dict[str, list[Span]] | None = None,
 ) -> list[str]:
     """Each file as its own implementer sees it (its ``file`` view), smallest first, while they fit within
     ``implement_tokens + file_tokens`` (what one call carried at most when the block and the edited file were
@@ -119,7 +123,8 @@ async def _shared_views(
 
     async def view(doc: object, budget: int) -> str:
         focus = focus_for(plan_text, descriptions.get(doc.path, ""))  # type: ignore[attr-defined]
-        return await ctx.context.file_view(doc.path, doc.text, focus=focus, budget_tokens=budget)  # type: ignore
+        text = await ctx.context.file_view(doc.path, doc.text, focus=focus, budget_tokens=budget)  # type: ignore
+        return without_shown(text, doc.path, spans or {}, focus)  # type: ignore[attr-defined]
 
     full = [await view(d, file_budget) for d in docs]
     full = [SHOWN_ABOVE.format(path=d.path) if v.strip() and v in shown else v for d, v in zip(docs, full, strict=True)]
@@ -206,3 +211,97 @@ async def related_code(
         ctx.ui.notify("warning", f"the context engine failed ({type(err).__name__}: {err})")
         return "(none)"
     return pack.text or "(none)"
+
+
+WHOLE_TOKENS = 1200
+"""A file whose numbered view is at most this is shown whole to review and fix (its regions would not be
+much smaller)."""
+
+
+async def compact_views(
+    ctx: PhaseContext,
+    state: TaskState,
+    paths: Sequence[str],
+    marked: dict[str, list[int]],
+    focus: Sequence[str],
+    kind: str,
+    action: str,
+    *,
+    why: str,
+    mark_names: Sequence[str] = (),
+    numbers: bool = True,
+) -> str | None:
+    """Views of several files for review and fix, numbered: a small file whole; a larger one as the
+    definitions enclosing its ``marked`` lines (what the task changed, what the failing log points at), each
+    whole (``engine.changed``), and the definitions named ``mark_names`` (a traceback's functions); a file with
+    nothing marked, or whose regions would not fit its share of the budget, as its usual view around ``focus``.
+    A definition the task prefix's pack shows unchanged is a pointer to it. None without a context port."""
+    if not enabled(ctx):
+        return None
+    assert ctx.context is not None
+    from tierwise.engine.changed import definitions, regions, render
+    from tierwise.engine.plan import task_context
+
+    docs = [d for d in await read_documents(ctx.files, paths) if d.text is not None]
+    if not docs:
+        return "(none)"
+    spans = shown_in((await task_context(ctx, state))["context"], {d.path: d.text for d in docs})
+    share = max(MIN_FILE_TOKENS, ctx.context.budget(kind, action) // len(docs))  # type: ignore[arg-type]
+    views: list[str] = []
+    for doc in docs:
+        text = doc.text or ""
+        view = await ctx.context.file_view(doc.path, text, focus=list(focus), budget_tokens=share, numbers=numbers)
+        whole = "Outline:\n" not in view
+        if marked.get(doc.path) or mark_names:
+            outline = await ctx.context.file_view(doc.path, text, focus=[], budget_tokens=1, numbers=True)
+            lines = text.splitlines()
+            defs = definitions(outline, len(lines))
+            named = [d.start for d in defs if d.name and d.name in mark_names]
+            marks = [*marked.get(doc.path, []), *named]
+        else:
+            marks = []
+        if marks and not (whole and estimate_tokens(view) <= WHOLE_TOKENS):
+            compact = render(doc.path, lines, regions(lines, defs, marks), why)
+            if estimate_tokens(compact) <= share:
+                view = compact
+        views.append(without_shown(view, doc.path, spans, focus))
+    return "\n\n".join(views)
+
+
+CHANGES_NOTE = (
+    "Each change within its enclosing definition, as the file is now (`N | ` an unchanged line, `N + ` a line "
+    "the task added or changed, `  - ` a line it removed; numbers and marks are not part of the file):"
+)
+
+
+async def changes_view(ctx: PhaseContext, paths: Sequence[str], diff: str, max_tokens: int) -> str | None:
+    """The task's changes for review: per changed file, each definition enclosing a change, whole, numbered
+    as the file is now, with the added lines marked and the removed ones in place (``changed.render_changes``);
+    a small file whole. A file that no longer exists keeps its part of the unified diff. None without a
+    context port, when the diff names no file, or when it all takes more than ``max_tokens`` (the caller
+    then shows the diff and the files within their budgets)."""
+    if not enabled(ctx):
+        return None
+    assert ctx.context is not None
+    from tierwise.engine.changed import definitions, diff_marks, file_diffs, regions, render_changes
+
+    marks = diff_marks(diff)
+    docs = {d.path: d.text for d in await read_documents(ctx.files, paths)}
+    parts: list[str] = []
+    for path, (added, removed) in marks.items():
+        text = docs.get(path)
+        if text is None:
+            continue
+        lines = text.splitlines()
+        if estimate_tokens(text) + 2 * len(lines) <= WHOLE_TOKENS:
+            spans = [(1, len(lines), "the whole file")] if lines else []
+        else:
+            outline = await ctx.context.file_view(path, text, focus=[], budget_tokens=1, numbers=True)
+            spans = regions(lines, definitions(outline, len(lines)), [*added, *removed])
+        parts.append(render_changes(path, lines, spans, added, removed))
+    for path, deleted, chunk in file_diffs(diff):  # deleted, or not readable now: its part of the diff
+        if deleted or docs.get(path) is None:
+            mark = "````" if "```" in chunk else "```"
+            parts.append(f"### {path} ({'deleted' if deleted else 'its diff'})\n{mark}diff\n{chunk.strip()}\n{mark}")
+    text = CHANGES_NOTE + "\n" + "\n\n".join(parts)
+    return text if parts and estimate_tokens(text) <= max_tokens else None

@@ -170,11 +170,20 @@ MIN_REPEAT_CHARS = 40
 MIN_MAP_LINE = 12
 
 
+_OUTLINE = re.compile(r"^```\n *\d+ \| ")
+_OUTLINE_ROW = re.compile(r"^ *\d* \| ")
+_PIECE = re.compile(r"^Lines \d+-\d+, \w+ `[^`]+`:\n", re.M)
+
+
 def without_repeats(text: str, shown: str) -> str:
-    """``text`` (a context pack) without the ``###`` sections whose body the prompt already shows, byte for
-    byte, in ``shown`` (the task prefix's pack), and without the lines of its map (a ``##`` section with no
-    code) that ``shown`` has as lines: an unchanged definition is not sent twice. A note says how many were
-    left out; a pack with nothing repeated comes back unchanged."""
+    """``text`` (a context pack) without the definitions whose body the prompt already shows, byte for byte,
+    in ``shown`` (the task prefix's pack, the files shown beside it): a ``###`` section whose body is there
+    whole, or one of its ``Lines a-b, kind `name`:`` pieces (a file's section groups several bodies), or the
+    rows of an outline (``N | signature``) that ``shown`` has as lines under the same file's heading (the outline
+    goes when none is left); and
+    without the lines of its map (a ``##`` section with no code) that ``shown`` has as lines: an unchanged
+    definition is not sent twice. A note says how many were left out; a pack with nothing repeated comes
+    back unchanged."""
     if not shown or "\n### " not in f"\n{text}":
         return text
     kept: list[str] = []
@@ -185,6 +194,22 @@ def without_repeats(text: str, shown: str) -> str:
         if header.startswith("### ") and len(body.strip()) >= MIN_REPEAT_CHARS and body.strip() in shown:
             dropped += 1
             continue
+        if header.startswith("### ") and _PIECE.search(body):
+            pieces = _split_pieces(body)
+            rest = [p for p in pieces[1:] if not _repeated(p, shown)]
+            dropped += len(pieces) - 1 - len(rest)
+            if not rest and not pieces[0].strip():
+                continue
+            part = header + "\n" + pieces[0] + "".join(rest)
+        elif header.startswith("### ") and _OUTLINE.match(body):  # an outline: drop the rows shown above
+            rows = body.split("\n")
+            same_file = _lines_under(shown, header[4:].split(" ", 1)[0])
+            rest = [r for r in rows if not _OUTLINE_ROW.match(r) or r not in same_file]
+            if not any(re.match(r"^ *\d+ \| ", r) for r in rest):
+                dropped += 1
+                continue
+            dropped += len(rows) != len(rest)
+            part = header + "\n" + "\n".join(rest)
         if header.startswith("## ") and "```" not in body:  # a map: one `path: definitions` line per file
             lines = body.splitlines(keepends=True)
             rest = [line for line in lines if len(line.strip()) < MIN_MAP_LINE or line.rstrip("\n") not in shown_lines]
@@ -195,6 +220,32 @@ def without_repeats(text: str, shown: str) -> str:
         return text
     note = f"({dropped} related definitions, outlines or map lines are left out here: they are shown, unchanged, above)"
     return "".join(kept).rstrip() + "\n\n" + note
+
+
+def _lines_under(text: str, path: str) -> set[str]:
+    """The lines of ``text`` under its ``### path`` headings (what it shows of that file)."""
+    lines: set[str] = set()
+    for part in _split_sections(text):
+        header, _, body = part.partition("\n")
+        if header.startswith("### ") and header[4:].split(" ", 1)[0] == path:
+            lines.update(body.split("\n"))
+    return lines
+
+
+def _split_pieces(body: str) -> list[str]:
+    """[text before the first piece, piece, piece, ...] of a grouped ``###`` section."""
+    starts = [m.start() for m in _PIECE.finditer(body)]
+    return [body[: starts[0]], *(body[a:b] for a, b in zip(starts, [*starts[1:], len(body)], strict=True))]
+
+
+def _repeated(piece: str, shown: str) -> bool:
+    """A piece whose code (its fenced block) is in ``shown``."""
+    code = piece.partition("\n")[2].strip()
+    fence = code.split("\n", 1)
+    if len(fence) < 2 or not fence[0].startswith("```"):
+        return False
+    inner = fence[1].rsplit("\n", 1)[0] if "\n" in fence[1] else ""
+    return len(inner.strip()) >= MIN_REPEAT_CHARS and inner in shown
 
 
 def _split_sections(text: str) -> list[str]:

@@ -7,14 +7,14 @@ show them (diagnostics in the editor, a list headless) and may apply suggestions
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Sequence
 
+from tierwise.engine.changed import changed_lines
 from tierwise.engine.context import files_section, plural, read_conventions, read_documents
 from tierwise.engine.editing import EditReport
 from tierwise.engine.findings import parse_review, review_text
 from tierwise.engine.guards import infra_gates
-from tierwise.engine.packs import code_names, files_views
+from tierwise.engine.packs import changes_view, compact_views
 from tierwise.engine.plan import task_prefix
 from tierwise.engine.planfile import parse_plan
 from tierwise.engine.prompts import EDIT_FORMAT, render_prompt
@@ -53,27 +53,27 @@ async def task_diff(ctx: PhaseContext, state: TaskState) -> str:
     return "".join(chunks)
 
 
-def diff_names(diff: str) -> list[str]:
-    """Names on the diff's changed lines and hunk headers (the definitions a review must see whole)."""
-    changed = [line[1:] for line in diff.splitlines() if line[:1] in "+-" and line[:3] not in ("+++", "---")]
-    headers = [line.split("@@")[-1] for line in diff.splitlines() if line.startswith("@@")]
-    words = re.findall(r"[A-Za-z_]\w*", "\n".join([*headers, *changed]))
-    return list(dict.fromkeys([*code_names("\n".join(headers)), *words]))
-
-
 async def run_review(ctx: PhaseContext, state: TaskState, plan_text: str) -> list[Finding]:
     diff = await task_diff(ctx, state)
     if len(diff) > DIFF_MAX_CHARS:
         diff = diff[:DIFF_MAX_CHARS] + "\n... (diff trimmed)\n"
     changed = [p for p in state.touched_files]
-    views = await files_views(ctx, changed, diff_names(diff), "review", "review", numbers=True)
-    if views is None:
-        docs = [d for d in await read_documents(ctx.files, changed) if d.text is not None]
-        views = files_section(docs, FILES_BUDGET_TOKENS, numbered=True) if docs else "(none)"
+    limit = (ctx.context.budget("review", "review") if ctx.context else 0) + DIFF_MAX_CHARS // 4
+    changes = await changes_view(ctx, changed, diff, limit) if diff.strip() else None
+    if changes is not None:  # the diff with each change's enclosing definition: nothing shown twice
+        shown_diff, views = changes, ""
+    else:  # no context engine, or changes too large to show in place: the diff, then the files in a budget
+        views = await compact_views(ctx, state, changed, changed_lines(diff), [], "review", "review",
+                                    why="the definitions this task changed, whole and as they are now")
+        if views is None:
+            docs = [d for d in await read_documents(ctx.files, changed) if d.text is not None]
+            views = files_section(docs, FILES_BUDGET_TOKENS, numbered=True) if docs else "(none)"
+        views = "Changed files as they are now (with line numbers, which are not part of the files):\n" + views
+        shown_diff = f"```diff\n{diff.strip() or '(no changes recorded for this task)'}\n```"
     variables = {
         "task": state.task,
         "plan": plan_text or "(no plan)",
-        "diff": diff.strip() or "(no changes recorded for this task)",
+        "diff": shown_diff,
         "files": views,
         "conventions": await read_conventions(ctx.files),
         "edit_format": EDIT_FORMAT,

@@ -25,15 +25,17 @@ import hashlib
 import re
 from dataclasses import dataclass
 
+from tierwise.engine.changed import changed_lines, log_lines, plain_lines
 from tierwise.engine.commands import NoTestCommand, record_commands, verify_commands
 from tierwise.engine.context import estimate_tokens, files_section, read_conventions, read_documents
 from tierwise.engine.editing import Gate
 from tierwise.engine.guards import infra_gates
-from tierwise.engine.packs import files_views, related_code, trace_names
+from tierwise.engine.packs import compact_views, related_code, trace_names
 from tierwise.engine.plan import task_prefix
 from tierwise.engine.planfile import Plan
 from tierwise.engine.ports import CommandResult
 from tierwise.engine.prompts import EDIT_FORMAT, render_prompt, varying_tail, without_repeats
+from tierwise.engine.review import task_diff
 from tierwise.engine.session import PhaseContext
 from tierwise.engine.state import TaskState
 from tierwise.engine.steps import apply_step
@@ -150,7 +152,12 @@ async def _fix_round(ctx: PhaseContext, state: TaskState, plan_text: str, plan: 
     involved = [*failure.files, *(plan.paths(include_deleted=False) if plan else []), *state.touched_files]
     log = await _log_for_model(ctx, state, failure, round_no)
     focus = [*trace_names(log), *failure.failing_tests]
-    views = await files_views(ctx, involved, focus, "fix", "fix")
+    marked = changed_lines(await task_diff(ctx, state))
+    for path, lines in log_lines(log, involved).items():
+        marked[path] = sorted({*marked.get(path, []), *lines})
+    views = await compact_views(ctx, state, list(dict.fromkeys(involved)), marked, focus, "fix", "fix",
+                                why="the definitions this task changed and those the output points at, whole and "
+                                    "as they are now", mark_names=trace_names(log), numbers=False)
     if views is None:
         docs = [d for d in await read_documents(ctx.files, involved) if d.text is not None]
         views = files_section(docs, FILES_BUDGET_TOKENS) if docs else "(no project file identified)"
@@ -164,7 +171,8 @@ async def _fix_round(ctx: PhaseContext, state: TaskState, plan_text: str, plan: 
             f"\n\n[tierwise] Blocks of your previous fix answer were not applied:\n{refused}" if refused else ""),
         "files": views,
         "context": without_repeats(await related_code(ctx, state, "fix", traceback_files=failure.files, focus=focus,
-                                                      extra=" ".join(failure.failing_tests)), prefix["context"]),
+                                                      extra=" ".join(failure.failing_tests)),
+                                   prefix["context"] + "\n" + plain_lines(views)),
         "round": round_no,
         "tier": tier,
         "edit_format": EDIT_FORMAT,
