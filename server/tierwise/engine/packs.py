@@ -15,6 +15,7 @@ from tierwise.context.types import ContextPack, Query
 from tierwise.engine.context import estimate_tokens, read_documents
 from tierwise.engine.explore import run_explore
 from tierwise.engine.planfile import Plan
+from tierwise.engine.ports import Document
 from tierwise.engine.session import PhaseContext
 from tierwise.engine.shown import Span, shown_in, without_shown
 from tierwise.engine.state import TaskState
@@ -110,7 +111,7 @@ async def implement_shared(
 
 
 async def _shared_views(
-    ctx: PhaseContext, plan_text: str, docs: list, descriptions: dict[str, str], shown: str = "",
+    ctx: PhaseContext, plan_text: str, docs: Sequence[Document], descriptions: dict[str, str], shown: str = "",
     spans: dict[str, list[Span]] | None = None,
 ) -> list[str]:
     """Each file as its own implementer sees it (its ``file`` view), smallest first, while they fit within
@@ -121,10 +122,12 @@ async def _shared_views(
     file_budget = ctx.context.budget("file", "implement")
     left = ctx.context.budget("implement", "implement") + file_budget
 
-    async def view(doc: object, budget: int) -> str:
-        focus = focus_for(plan_text, descriptions.get(doc.path, ""))  # type: ignore[attr-defined]
-        text = await ctx.context.file_view(doc.path, doc.text, focus=focus, budget_tokens=budget)  # type: ignore
-        return without_shown(text, doc.path, spans or {}, focus)  # type: ignore[attr-defined]
+    context = ctx.context
+
+    async def view(doc: Document, budget: int) -> str:
+        focus = focus_for(plan_text, descriptions.get(doc.path, ""))
+        text = await context.file_view(doc.path, doc.text, focus=focus, budget_tokens=budget)
+        return without_shown(text, doc.path, spans or {}, focus)
 
     full = [await view(d, file_budget) for d in docs]
     full = [SHOWN_ABOVE.format(path=d.path) if v.strip() and v in shown else v for d, v in zip(docs, full, strict=True)]
