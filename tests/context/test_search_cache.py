@@ -181,17 +181,25 @@ def test_a_damaged_or_foreign_snapshot_is_ignored(project: Path) -> None:
     assert search_store.load(index_dir(project), SearchCache(), files, digests, file_documents) == len(files)
     with np.load(snapshot) as stored:
         arrays = {name: stored[name] for name in stored.files}
-    meta = json.loads(arrays["meta"].tobytes())
 
-    def write(meta: dict, **changes: np.ndarray) -> None:
-        packed = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
-        np.savez(snapshot.with_suffix(""), **{**arrays, **changes, "meta": packed})  # savez adds ".npz"
+    def write(**changes: np.ndarray) -> None:
+        np.savez(snapshot.with_suffix(""), **{**arrays, **changes})  # savez adds ".npz"
 
-    write({**meta, "code": "another version of the ranking code"})
+    def packed(value: object) -> np.ndarray:
+        return np.frombuffer(search_store._json_lines(value), dtype=np.uint8)
+
+    write(code=packed("another version of the ranking code"))
     assert search_store.load(index_dir(project), SearchCache(), files, digests, file_documents) == 0
-    write(meta, sym_term=arrays["sym_term"][:-1])  # counts that do not add up
+    write(version=packed(1))  # an older format
     assert search_store.load(index_dir(project), SearchCache(), files, digests, file_documents) == 0
-    write(meta, edge_dst=arrays["edge_dst"] + 10_000)  # an edge to a file that does not exist
+    old = {k: v for k, v in arrays.items() if k not in ("version", "code", "files", "vocab", "definers")}
+    np.savez(snapshot.with_suffix(""), **old, meta=np.frombuffer(json.dumps({"version": 1}).encode(), dtype=np.uint8))
+    assert search_store.load(index_dir(project), SearchCache(), files, digests, file_documents) == 0
+    write(vocab=arrays["vocab"][:-3])  # a cut line
+    assert search_store.load(index_dir(project), SearchCache(), files, digests, file_documents) == 0
+    write(sym_term=arrays["sym_term"][:-1])  # counts that do not add up
+    assert search_store.load(index_dir(project), SearchCache(), files, digests, file_documents) == 0
+    write(edge_dst=arrays["edge_dst"] + 10_000)  # an edge to a file that does not exist
     assert search_store.load(index_dir(project), SearchCache(), files, digests, file_documents) == 0
     snapshot.write_bytes(b"PK\x03\x04 not a zip")
     assert search_store.load(index_dir(project), SearchCache(), files, digests, file_documents) == 0
@@ -283,3 +291,22 @@ def test_a_limited_ranking_equals_the_first_hits_of_a_full_one(tmp_path: Path) -
                 assert [(h.path, h.symbol, h.score, h.why) for h in limited.symbols[:limit]] == same
                 assert limited.files == full.files
             assert retriever.ranked(query, 40) is retriever.ranked(query, 40)  # remembered per query
+
+
+def test_the_snapshot_metadata_is_written_in_bounded_lines(project: Path, monkeypatch) -> None:  # noqa: ANN001
+    """Vocabulary, definers and file rows are JSON lines of at most ``JSON_LINE_ITEMS`` items (one ``json``
+    call over all of them held the GIL for 40+ ms on a large repository); they read back the same."""
+    monkeypatch.setattr(search_store, "JSON_LINE_ITEMS", 3)
+    engine = ContextEngine(project)
+    engine.refresh()
+    engine.retriever()
+    engine.flush()
+    with np.load(index_dir(project) / search_store.FILE) as stored:
+        vocab = stored["vocab"].tobytes()
+    assert vocab.count(b"\n") >= 2 and all(len(json.loads(line)) <= 3 for line in vocab[1:].split(b"\n"))
+    for value in ([], {}, [1, 2, 3, 4, 5, 6, 7], {str(i): [i] for i in range(8)}, "x", 2):
+        assert search_store._read_json_lines(search_store._json_lines(value)) == value
+    second = ContextEngine(project)  # restores every part from the lines
+    second.refresh()
+    files, digests = second.index.files(), second.index.snapshot()[2]
+    assert search_store.load(index_dir(project), SearchCache(), files, digests, file_documents) == len(files)
