@@ -36,3 +36,25 @@ def test_in_git_the_listing_follows_gitignore(tmp_path: Path) -> None:
 def test_outside_git_the_listing_walks(tmp_path: Path) -> None:
     make(tmp_path, "a.py", "secret.log")
     assert list_workspace_files(tmp_path) == ["a.py", "secret.log"]
+
+
+def test_in_git_only_files_that_exist_are_listed_without_a_stat_per_file(tmp_path: Path) -> None:
+    """Deleted tracked files, submodules and links to folders are left out, links to files and untracked
+    files kept, names with spaces and tabs read whole — as one ``stat`` per file decided before."""
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-c", "user.email=t@t", "-c", "user.name=t", *args], cwd=tmp_path, check=True,
+                       capture_output=True)  # fmt: skip
+
+    git("init", "-q")
+    make(tmp_path, "keep.py", "gone.py", "dir/inner.py", "with space.py", "tab\there.py")
+    (tmp_path / "file_link").symlink_to("keep.py")
+    (tmp_path / "dir_link").symlink_to("dir")
+    git("add", "-A")
+    git("update-index", "--add", "--cacheinfo", f"160000,{'1' * 40},vendor/sub")  # a submodule's gitlink
+    git("commit", "-qm", "init")
+    (tmp_path / "gone.py").unlink()
+    (tmp_path / "untracked_link").symlink_to("dir")
+    make(tmp_path, "new.py")
+    assert list_workspace_files(tmp_path) == ["dir/inner.py", "file_link", "keep.py", "new.py", "tab\there.py",
+                                              "with space.py"]  # fmt: skip

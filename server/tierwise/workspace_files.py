@@ -43,21 +43,46 @@ def walk_files(root: Path, limit: int = MAX_LISTED) -> list[str]:
 
 
 def git_files(root: Path, limit: int = MAX_LISTED) -> list[str] | None:
-    """Tracked and untracked-but-not-ignored files under ``root``, or None when git cannot list them."""
+    """Tracked and untracked-but-not-ignored files under ``root``, or None when git cannot list them.
+
+    One ``git ls-files`` with status tags and modes says which tracked files are gone (``R``) and which are
+    submodules (mode 160000): only symbolic links, untracked and other entries are checked on the disk (a
+    regular file must exist; a link must lead to a file). Checking all of them was one ``stat`` per file,
+    each releasing and retaking the GIL: on a large repository, thousands of hand-backs that kept a language
+    server's event loop waiting (a thread waiting for the GIL restarts its wait at each)."""
     if not (root / ".git").exists():
         return None
     try:
         proc = subprocess.run(
-            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            ["git", "ls-files", "-z", "-s", "-t", "--cached", "--others", "--deleted", "--exclude-standard"],
             cwd=root, capture_output=True, timeout=30, check=False,
         )  # fmt: skip
     except (OSError, subprocess.TimeoutExpired):
         return None
     if proc.returncode != 0:
         return None
-    names = {n for n in proc.stdout.decode("utf-8", "replace").split("\0") if n}
+    present: set[str] = set()
+    check: set[str] = set()  # exists only if it is a file on the disk
+    gone: set[str] = set()
+    for record in proc.stdout.decode("utf-8", "replace").split("\0"):
+        tag, _, rest = record.partition(" ")
+        if not rest:
+            continue
+        if tag == "?":  # untracked: ``? path``
+            check.add(rest)
+            continue
+        info, _, name = rest.partition("\t")  # ``mode object stage\tpath``
+        if tag == "R":
+            gone.add(name)
+        elif info.startswith("160000"):  # a submodule: a folder
+            continue
+        elif tag == "H" and not info.startswith("120000"):
+            present.add(name)
+        else:  # a link, a sparse checkout's entry, ...
+            check.add(name)
     base = str(root)  # string operations: this runs on every index refresh, for every file
-    kept = [n for n in names if SKIP_DIRS.isdisjoint(n.split("/")) and os.path.isfile(os.path.join(base, n))]
+    check = {n for n in check - present - gone if os.path.isfile(os.path.join(base, n))}
+    kept = [n for n in (present - gone) | check if SKIP_DIRS.isdisjoint(n.split("/"))]
     return sorted(kept)[:limit]
 
 
