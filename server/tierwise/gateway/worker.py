@@ -182,7 +182,8 @@ async def _main(out: IO[bytes]) -> int:
         await loaded
     except BaseException as err:  # noqa: BLE001 - told to the server, which reports it to the user
         message = f"cannot import litellm ({type(err).__name__}: {err}); reinstall tierwise's dependencies"
-        worker.send({"op": "fatal", "error": message})
+        with contextlib.suppress(OSError):  # the server may be gone already
+            worker.send({"op": "fatal", "error": message})
         serving.cancel()
         return 3
     worker.send({"op": "ready", "pid": os.getpid()})
