@@ -13,7 +13,7 @@ indentation. Pure functions over text (docs/prompts.md, "Layout").
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 MAX_REGION_LINES = 200
@@ -53,35 +53,44 @@ class Definition:
         return (m.group(1) or m.group(2)) if m else ""
 
 
-def changed_lines(diff: str) -> dict[str, list[int]]:
-    """Per file of a unified diff, the lines of the new version that were added or changed; a hunk that only
-    removes lines marks the line where they were."""
-    result: dict[str, list[int]] = {}
+def _diff_rows(diff: str) -> Iterator[tuple[str | None, str, int, str, bool]]:
+    """``(path, kind, line, text, gap)`` per row of a unified diff that matters: ``kind`` is ``"file"`` when a
+    file starts (``path`` None for ``/dev/null``), else the row's ``+``, `` `` or ``-``; ``line`` is the line of
+    the new version the row is at or stands before; ``gap`` marks a hunk that leaves no line on the new side
+    (its removal happened after line ``line - 1``)."""
     path: str | None = None
-    line = 0
+    line, gap = 0, False
     previous = ""
     for row in diff.splitlines():
         new_file = _NEW_FILE.match(row) if previous.startswith("--- ") else None
         previous = row
         if new_file:
             path = None if new_file.group(1) == "/dev/null" else new_file.group(1)
+            yield path, "file", 0, "", False
             continue
         hunk = _HUNK.match(row)
-        if hunk and path is not None:
-            line = int(hunk.group(1))
-            if hunk.group(2) == "0":  # nothing left here: the removal happened after line `line`
-                result.setdefault(path, []).append(max(1, line))
+        if hunk:
+            gap = hunk.group(2) == "0"
+            line = int(hunk.group(1)) + gap
             continue
         if path is None or not row or row.startswith(("---", "\\")):
             continue
-        if row[0] == "+":
-            result.setdefault(path, []).append(line)
+        if row[0] in "+ -":
+            yield path, row[0], line, row[1:], gap
+        if row[0] in "+ ":
             line += 1
-        elif row[0] == " ":
-            line += 1
-        elif row[0] == "-":
-            result.setdefault(path, []).append(max(1, line))
-    return {p: sorted(set(ls)) for p, ls in result.items()}
+
+
+def changed_lines(diff: str) -> dict[str, list[int]]:
+    """Per file of a unified diff, the lines of the new version that were added or changed; a hunk that only
+    removes lines marks the line where they were."""
+    result: dict[str, set[int]] = {}
+    for path, kind, line, _, gap in _diff_rows(diff):
+        if path is not None and kind == "+":
+            result.setdefault(path, set()).add(line)
+        elif path is not None and kind == "-":
+            result.setdefault(path, set()).add(max(1, line - 1 if gap else line))
+    return {p: sorted(ls) for p, ls in result.items()}
 
 
 def log_lines(log: str, paths: Iterable[str]) -> dict[str, list[int]]:
@@ -195,31 +204,14 @@ def diff_marks(diff: str) -> dict[str, tuple[set[int], dict[int, list[str]]]]:
     """Per file of a unified diff: the lines of the new version that were added, and the removed lines, each
     group keyed by the new line it stood before."""
     result: dict[str, tuple[set[int], dict[int, list[str]]]] = {}
-    path: str | None = None
-    line = 0
-    previous = ""
-    for row in diff.splitlines():
-        new_file = _NEW_FILE.match(row) if previous.startswith("--- ") else None
-        previous = row
-        if new_file:
-            path = None if new_file.group(1) == "/dev/null" else new_file.group(1)
-            if path is not None:
-                result.setdefault(path, (set(), {}))
+    for path, kind, line, text, _ in _diff_rows(diff):
+        if path is None:
             continue
-        hunk = _HUNK.match(row)
-        if hunk:
-            line = int(hunk.group(1)) + (1 if hunk.group(2) == "0" else 0)
-            continue
-        if path is None or not row or row.startswith(("---", "\\")):
-            continue
-        added, removed = result[path]
-        if row[0] == "+":
+        added, removed = result.setdefault(path, (set(), {}))
+        if kind == "+":
             added.add(line)
-            line += 1
-        elif row[0] == " ":
-            line += 1
-        elif row[0] == "-":
-            removed.setdefault(line, []).append(row[1:])
+        elif kind == "-":
+            removed.setdefault(line, []).append(text)
     return result
 
 
