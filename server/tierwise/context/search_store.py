@@ -30,7 +30,7 @@ from tierwise.context.search_cache import Documents, SearchCache, make_part
 VERSION = 2  # 2: the metadata as JSON lines of bounded size
 FILE = "search.npz"
 log = logging.getLogger(__name__)
-_CODE = ("rank.py", "terms.py", "graph.py", "search_cache.py", "search_store.py", "model.py")
+_CODE = ("documents.py", "rank.py", "terms.py", "graph.py", "search_cache.py", "search_store.py", "model.py")
 
 
 @lru_cache(maxsize=1)
