@@ -169,6 +169,14 @@ def trace_names(log: str) -> list[str]:
     return names
 
 
+async def _budgeted(ctx: PhaseContext, paths: Sequence[str], kind: str, action: str) -> tuple[list[Document], int]:
+    """The readable files of ``paths`` and each one's share of the ``kind`` budget."""
+    assert ctx.context is not None
+    docs = [d for d in await read_documents(ctx.files, paths) if d.text is not None]
+    share = max(MIN_FILE_TOKENS, ctx.context.budget(kind, action) // max(1, len(docs)))  # type: ignore[arg-type]
+    return docs, share
+
+
 async def files_views(
     ctx: PhaseContext,
     paths: Sequence[str],
@@ -182,10 +190,9 @@ async def files_views(
     if not enabled(ctx):
         return None
     assert ctx.context is not None
-    docs = [d for d in await read_documents(ctx.files, paths) if d.text is not None]
+    docs, share = await _budgeted(ctx, paths, kind, action)
     if not docs:
         return "(none)"
-    share = max(MIN_FILE_TOKENS, ctx.context.budget(kind, action) // len(docs))  # type: ignore[arg-type]
     views = [await ctx.context.file_view(d.path, d.text, focus=list(focus), budget_tokens=share, numbers=numbers)
              for d in docs]  # fmt: skip
     return "\n\n".join(views)
@@ -245,11 +252,10 @@ async def compact_views(
     from tierwise.engine.changed import definitions, regions, render
     from tierwise.engine.plan import task_context
 
-    docs = [d for d in await read_documents(ctx.files, paths) if d.text is not None]
+    docs, share = await _budgeted(ctx, paths, kind, action)
     if not docs:
         return "(none)"
     spans = shown_in((await task_context(ctx, state))["context"], {d.path: d.text for d in docs})
-    share = max(MIN_FILE_TOKENS, ctx.context.budget(kind, action) // len(docs))  # type: ignore[arg-type]
     views: list[str] = []
     for doc in docs:
         text = doc.text or ""
