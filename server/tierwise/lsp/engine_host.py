@@ -222,12 +222,11 @@ def responsive_imports(interval_s: float = WARM_UP_SWITCH_INTERVAL_S) -> Iterato
 
 def _preload_model_tables(config: Config) -> None:
     """Worker thread: load now what the first model call would otherwise load on the event loop — the
-    pinned price table (budget checks use it here), and the model worker's cl100k tokenizer (the gateway's
-    estimates and the context engine count there; litellm itself loads in the model worker too)."""
-    from tierwise.gateway import pricing, tokens
+    pinned price table (budget checks use it here). The cl100k tokenizer is not built here: the model worker
+    builds it first thing and counts for this process (``tokens.count_elsewhere``)."""
+    from tierwise.gateway import pricing
 
-    with paused_gc():  # the tokenizer's tables and the price map are long-lived (tierwise.gc_pause)
-        tokens.count_tokens("warm up")
+    with paused_gc():  # the price map is long-lived (tierwise.gc_pause)
         for tier in config.tiers.values():
             if tier.model:
                 pricing.lookup_model(tier.model)
