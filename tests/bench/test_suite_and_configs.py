@@ -81,6 +81,18 @@ def test_standard_configs_resolve_to_the_documented_routes() -> None:
     assert all(c.budget.per_task_usd == 2.0 for c in resolved.values())
 
 
+
+def test_caching_configs_load_and_resolve() -> None:
+    """The configuration files docs/benchmarks.md runs for prompt caching stay valid."""
+    anthropic = load_configs(REPO / "bench" / "caching" / "anthropic.toml")
+    assert anthropic.scripted.caching == "anthropic"
+    assert [c.name for c in anthropic.configs] == ["default"]
+    sweep = load_configs(REPO / "bench" / "caching" / "file_tokens.toml")
+    resolved = {c.name: c.resolve(sweep.base) for c in sweep.configs}
+    assert {name: r.context.file_tokens for name, r in resolved.items()} == {
+        "ft16": 16_000, "ft8": 8_000, "ft4": 4_000}
+    assert resolved["ft4"].route("fix").tiers == ["light", "mid", "frontier"]
+
 def test_scripted_tiers_keep_call_settings_and_replace_endpoints() -> None:
     config_set = parse_configs(
         {"configs": {"x": {"tiers": {"mid": {"model": "openai/real", "max_tokens": 123}}}}}
