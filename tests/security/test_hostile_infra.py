@@ -69,3 +69,23 @@ async def test_implement_may_write_a_test_file_the_plan_lists(tmp_path: Path, re
     assert state.tests_passed is True and not state.refused_files
     assert "def test_two" in (fort.root / "tests" / "test_median_more.py").read_text()
     fort.assert_intact()
+
+
+async def test_a_plan_cannot_delete_the_file_holding_tierwise_configuration(
+    tmp_path: Path, replay_server, tier_config
+) -> None:
+    """`delete pyproject.toml` in an approved plan would remove [tool.tierwise]: refused, the rest goes on."""
+    fort = Fortress.build(tmp_path)
+    pyproject = fort.root / "pyproject.toml"
+    pyproject.write_text('[project]\nname = "textstats"\n\n[tool.tierwise.budget]\nper_task_usd = 0.5\n')
+    fort.seal()
+    server = replay_server({"rules": [
+        {"model": "replay-frontier", "match": "planning engineer",
+         "reply": plan_md(("modify", "textstats/stats.py"), ("delete", "pyproject.toml"))},
+        {"model": "replay-mid", "match": "Your file: `textstats/stats.py`", "reply": MEDIAN_FIX},
+    ]})
+    await engine(fort.root, config(tier_config, server.url)).run("Fix median", phases=["plan", "implement"])
+    assert [k for _, k in calls(server.requests())] == ["plan", "implement"]
+    assert "[tool.tierwise.budget]" in pyproject.read_text()
+    assert "ValueError" in (fort.root / "textstats" / "stats.py").read_text()
+    fort.assert_intact()

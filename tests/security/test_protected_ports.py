@@ -148,3 +148,25 @@ def test_pyproject_edits_may_not_touch_the_tierwise_table() -> None:
     assert config_content_reason("pyproject.toml", old, old + "[tool.tierwise]\nescalate_after = 1\n") is not None
     assert config_content_reason("pyproject.toml", None, '[tool.tierwise.loop]\ntest_command = "true"\n')
     assert config_content_reason("pyproject.toml", old, old + "[[broken") is not None  # unparsable
+
+
+async def test_deleting_a_link_deletes_the_link_not_its_target(repo: Path) -> None:
+    """A plan's `delete notes.md` where notes.md is a link to README.md removes the link; README.md stays."""
+    (repo / "README.md").write_text("read me\n")
+    for name in ("notes.md", "notes2.md"):
+        (repo / name).symlink_to("README.md")
+    outcome = await DiskFiles(repo).apply([FileChange("notes.md", Document("notes.md", "read me\n"), None)])
+    assert outcome.applied == ["notes.md"] and not outcome.rejected
+    assert not (repo / "notes.md").is_symlink() and not (repo / "notes.md").exists()
+    delete_disk(repo, "notes2.md")  # the language server's fallback when the editor cannot delete files
+    assert not (repo / "notes2.md").is_symlink()
+    assert (repo / "README.md").read_text() == "read me\n"
+
+
+async def test_deleting_a_link_into_a_protected_place_is_refused(repo: Path) -> None:
+    outcome = await DiskFiles(repo).apply([FileChange("cfg.toml", Document("cfg.toml", "x"), None)])
+    assert outcome.applied == [] and "cfg.toml" in outcome.rejected
+    assert (repo / "cfg.toml").is_symlink() and (repo / ".tierwise.toml").is_file()
+    with pytest.raises(OutsideWorkspace):
+        delete_disk(repo, "hooks")
+    assert (repo / "hooks").is_symlink()

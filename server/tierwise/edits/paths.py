@@ -7,7 +7,7 @@ import re
 from pathlib import Path, PurePosixPath
 
 from tierwise.edits.errors import PathOutsideWorkspace
-from tierwise.protected import VCS_DIR_NAMES, protected_reason
+from tierwise.protected import VCS_DIR_NAMES, protected_reason, protection_for
 
 _DRIVE = re.compile(r"^[A-Za-z]:/|^//")
 #: Folders never read nor written through a model-named path (as written; resolved paths are checked by
@@ -77,6 +77,25 @@ def resolve_for_write(root: Path, relpath: str) -> Path:
         raise PathOutsideWorkspace(f"{relpath!r} is refused: {reason}")
     return resolved
 
+
+
+def resolve_for_delete(root: Path, relpath: str) -> Path:
+    """What to unlink to delete ``relpath``: the symbolic link itself when the path's last component is one
+    (deleting a link must not delete the file it points to), else the file. Both where the link lives and
+    where it leads are checked like a write (:func:`resolve_for_write`)."""
+    target = resolve_for_write(root, relpath)
+    parts = _relative_parts(root, relpath)
+    root_real = Path(os.path.realpath(root))
+    folder = Path(os.path.realpath(root_real.joinpath(*parts[:-1])))
+    link = folder / parts[-1]
+    if not link.is_symlink():
+        return target
+    if folder != root_real and not folder.is_relative_to(root_real):
+        raise PathOutsideWorkspace(f"{relpath!r} leads outside the workspace through a symlink")
+    reason = protection_for(root_real).reason(str(link))  # the link's own place (not where it leads)
+    if reason:
+        raise PathOutsideWorkspace(f"{relpath!r} is refused: {reason}")
+    return link
 
 TASK_DOCUMENTS = (".tierwise", "tasks")
 """Where tierwise's own task documents live (PLAN.md): the only writable place under ``.tierwise``."""

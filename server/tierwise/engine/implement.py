@@ -12,7 +12,7 @@ their first edit.
 from __future__ import annotations
 
 from tierwise.engine.context import file_block, files_section, plural, read_conventions, read_documents
-from tierwise.engine.editing import EditReport, Gate
+from tierwise.engine.editing import EditReport, Gate, screen_changes
 from tierwise.engine.guards import infra_gates
 from tierwise.engine.packs import enabled, file_view, focus_for, implement_shared
 from tierwise.engine.plan import current_plan, task_context, task_prefix
@@ -141,8 +141,13 @@ async def delete_file(ctx: PhaseContext, state: TaskState, item: PlanFile) -> No
     doc = await ctx.files.read(item.path)
     if doc.text is None:
         return
+    change = FileChange(path=item.path, base=doc, new_text=None)
+    _kept, refused = screen_changes([change], None)  # never tierwise's configuration, even by the plan
+    if refused:
+        ctx.ui.notify("warning", refused[0])
+        return
     await ctx.checkpoint(state, [item.path])
-    outcome = await ctx.files.apply([FileChange(path=item.path, base=doc, new_text=None)])
+    outcome = await ctx.files.apply([change])
     if outcome.ok:
         await ctx.record_written(state, [item.path])
     else:

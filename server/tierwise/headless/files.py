@@ -19,7 +19,7 @@ from tierwise.edits import (
     resolve_in_workspace,
     write_text_atomic,
 )
-from tierwise.edits.paths import relative_form, resolve_for_change
+from tierwise.edits.paths import relative_form, resolve_for_change, resolve_for_delete
 from tierwise.engine.ports import ApplyOutcome, Document, FileChange
 from tierwise.workspace_files import list_workspace_files
 
@@ -50,6 +50,8 @@ class DiskFiles:
         for change in changes:
             try:
                 rel, full = self.locate(change.path, write=True, artifact=change.artifact)
+                if change.new_text is None and not change.artifact:
+                    full = resolve_for_delete(self.root, change.path)  # a link is deleted, not its target
                 self._apply_one(full, change)
             except _Rejected as err:
                 outcome.rejected[change.path] = str(err)
@@ -61,12 +63,12 @@ class DiskFiles:
 
     @staticmethod
     def _apply_one(full: Path, change: FileChange) -> None:
-        current = read_text_file(full, 1 << 62) if full.exists() else None
+        current = read_text_file(full, 1 << 62) if full.exists() else None  # a link: its target's text
         current_text = current.text if current is not None else None
         if current_text != change.base.text:
             raise _Rejected("the file changed on disk since it was read")
         if change.new_text is None:
-            if full.exists():
+            if full.exists() or full.is_symlink():
                 full.unlink()
             return
         full.parent.mkdir(parents=True, exist_ok=True)

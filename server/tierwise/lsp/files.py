@@ -303,6 +303,13 @@ def write_disk(root: Path, path: str, text: str) -> None:
 
 
 def delete_disk(root: Path, path: str) -> None:
-    target = writable(root, path)
+    """Delete ``path`` (a symbolic link itself, never the file it points to; checked like a write)."""
+    from tierwise.edits import PathOutsideWorkspace
+    from tierwise.edits.paths import resolve_for_delete
+
+    try:
+        target = resolve_for_delete(root, path)
+    except PathOutsideWorkspace as err:
+        raise OutsideWorkspace(str(err)) from err
     if target.is_file() or target.is_symlink():
         target.unlink()
