@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
 
+from tierwise.config_guard import tierwise_config_reason
 from tierwise.edits import EditResult, parse_reply, plan_edits, workspace_file_exists, write_result
 
 
@@ -40,6 +42,19 @@ def report_rows(result: EditResult) -> list[dict[str, object]]:
         }
         for b in result.blocks
     ]
+
+
+def refuse_config_changes(result: EditResult) -> None:
+    """Mark refused (and leave unwritten) every file whose change would touch tierwise's configuration:
+    ``[tool.tierwise]``, tierwise keys of VS Code settings (``tierwise.config_guard``), as the loop does."""
+    for position, file in enumerate(result.files):
+        reason = tierwise_config_reason(file.path, file.old_text, file.new_text) if file.changed else None
+        if reason is None:
+            continue
+        message = f"{file.path} was left unchanged: {reason}; a reply never changes it."
+        blocks = [replace(b, status="refused", strategy=None, reason="outside_workspace", message=message)
+                  for b in file.blocks]
+        result.files[position] = replace(file, ok=False, new_text=file.old_text, blocks=blocks)
 
 
 def _print_human(result: EditResult, written: list[str] | None) -> None:
@@ -79,6 +94,7 @@ def apply_command(reply: str, workspace: Path, dry_run: bool, as_json: bool) -> 
     text = _read_reply(reply)
     blocks = parse_reply(text, exists=workspace_file_exists(workspace))
     result = plan_edits(blocks, workspace)
+    refuse_config_changes(result)
     written = None if dry_run else write_result(result, workspace)
     if as_json:
         click.echo(json.dumps(report_rows(result), indent=2, ensure_ascii=False))

@@ -12,10 +12,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tierwise.config_guard import tierwise_config_reason
 from tierwise.edits import EditBlock, EditResult, parse_reply, plan_edits, workspace_file_exists
 from tierwise.engine.paths import OutsideWorkspace, normalize_relpath
 from tierwise.engine.ports import Document, FileChange, FilesPort
-from tierwise.testinfra import config_content_reason
 
 Gate = Callable[[str], "str | None"]
 """Returns why a block for this workspace path is not allowed in this phase, or None when it is."""
@@ -122,11 +122,12 @@ def screen_changes(
     changes: list[FileChange], change_gate: ChangeGate | None
 ) -> tuple[list[FileChange], list[str]]:
     """Drop the changes a phase may not make: always those touching tierwise's configuration
-    (``[tool.tierwise]`` in pyproject.toml), plus what ``change_gate`` refuses; returns (kept, messages)."""
+    (``[tool.tierwise]`` in pyproject.toml, tierwise keys of VS Code settings: ``tierwise.config_guard``),
+    plus what ``change_gate`` refuses; returns (kept, messages)."""
     kept: list[FileChange] = []
     refusals: list[str] = []
     for change in changes:
-        reason = config_content_reason(change.path, change.base.text, change.new_text)
+        reason = tierwise_config_reason(change.path, change.base.text, change.new_text)
         if reason is None and change_gate is not None:
             reason = change_gate(change.path, change.base.text, change.new_text)
         if reason:
