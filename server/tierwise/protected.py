@@ -176,23 +176,39 @@ def dot_git_stamp(root_real: str) -> tuple[object, ...]:
 
 
 @lru_cache(maxsize=64)
-def _protection(root_real: str, user_file: str | None, stamp: tuple[object, ...]) -> Protection:
+def _protection(root_real: str, user_file: str | None, stamp: tuple[object, ...]) -> Protection:  # noqa: ARG001
     """Cached per root, user file and :func:`dot_git_stamp`: a repository created (``git init``), a ``.git``
     file written or changed (``git worktree add``, ``--separate-git-dir``) or a ``.git`` link retargeted
     after start gives a new stamp, so git is asked again — once per change, never per write."""
     dirs = {os.path.join(root_real, name) for name in PROTECTED_DIR_NAMES}
+    dirs.update(os.path.realpath(path) for path in list(dirs))  # `.tierwise -> var/state`: var/state too
     dirs.update(_git_dirs(root_real))
     files = {os.path.join(root_real, name) for name in CONFIG_FILE_NAMES}
+    files.update(os.path.realpath(path) for path in list(files))  # `.tierwise.toml -> shared/x.toml`: x.toml
     if user_file:
         files.add(user_file)
     return Protection(root_real, is_case_insensitive(root_real), tuple(sorted(dirs)), tuple(sorted(files)))
 
 
+def _links_stamp(root_real: str) -> tuple[str | None, ...]:
+    """Where ``<root>/.tierwise`` and ``<root>/.tierwise.toml`` lead when they are symbolic links (their
+    targets are protected too), from one ``lstat`` each."""
+    targets: list[str | None] = []
+    for name in sorted(PROTECTED_DIR_NAMES - VCS_DIR_NAMES | CONFIG_FILE_NAMES):
+        path = os.path.join(root_real, name)
+        try:
+            targets.append(os.readlink(path) if os.path.islink(path) else None)
+        except OSError:
+            targets.append(None)
+    return tuple(targets)
+
+
 def protection_for(root: Path | str) -> Protection:
-    """The protected locations of the workspace at ``root``: one ``lstat`` of ``<root>/.git`` per call, git
-    asked again only when that changed (:func:`dot_git_stamp`)."""
+    """The protected locations of the workspace at ``root``: an ``lstat`` of ``<root>/.git``, ``.tierwise``
+    and ``.tierwise.toml`` per call; git asked again only when ``.git`` changed (:func:`dot_git_stamp`)."""
     root_real = os.path.realpath(root)
-    return _protection(root_real, user_config_file(), dot_git_stamp(root_real))
+    stamp = (dot_git_stamp(root_real), _links_stamp(root_real))
+    return _protection(root_real, user_config_file(), stamp)
 
 
 def protected_reason(root: Path | str, resolved: Path | str, *, write: bool = True) -> str | None:

@@ -16,6 +16,7 @@ from tierwise.config_guard import tierwise_config_reason
 from tierwise.edits import EditBlock, EditResult, parse_reply, plan_edits, workspace_file_exists
 from tierwise.engine.paths import OutsideWorkspace, normalize_relpath
 from tierwise.engine.ports import Document, FileChange, FilesPort
+from tierwise.path_aliases import Aliases
 
 Gate = Callable[[str], "str | None"]
 """Returns why a block for this workspace path is not allowed in this phase, or None when it is."""
@@ -65,7 +66,19 @@ NO_BLOCKS_MESSAGE = (
 )
 
 
-def _gate_blocks(blocks: list[EditBlock], root: Path, gate: Gate | None) -> tuple[list[EditBlock], list[str]]:
+def under_every_name(rule: Callable[..., str | None], path: str, aliases: Aliases | None, *args: str | None) -> str | None:
+    """``rule`` for ``path`` and for every other name the file has (``tierwise.path_aliases``: where it
+    resolves, links that lead to it), so a rule that goes by names holds whichever name a reply writes."""
+    for name in aliases.names(path) if aliases is not None else [path]:
+        reason = rule(name, *args)
+        if reason:
+            return reason if name == path else f"{reason} ({path} is {name} through a symbolic link)"
+    return None
+
+
+def _gate_blocks(
+    blocks: list[EditBlock], root: Path, gate: Gate | None, aliases: Aliases | None = None
+) -> tuple[list[EditBlock], list[str]]:
     kept: list[EditBlock] = []
     refusals: list[str] = []
     for block in blocks:
@@ -74,7 +87,7 @@ def _gate_blocks(blocks: list[EditBlock], root: Path, gate: Gate | None) -> tupl
         except OutsideWorkspace as err:
             refusals.append(f"Block {block.index + 1} was not applied: {err}.")
             continue
-        reason = gate(path) if (gate is not None and path) else None
+        reason = under_every_name(gate, path, aliases) if (gate is not None and path) else None
         if reason:
             refusals.append(f"Block {block.index + 1} ({path}) was not applied: {reason}")
         else:
@@ -119,17 +132,18 @@ async def plan_reply(
 
 
 def screen_changes(
-    changes: list[FileChange], change_gate: ChangeGate | None
+    changes: list[FileChange], change_gate: ChangeGate | None, aliases: Aliases | None = None
 ) -> tuple[list[FileChange], list[str]]:
     """Drop the changes a phase may not make: always those touching tierwise's configuration
     (``[tool.tierwise]`` in pyproject.toml, tierwise keys of VS Code settings: ``tierwise.config_guard``),
-    plus what ``change_gate`` refuses; returns (kept, messages)."""
+    plus what ``change_gate`` refuses, under every name of the file (``aliases``); returns (kept, messages)."""
     kept: list[FileChange] = []
     refusals: list[str] = []
     for change in changes:
-        reason = tierwise_config_reason(change.path, change.base.text, change.new_text)
+        old, new = change.base.text, change.new_text
+        reason = under_every_name(tierwise_config_reason, change.path, aliases, old, new)
         if reason is None and change_gate is not None:
-            reason = change_gate(change.path, change.base.text, change.new_text)
+            reason = under_every_name(change_gate, change.path, aliases, old, new)
         if reason:
             refusals.append(f"The change to {change.path} was not applied: {reason}. Leave it as it is.")
         else:
@@ -165,9 +179,10 @@ async def apply_reply(
     if not blocks:
         report.retry_message = NO_BLOCKS_MESSAGE
         return report
-    blocks, gate_refusals = _gate_blocks(blocks, root, gate)
+    aliases = await asyncio.to_thread(Aliases.load, root)
+    blocks, gate_refusals = _gate_blocks(blocks, root, gate, aliases)
     result, changes = await plan_reply(files, root, blocks)
-    changes, screened = screen_changes(changes, change_gate)
+    changes, screened = screen_changes(changes, change_gate, aliases)
     gate_refusals += screened
     report.refused = _refused_entries(result)
     report.refused += [{"index": None, "path": None, "reason": "not_allowed", "message": m} for m in gate_refusals]
@@ -181,7 +196,7 @@ async def apply_reply(
         if outcome.rejected:
             moved = [b for b in blocks if _safe_norm(root, b.path) in outcome.rejected]
             retry_result, retry_changes = await plan_reply(files, root, moved)
-            retry_changes, _ = screen_changes(retry_changes, change_gate)
+            retry_changes, _ = screen_changes(retry_changes, change_gate, aliases)
             second = await files.apply(retry_changes) if retry_changes else None
             if second is not None:
                 report.applied_files += second.applied

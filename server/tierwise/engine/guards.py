@@ -8,13 +8,15 @@ by implement and by fix; a ``conftest.py`` or a ``[tool.pytest]`` table the plan
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from pathlib import Path
 
 from tierwise.edits import EditBlock
-from tierwise.engine.editing import ChangeGate, Gate, plan_reply, screen_changes
+from tierwise.engine.editing import ChangeGate, Gate, plan_reply, screen_changes, under_every_name
 from tierwise.engine.planfile import Plan
 from tierwise.engine.ports import FileChange, FilesPort
+from tierwise.path_aliases import Aliases
 from tierwise.testinfra import infra_content_reason, infra_file_kind
 
 
@@ -39,13 +41,15 @@ def infra_gates(plan: Plan | None, phase: str) -> tuple[Gate, ChangeGate]:
     return gate, change_gate
 
 
-def refused_changes(changes: Sequence[FileChange], plan: Plan | None, phase: str) -> list[str]:
+def refused_changes(
+    changes: Sequence[FileChange], plan: Plan | None, phase: str, aliases: Aliases | None = None
+) -> list[str]:
     """Why each of ``changes`` (computed outside a phase's reply loop: a quick fix, a reviewer's suggestion
     applied from the editor) may not be made: test infrastructure the plan does not list, and tierwise's
     configuration. Empty when all may be applied."""
     gate, change_gate = infra_gates(plan, phase)
-    reasons = [reason for reason in (gate(c.path) for c in changes) if reason]
-    _kept, screened = screen_changes(list(changes), change_gate)
+    reasons = [reason for reason in (under_every_name(gate, c.path, aliases) for c in changes) if reason]
+    _kept, screened = screen_changes(list(changes), change_gate, aliases)
     return reasons + screened
 
 
@@ -70,7 +74,7 @@ async def standalone_changes(
     result, changes = await plan_reply(files, root, blocks)
     if result.refused:
         raise ChangesDoNotApply(result.retry_message(), stale=True, first=result.refused[0].message or "")
-    refused = refused_changes(changes, None, what)
+    refused = refused_changes(changes, None, what, await asyncio.to_thread(Aliases.load, root))
     if refused:
         raise ChangesDoNotApply(refused[0])
     return changes
