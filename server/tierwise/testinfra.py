@@ -10,11 +10,12 @@ approved plan lists (docs/security.md, docs/loop.md). Two kinds:
   ``tox.ini``, ``noxfile.py``, ``.coveragerc``, ``sitecustomize.py``, jest/vitest/mocha/karma/playwright/
   cypress configs, a Makefile with a test target);
 - **parts of shared files** (:func:`infra_content_reason`): ``setup.cfg`` sections ``[tool:pytest]``,
-  ``[coverage:*]``, ``[tox:*]``; ``pyproject.toml`` tables ``[tool.pytest…]``, ``[tool.coverage…]``,
-  ``[tool.tox…]``; ``package.json`` ``scripts`` (and its ``jest``/``mocha``/``vitest``/``ava``/``nyc``/``c8``
-  keys); ``go.mod`` ``replace`` directives. The rest of those files stays editable. Parts are compared as
-  parsed data, so whitespace or key order inside them does not matter; a change that leaves the file
-  unparsable (when it parsed before) is refused too.
+  ``[coverage:*]``, ``[tox:*]`` (as configparser reads them and as pytest's iniconfig does);
+  ``pyproject.toml`` tables ``[tool.pytest…]``, ``[tool.coverage…]``, ``[tool.tox…]``; ``package.json``
+  ``scripts`` (and its ``jest``/``mocha``/``vitest``/``ava``/``nyc``/``c8`` keys); ``go.mod`` ``replace``
+  directives. The rest of those files stays editable. Parts are compared as parsed data, so whitespace or
+  key order inside them does not matter; a change that leaves the file unparsable (when it parsed before)
+  is refused too.
 
 :func:`config_content_reason` guards ``[tool.tierwise]`` in ``pyproject.toml`` the same way, in every phase
 (tierwise's configuration is never model-editable; the ``.tierwise.toml`` file is a protected location,
@@ -108,11 +109,49 @@ def _toml_tables(*names: str) -> _Parts:
     return parts
 
 
+def _infra_sections(sections: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+    return {s: v for s, v in sections.items() if s == "tool:pytest" or s.startswith(("coverage:", "tox:"))}
+
+
 def _setup_cfg(text: str) -> Any:
+    """setup.cfg's infra sections as configparser reads them (coverage, tox)."""
     parser = configparser.RawConfigParser(strict=False, interpolation=None)
     parser.read_string(text)
-    keep = [s for s in parser.sections() if s == "tool:pytest" or s.startswith(("coverage:", "tox:"))]
-    return {s: dict(parser.items(s)) for s in keep}
+    return _infra_sections({s: dict(parser.items(s)) for s in parser.sections()})
+
+
+def _setup_cfg_as_pytest_reads_it(text: str) -> Any:
+    """setup.cfg's infra sections as pytest reads them (the ``iniconfig`` package, not a dependency of
+    tierwise): a line that starts with ``[`` is a section header when what comes before its first ``#`` or
+    ``;`` ends with ``]`` — so ``[tool:pytest] ;]`` is ``[tool:pytest]`` here while configparser sees a
+    section ``tool:pytest] ;`` — and otherwise a value's continuation; a line whose first non-blank character
+    is ``#`` or ``;`` is a comment; ``name = value`` (``name: value`` when the name would hold a ``:``);
+    indented lines continue a value. What iniconfig refuses (and pytest with it) raises ValueError."""
+    sections: dict[str, dict[str, list[str]]] = {}
+    current: dict[str, list[str]] | None = None
+    key: str | None = None
+    for line in text.removeprefix("\ufeff").splitlines():
+        line = line.rstrip()
+        if line.lstrip()[:1] in ("", "#", ";"):
+            continue
+        if line[0] == "[" and re.split("[#;]", line, maxsplit=1)[0].rstrip().endswith("]"):
+            name = re.split("[#;]", line, maxsplit=1)[0].rstrip()[1:-1]
+            if not name or name in sections:
+                raise ValueError(f"empty or duplicate section [{name}]")
+            current, key = sections.setdefault(name, {}), None
+        elif line[0] == "[" or line[0].isspace():  # a value's continuation
+            if current is None or key is None:
+                raise ValueError("a continuation line outside a value")
+            current[key].append(line.strip())
+        else:
+            name, sep, value = line.partition("=")
+            if not sep or ":" in name:
+                name, sep, value = line.partition(":")
+            if not sep or current is None or name.strip() in current:
+                raise ValueError(f"unexpected line {line!r}")
+            key = name.strip()
+            current[key] = [value.strip()] if value.strip() else []
+    return _infra_sections({s: {k: "\n".join(v) for k, v in items.items()} for s, items in sections.items()})
 
 
 def _package_json(text: str) -> Any:
@@ -132,11 +171,13 @@ def _go_replaces(text: str) -> Any:
     return sorted(" ".join(r.split()) for r in found)
 
 
-_SHARED: dict[str, tuple[str, _Parts]] = {
-    "pyproject.toml": ("its [tool.pytest], [tool.coverage] or [tool.tox] tables", _toml_tables("pytest", "coverage", "tox")),
-    "setup.cfg": ("its [tool:pytest], [coverage:*] or [tox:*] sections", _setup_cfg),
-    "package.json": ("its \"scripts\" or test-runner settings", _package_json),
-    "go.mod": ("its replace directives", _go_replaces),
+# Each shared file's infra parts under every reading that a test tool uses: a change counts when any differs.
+_SHARED: dict[str, tuple[str, tuple[_Parts, ...]]] = {
+    "pyproject.toml": ("its [tool.pytest], [tool.coverage] or [tool.tox] tables",
+                       (_toml_tables("pytest", "coverage", "tox"),)),
+    "setup.cfg": ("its [tool:pytest], [coverage:*] or [tox:*] sections", (_setup_cfg, _setup_cfg_as_pytest_reads_it)),
+    "package.json": ("its \"scripts\" or test-runner settings", (_package_json,)),
+    "go.mod": ("its replace directives", (_go_replaces,)),
 }
 
 
@@ -164,11 +205,11 @@ def infra_content_reason(path: str, old: str | None, new: str | None) -> str | N
     shared = _SHARED.get(name)  # the keys are lower case
     if shared is None:
         return None
-    what, parts = shared
-    changed = _parts_changed(parts, old, new)
-    if changed is None:
+    what, readings = shared
+    changed = [_parts_changed(parts, old, new) for parts in readings]
+    if None in changed:
         return f"{path} would no longer parse, which changes how the tests run"
-    return f"the change touches {what} in {path} (test infrastructure)" if changed else None
+    return f"the change touches {what} in {path} (test infrastructure)" if any(changed) else None
 
 
 def config_content_reason(path: str, old: str | None, new: str | None) -> str | None:

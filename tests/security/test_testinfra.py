@@ -87,6 +87,34 @@ def test_a_makefile_with_a_test_target_is_protected() -> None:
     assert infra_content_reason("Makefile", plain, plain + "TEST := 1\n") is None  # a variable, not a target
 
 
+SETUP_CFG = "[metadata]\nname = p\n"
+# section headers that pytest (iniconfig) reads as [tool:pytest] and configparser does not, and the reverse
+PYTEST_HEADERS = ["[tool:pytest] ;]", "[tool:pytest] #]", "[tool:pytest];x]", "[tool:pytest]#;]]"]
+
+
+@pytest.mark.parametrize("header", PYTEST_HEADERS)
+def test_setup_cfg_sections_count_as_pytest_reads_them(header: str) -> None:
+    """pytest reads setup.cfg with iniconfig, which cuts a header line at its first # or ; before reading
+    [name]: `[tool:pytest] ;]` is [tool:pytest] to pytest and `tool:pytest] ;` to configparser."""
+    new = SETUP_CFG + f"\n{header}\naddopts = -k \"not test_bug\"\n"
+    iniconfig = pytest.importorskip("iniconfig")
+    assert "tool:pytest" in iniconfig.IniConfig("setup.cfg", data=new).sections  # the premise
+    assert infra_content_reason("setup.cfg", SETUP_CFG, new) is not None
+    # and a value changed under such a header is a change too
+    assert infra_content_reason("setup.cfg", new, new.replace("not test_bug", "nothing")) is not None
+
+
+def test_setup_cfg_under_both_readings() -> None:
+    # configparser's reading still counts (coverage and tox read setup.cfg with it)
+    assert infra_content_reason("setup.cfg", SETUP_CFG, SETUP_CFG + "\n[coverage:run]\nomit = *\n") is not None
+    # pytest would refuse the new file (a duplicate name): it no longer parses, as pytest reads it
+    cfg = SETUP_CFG + "\n[tool:pytest]\naddopts = -q\n"
+    assert "no longer parse" in (infra_content_reason("setup.cfg", cfg, cfg + "addopts = -x\n") or "")
+    # comments and other sections stay editable under both readings
+    assert infra_content_reason("setup.cfg", cfg, cfg.replace("name = p", "name = q  ; renamed")) is None
+    assert infra_content_reason("setup.cfg", cfg, "# top\n" + cfg + "\n[flake8]\nmax-line-length = 99\n") is None
+
+
 def test_python_shared_files_are_protected_by_their_test_parts() -> None:
     project = '[project]\nname = "p"\nversion = "1"\n'
     assert infra_content_reason("pyproject.toml", project,
