@@ -8,14 +8,17 @@ approved plan lists (docs/security.md, docs/loop.md). Two kinds:
   ``*_test.go``/``testdata/``, Rust ``tests/``, Java/Kotlin ``src/test/``/``*Test.java``, Ruby
   ``spec/``/``*_spec.rb``) and test configuration files (``conftest.py`` anywhere, ``pytest.ini``,
   ``tox.ini``, ``noxfile.py``, ``.coveragerc``, ``sitecustomize.py``, jest/vitest/mocha/karma/playwright/
-  cypress configs, a Makefile with a test target);
+  cypress configs);
 - **parts of shared files** (:func:`infra_content_reason`): ``setup.cfg`` sections ``[tool:pytest]``,
   ``[coverage:*]``, ``[tox:*]`` (as configparser reads them and as pytest's iniconfig does);
   ``pyproject.toml`` tables ``[tool.pytest…]``, ``[tool.coverage…]``, ``[tool.tox…]``; ``package.json``
   ``scripts`` (and its ``jest``/``mocha``/``vitest``/``ava``/``nyc``/``c8`` keys); ``go.mod`` ``replace``
   directives. The rest of those files stays editable. Parts are compared as parsed data, so whitespace or
   key order inside them does not matter; a change that leaves the file unparsable (when it parsed before)
-  is refused too.
+  is refused too. Make files (``GNUmakefile``, ``makefile``, ``Makefile``: GNU make reads the first that
+  exists, so a new one can shadow the others): creating or deleting one always counts, changing one when
+  either text has a rule that can answer ``make test`` (a test target, a pattern rule that matches one,
+  ``.DEFAULT``) or an ``include``.
 
 :func:`config_content_reason` guards ``[tool.tierwise]`` in ``pyproject.toml`` the same way, in every phase
 (tierwise's configuration is never model-editable; the ``.tierwise.toml`` file is a protected location,
@@ -70,7 +73,7 @@ _INFRA_PREFIXES = {
 }
 MAKEFILES = frozenset({"Makefile", "makefile", "GNUmakefile"})
 _FOLDED_NAMES = {name.casefold(): kind for name, kind in _INFRA_NAMES.items()}
-_MAKE_TEST_TARGET = re.compile(r"^(test|tests|check|test[-_][\w.-]*|[\w.-]*[-_]test)\s*:(?!=)", re.M)
+
 
 
 def is_test_file(path: str) -> bool:
@@ -196,12 +199,42 @@ def _parts_changed(parts: _Parts, old: str | None, new: str | None) -> bool | No
     return before != after
 
 
+_MAKE_TEST_NAME = re.compile(r"test|tests|check|test[-_][\w.-]*|[\w.-]*[-_]test")
+_MAKE_SAMPLE_GOALS = ("test", "tests", "check", "test-unit", "test_unit", "unit-test", "unit_test")
+_MAKE_RULE = re.compile(r"^([^\t#\n:=][^\n:=#]*?)::?(?![:=])", re.M)  # the targets of a rule line
+_MAKE_INCLUDE = re.compile(r"^[ \t]*(-include|sinclude|include)\s", re.M)
+
+
+def _answers_make_test(target: str) -> bool:
+    """Whether a rule for ``target`` can be what ``make test`` (or check, test-unit…) runs: a test target,
+    ``.DEFAULT``, or a pattern rule that matches such a goal (``%``, ``t%``…)."""
+    if "%" in target:
+        before, _, after = target.partition("%")
+        pattern = re.compile(re.escape(before) + ".*" + re.escape(after))
+        return any(pattern.fullmatch(goal) for goal in _MAKE_SAMPLE_GOALS)
+    return target == ".DEFAULT" or bool(_MAKE_TEST_NAME.fullmatch(target))
+
+
+def _make_reason(path: str, old: str | None, new: str | None) -> str | None:
+    """GNU make reads GNUmakefile, else makefile, else Makefile: creating or deleting any of them can change
+    which one ``make test`` reads, and a sibling's test target is out of sight here, so both always count.
+    A change counts when either text has a rule that can answer ``make test`` or includes other make files."""
+    if old is None or new is None:
+        return (f"{'creating' if old is None else 'deleting'} {path} changes which make file `make test` reads "
+                "(GNUmakefile, then makefile, then Makefile); it is test infrastructure")
+    for text in (old, new):
+        if any(_answers_make_test(t) for m in _MAKE_RULE.finditer(text) for t in m.group(1).split()):
+            return f"{path} defines test targets (make test) or rules that can answer them; it is test infrastructure"
+        if _MAKE_INCLUDE.search(text):
+            return f"{path} includes other make files, which can decide what `make test` runs; it is test infrastructure"
+    return None
+
+
 def infra_content_reason(path: str, old: str | None, new: str | None) -> str | None:
     """Why changing ``path`` from ``old`` to ``new`` (None: absent) touches test infrastructure, or None."""
     name = _folded_name(path)
     if name in {m.casefold() for m in MAKEFILES}:
-        has_target = any(t is not None and _MAKE_TEST_TARGET.search(t) for t in (old, new))
-        return f"{path} defines test targets (make test); it is test infrastructure" if has_target else None
+        return _make_reason(path, old, new)
     shared = _SHARED.get(name)  # the keys are lower case
     if shared is None:
         return None

@@ -5,6 +5,9 @@ compared as parsed data, and "unless the approved plan lists the file"."""
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -85,6 +88,39 @@ def test_a_makefile_with_a_test_target_is_protected() -> None:
     assert infra_content_reason("Makefile", plain, plain + "unit-test:\n\ttrue\n") is not None
     assert infra_content_reason("Makefile", plain, plain.replace("./...", "./cmd/...")) is None
     assert infra_content_reason("Makefile", plain, plain + "TEST := 1\n") is None  # a variable, not a target
+
+
+@pytest.mark.parametrize("name", ["GNUmakefile", "makefile", "Makefile", "sub/GNUmakefile"])
+def test_creating_or_deleting_any_make_file_is_test_infrastructure(name: str) -> None:
+    """GNU make reads GNUmakefile, else makefile, else Makefile: a new GNUmakefile with a catch-all rule
+    shadows the Makefile's test target, and removing one exposes the next."""
+    assert infra_content_reason(name, None, "%:\n\t@echo all good\n") is not None
+    assert infra_content_reason(name, None, "build:\n\tcc x.c\n") is not None
+    assert infra_content_reason(name, "build:\n\tcc x.c\n", None) is not None
+
+
+def test_make_rules_that_can_answer_make_test_are_protected() -> None:
+    plain = "build:\n\tgo build ./...\n"
+    for rule in ("%:\n\t@true\n", "%::\n\t@true\n", ".DEFAULT:\n\t@true\n", "t%:\n\t@true\n",
+                 "%-test:\n\t@true\n", "lint test: ; @true\n", "all check:\n\t@true\n",
+                 "include other.mk\n", "-include local.mk\n"):
+        assert infra_content_reason("GNUmakefile", plain, plain + rule) is not None, rule
+        assert infra_content_reason("makefile", plain + rule, plain + rule + "X = 1\n") is not None, rule
+    # a build Makefile stays editable
+    assert infra_content_reason("Makefile", plain, plain + "%.o: %.c\n\tcc -c $<\n") is None
+    assert infra_content_reason("Makefile", plain, plain + "CFLAGS := -O2\nX ::= 1\n") is None
+
+
+def test_make_really_reads_a_new_gnumakefile_first(tmp_path: Path) -> None:
+    """The premise, with real make: a GNUmakefile's catch-all rule answers `make test` over the Makefile's."""
+    make = shutil.which("make")
+    if make is None:
+        pytest.skip("no make")
+    (tmp_path / "Makefile").write_text("test:\n\t@exit 1\n")
+    assert subprocess.run([make, "test"], cwd=tmp_path, capture_output=True).returncode != 0
+    (tmp_path / "GNUmakefile").write_text("%:\n\t@echo all good\n")
+    assert subprocess.run([make, "test"], cwd=tmp_path, capture_output=True).returncode == 0
+    assert infra_content_reason("GNUmakefile", None, (tmp_path / "GNUmakefile").read_text()) is not None
 
 
 SETUP_CFG = "[metadata]\nname = p\n"
