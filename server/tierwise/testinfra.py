@@ -4,11 +4,16 @@ A fix reply may not create or change test infrastructure, and an implement reply
 approved plan lists (docs/security.md, docs/loop.md). Two kinds:
 
 - **whole files** (:func:`infra_file_kind`): test files by each ecosystem's naming rules (Python
-  ``test_*.py``/``*_test.py`` and ``tests/``, JS/TS ``*.test.*``/``*.spec.*``/``__tests__/``, Go
-  ``*_test.go``/``testdata/``, Rust ``tests/``, Java/Kotlin ``src/test/``/``*Test.java``, Ruby
-  ``spec/``/``*_spec.rb``) and test configuration files (``conftest.py`` anywhere, ``pytest.ini``,
-  ``tox.ini``, ``noxfile.py``, ``.coveragerc``, ``sitecustomize.py``, jest/vitest/mocha/karma/playwright/
-  cypress configs);
+  ``test*.py`` (unittest's discovery pattern, so Django's ``tests.py`` too)/``*_test.py`` and ``tests/``,
+  JS/TS ``*.test.*``/``*.spec.*``/``__tests__/``, Cypress ``*.cy.*``, Go ``*_test.go``/``testdata/``, Rust
+  ``tests/``, Java/Kotlin ``src/test/``/``*Test.java``, Ruby ``spec/``/``*_spec.rb``, snapshots
+  ``__snapshots__/``/``*.snap``); test configuration files (``conftest.py`` anywhere, ``pytest.ini``,
+  ``tox.ini``, ``noxfile.py``, ``.coveragerc``, ``sitecustomize.py``, jest/vitest/vite/mocha/karma/
+  playwright/cypress configs, ``.rspec``); the configuration of the tools that run the test command
+  (``.npmrc``, ``.yarnrc``, ``.yarnrc.yml``, ``bunfig.toml``, ``.cargo/config.toml``, ``go.work``); and what
+  the tests import and run: virtual environments and installed packages (``.venv/``, ``venv/``,
+  ``.tox/``, ``.nox/``, ``node_modules/``, ``site-packages/``, ``dist-packages/`` at any depth) and
+  ``*.pth`` start-up files;
 - **parts of shared files** (:func:`infra_content_reason`): ``setup.cfg`` sections ``[tool:pytest]``,
   ``[coverage:*]``, ``[tox:*]`` (as configparser reads them and as pytest's iniconfig does);
   ``pyproject.toml`` tables ``[tool.pytest…]``, ``[tool.coverage…]``, ``[tool.tox…]``; ``package.json``
@@ -36,11 +41,12 @@ from pathlib import PurePosixPath
 from typing import Any
 
 _TEST_FILE = re.compile(
-    r"(^|/)(tests?|__tests__|__mocks__|spec|testdata)/"  # test folders (Python, JS, Rust, Ruby, Go data)
+    r"(^|/)(tests?|__tests__|__mocks__|__snapshots__|spec|testdata)/"  # test folders (Python, JS, Rust, Ruby, Go)
     r"|(^|/)src/test/"  # Maven / Gradle
-    r"|(^|/)test_[^/]*\.py$|_test\.py$"  # pytest naming
+    r"|(^|/)test[^/]*\.py$|_test\.py$"  # unittest's test*.py (so Django's tests.py) and pytest's naming
     r"|_test\.go$"  # Go
-    r"|\.(test|spec)\.[cm]?[jt]sx?$"  # JS / TS
+    r"|\.(test|spec|cy)\.[cm]?[jt]sx?$"  # JS / TS, Cypress
+    r"|\.snap$"  # jest / vitest snapshots
     r"|_spec\.rb$"  # RSpec
     r"|(^|/)[^/]*(Test|Tests|IT)\.(java|kt)$"  # JUnit
 )
@@ -57,6 +63,13 @@ _INFRA_NAMES = {
     "usercustomize.py": "a Python start-up hook",
     ".mocharc": "mocha configuration",
     "karma.conf.js": "karma configuration",
+    ".rspec": "RSpec configuration",
+    ".rspec-local": "RSpec configuration",
+    ".npmrc": "npm configuration (it can change how `npm test` runs, e.g. script-shell or node-options)",
+    ".yarnrc": "yarn configuration (it can change how `yarn test` runs)",
+    ".yarnrc.yml": "yarn configuration (it can change how `yarn test` runs)",
+    "bunfig.toml": "bun configuration (it can change how `bun test` runs)",
+    "go.work": "a Go workspace file (it can change which modules `go test` builds)",
 }
 _INFRA_PREFIXES = {
     "jest.config.": "jest configuration",
@@ -64,6 +77,7 @@ _INFRA_PREFIXES = {
     "vitest.config.": "vitest configuration",
     "vitest.workspace.": "vitest configuration",
     "vitest.setup.": "vitest set-up",
+    "vite.config.": "vite configuration (vitest reads its `test` settings)",
     ".mocharc.": "mocha configuration",
     "karma.conf.": "karma configuration",
     "setupTests.": "test set-up",
@@ -71,9 +85,17 @@ _INFRA_PREFIXES = {
     "cypress.config.": "cypress configuration",
     ".nycrc": "coverage configuration",
 }
+# By path, case-insensitively like the names above (a case-insensitive file system hands `.VENV/` over as
+# `.venv/`): what runs the test command or is imported by the tests rather than the project's own code.
+_INFRA_PATHS = (
+    (re.compile(r"(^|/)\.cargo/config(\.toml)?$", re.I),
+     "cargo configuration (it can change how `cargo test` runs, e.g. a target runner)"),
+    (re.compile(r"(^|/)(\.venv|venv|\.tox|\.nox|node_modules|site-packages|dist-packages)/", re.I),
+     "part of a virtual environment or of installed packages (what the tests import and run)"),
+    (re.compile(r"\.pth$", re.I), "a Python .pth file (its `import` lines run at every interpreter start)"),
+)
 MAKEFILES = frozenset({"Makefile", "makefile", "GNUmakefile"})
 _FOLDED_NAMES = {name.casefold(): kind for name, kind in _INFRA_NAMES.items()}
-
 
 
 def is_test_file(path: str) -> bool:
@@ -94,6 +116,10 @@ def infra_file_kind(path: str) -> str | None:
         return _FOLDED_NAMES[name]
     for prefix, kind in _INFRA_PREFIXES.items():
         if name.startswith(prefix.casefold()):
+            return kind
+    posix = PurePosixPath(path).as_posix()
+    for pattern, kind in _INFRA_PATHS:
+        if pattern.search(posix):
             return kind
     if is_test_file(path):
         return "a test file"

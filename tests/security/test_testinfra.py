@@ -25,12 +25,44 @@ WHOLE_FILES = [
     "src/test/java/AppTest.java", "src/main/java/AppTest.java", "spec/app_spec.rb", "lib/app_spec.rb",
 ]
 ORDINARY = ["app.py", "src/app.py", "web/src/app.tsx", "pkg/app.go", "src/main/java/App.java",
-            "src/main/java/Submit.java", "lib/app.rb", "README.md", "testing.md", "contest.py", "attest.py"]
+            "src/main/java/Submit.java", "lib/app.rb", "README.md", "testing.md", "contest.py", "attest.py",
+            "src/latest.py", "docs/snapshot.md", "src/pth.py", "cargo/config.toml", "src/venvs.py",
+            "web/src/modules/app.js", "npmrc.md", "vite.md", "go.work.md", "web/src/app.cy.md"]
 
 
 @pytest.mark.parametrize("path", WHOLE_FILES)
 def test_whole_files_of_every_ecosystem_are_test_infrastructure(path: str) -> None:
     assert infra_file_kind(path) is not None
+
+
+# What the audit of 2026-12-02 found outside the definition, each with a working repro (a reply that made the
+# detected test command pass without fixing the code): the files below decide that command's result too.
+AUDIT_WHOLE_FILES = {
+    "unittest/Django test modules": ["polls/tests.py", "tests.py", "testing.py", "pkg/testutils.py"],
+    "the test runners' own configuration": [".npmrc", "web/.npmrc", ".yarnrc", ".yarnrc.yml", "bunfig.toml",
+                                           ".cargo/config", ".cargo/config.toml", "crates/a/.cargo/config.toml",
+                                           "go.work", "vite.config.ts", "web/vite.config.mjs", ".rspec"],
+    "virtual environments and installed packages": [
+        ".venv/lib/python3.12/site-packages/pytest/__init__.py", "venv/bin/python", ".tox/py312/bin/pytest",
+        ".nox/lint/lib/x.py", "node_modules/jest/bin/jest.js", "web/node_modules/.bin/vitest",
+        "env/lib/python3.12/site-packages/x.py", "/usr/lib/python3/dist-packages/x.py", "zz_speedups.pth",
+        "build/lib/easy-install.pth", ".VENV/lib/x.py", "Node_Modules/x.js"],
+    "snapshots and Cypress tests": ["web/src/__snapshots__/app.test.js.snap", "web/app.snap",
+                                    "cypress/e2e/login.cy.ts", "web/home.cy.js"],
+}
+
+
+@pytest.mark.parametrize("kind", AUDIT_WHOLE_FILES)
+def test_what_the_audit_found_outside_the_definition_is_test_infrastructure(kind: str) -> None:
+    for path in AUDIT_WHOLE_FILES[kind]:
+        assert infra_file_kind(path) is not None, path
+
+
+def test_tool_configuration_says_what_the_file_is() -> None:
+    assert "npm configuration" in (infra_file_kind(".npmrc") or "")
+    assert "cargo configuration" in (infra_file_kind(".cargo/config.toml") or "")
+    assert "virtual environment" in (infra_file_kind(".venv/lib/python3.12/site-packages/x.py") or "")
+    assert ".pth" in (infra_file_kind("x.pth") or "")
 
 
 @pytest.mark.parametrize("path", ORDINARY)
