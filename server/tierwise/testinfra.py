@@ -10,10 +10,11 @@ approved plan lists (docs/security.md, docs/loop.md). Two kinds:
   ``__snapshots__/``/``*.snap``); test configuration files (``conftest.py`` anywhere, ``pytest.ini``,
   ``tox.ini``, ``noxfile.py``, ``.coveragerc``, ``sitecustomize.py``, jest/vitest/vite/mocha/karma/
   playwright/cypress configs, ``.rspec``); the configuration of the tools that run the test command
-  (``.npmrc``, ``.yarnrc``, ``.yarnrc.yml``, ``bunfig.toml``, ``.cargo/config.toml``, ``go.work``); and what
-  the tests import and run: virtual environments and installed packages (``.venv/``, ``venv/``,
-  ``.tox/``, ``.nox/``, ``node_modules/``, ``site-packages/``, ``dist-packages/`` at any depth) and
-  ``*.pth`` start-up files;
+  (``.npmrc``, ``.yarnrc``, ``.yarnrc.yml``, ``bunfig.toml``, ``.cargo/config.toml``, ``go.work``, the
+  Gradle/Maven wrappers ``gradlew``, ``gradle/wrapper/``, ``mvnw``, ``.mvn/``); and what the tests import
+  and run: virtual environments and installed packages (``.venv/``, ``venv/``, ``.tox/``, ``.nox/``,
+  ``.eggs/``, ``__pypackages__/``, ``node_modules/``, ``.yarn/``, ``site-packages/``, ``dist-packages/`` at
+  any depth, Yarn's ``.pnp.cjs``) and ``*.pth`` start-up files;
 - **parts of shared files** (:func:`infra_content_reason`): ``setup.cfg`` sections ``[tool:pytest]``,
   ``[coverage:*]``, ``[tox:*]`` (as configparser reads them and as pytest's iniconfig does);
   ``pyproject.toml`` tables ``[tool.pytest…]``, ``[tool.coverage…]``, ``[tool.tox…]``; ``package.json``
@@ -70,6 +71,12 @@ _INFRA_NAMES = {
     ".yarnrc.yml": "yarn configuration (it can change how `yarn test` runs)",
     "bunfig.toml": "bun configuration (it can change how `bun test` runs)",
     "go.work": "a Go workspace file (it can change which modules `go test` builds)",
+    "gradlew": "the Gradle wrapper script (what `./gradlew test` runs)",
+    "gradlew.bat": "the Gradle wrapper script (what `./gradlew test` runs)",
+    "mvnw": "the Maven wrapper script (what `./mvnw test` runs)",
+    "mvnw.cmd": "the Maven wrapper script (what `./mvnw test` runs)",
+    ".pnp.cjs": "Yarn Plug'n'Play's resolver (it decides which packages the tests load)",
+    ".pnp.loader.mjs": "Yarn Plug'n'Play's resolver (it decides which packages the tests load)",
 }
 _INFRA_PREFIXES = {
     "jest.config.": "jest configuration",
@@ -90,8 +97,10 @@ _INFRA_PREFIXES = {
 _INFRA_PATHS = (
     (re.compile(r"(^|/)\.cargo/config(\.toml)?$", re.I),
      "cargo configuration (it can change how `cargo test` runs, e.g. a target runner)"),
-    (re.compile(r"(^|/)(\.venv|venv|\.tox|\.nox|node_modules|site-packages|dist-packages)/", re.I),
-     "part of a virtual environment or of installed packages (what the tests import and run)"),
+    (re.compile(r"(^|/)(gradle/wrapper|\.mvn)/", re.I),
+     "Gradle/Maven wrapper configuration (which build tool, with which options, runs the tests)"),
+    (re.compile(r"(^|/)(\.venv|venv|\.tox|\.nox|\.eggs|__pypackages__|node_modules|\.yarn|site-packages|dist-packages)/",
+                re.I), "part of a virtual environment or of installed packages (what the tests import and run)"),
     (re.compile(r"\.pth$", re.I), "a Python .pth file (its `import` lines run at every interpreter start)"),
 )
 MAKEFILES = frozenset({"Makefile", "makefile", "GNUmakefile"})

@@ -27,7 +27,8 @@ WHOLE_FILES = [
 ORDINARY = ["app.py", "src/app.py", "web/src/app.tsx", "pkg/app.go", "src/main/java/App.java",
             "src/main/java/Submit.java", "lib/app.rb", "README.md", "testing.md", "contest.py", "attest.py",
             "src/latest.py", "docs/snapshot.md", "src/pth.py", "cargo/config.toml", "src/venvs.py",
-            "web/src/modules/app.js", "npmrc.md", "vite.md", "go.work.md", "web/src/app.cy.md"]
+            "web/src/modules/app.js", "npmrc.md", "vite.md", "go.work.md", "web/src/app.cy.md",
+            "gradle/libs.versions.toml", "src/yarn/x.js", "eggs/spam.py"]
 
 
 @pytest.mark.parametrize("path", WHOLE_FILES)
@@ -41,12 +42,16 @@ AUDIT_WHOLE_FILES = {
     "unittest/Django test modules": ["polls/tests.py", "tests.py", "testing.py", "pkg/testutils.py"],
     "the test runners' own configuration": [".npmrc", "web/.npmrc", ".yarnrc", ".yarnrc.yml", "bunfig.toml",
                                            ".cargo/config", ".cargo/config.toml", "crates/a/.cargo/config.toml",
-                                           "go.work", "vite.config.ts", "web/vite.config.mjs", ".rspec"],
+                                           "go.work", "vite.config.ts", "web/vite.config.mjs", ".rspec",
+                                           "gradlew", "gradlew.bat", "gradle/wrapper/gradle-wrapper.properties",
+                                           "mvnw", ".mvn/maven.config", ".mvn/jvm.config"],
     "virtual environments and installed packages": [
         ".venv/lib/python3.12/site-packages/pytest/__init__.py", "venv/bin/python", ".tox/py312/bin/pytest",
         ".nox/lint/lib/x.py", "node_modules/jest/bin/jest.js", "web/node_modules/.bin/vitest",
         "env/lib/python3.12/site-packages/x.py", "/usr/lib/python3/dist-packages/x.py", "zz_speedups.pth",
-        "build/lib/easy-install.pth", ".VENV/lib/x.py", "Node_Modules/x.js"],
+        "build/lib/easy-install.pth", ".VENV/lib/x.py", "Node_Modules/x.js",
+        ".eggs/pytest-8.0-py3.egg/pytest.py", "__pypackages__/3.12/lib/x.py", ".yarn/releases/yarn-4.1.cjs",
+        ".pnp.cjs", ".pnp.loader.mjs"],
     "snapshots and Cypress tests": ["web/src/__snapshots__/app.test.js.snap", "web/app.snap",
                                     "cypress/e2e/login.cy.ts", "web/home.cy.js"],
 }
