@@ -19,7 +19,8 @@ approved plan lists (docs/security.md, docs/loop.md). Two kinds:
   ``[coverage:*]``, ``[tox:*]`` (as configparser reads them and as pytest's iniconfig does);
   ``pyproject.toml`` tables ``[tool.pytest…]``, ``[tool.coverage…]``, ``[tool.tox…]``; ``package.json``
   ``scripts`` (and its ``jest``/``mocha``/``vitest``/``ava``/``nyc``/``c8`` keys); ``go.mod`` ``replace``
-  directives. The rest of those files stays editable. Parts are compared as parsed data, so whitespace or
+  directives; ``Cargo.toml`` targets, ``package.auto*``, ``[profile.dev]``/``[profile.test]``, workspace
+  members, ``[patch]``/``[replace]``. The rest of those files stays editable. Parts are compared as parsed data, so whitespace or
   key order inside them does not matter; a change that leaves the file unparsable (when it parsed before)
   is refused too. Make files (``GNUmakefile``, ``makefile``, ``Makefile``: GNU make reads the first that
   exists, so a new one can shadow the others): creating or deleting one always counts, changing one when
@@ -198,6 +199,21 @@ def _package_json(text: str) -> Any:
     return {k: data.get(k) for k in keys} if isinstance(data, dict) else {}
 
 
+def _pick(table: Any, *keys: str) -> dict[str, Any]:
+    return {k: table[k] for k in keys if k in table} if isinstance(table, dict) else {}
+
+
+def _cargo_toml(text: str) -> Any:
+    """What decides which of a crate's tests `cargo test` builds and runs: the targets (``[lib] test = false``
+    skips the library's unit tests), target auto-discovery, the dev/test profiles, workspace members and
+    ``[patch]``/``[replace]`` (like go.mod's replace)."""
+    data = tomllib.loads(text)
+    return {"targets": _pick(data, "lib", "bin", "test", "bench", "example", "patch", "replace"),
+            "package": _pick(data.get("package"), "autolib", "autobins", "autotests", "autoexamples", "autobenches"),
+            "profile": _pick(data.get("profile"), "dev", "test"),
+            "workspace": _pick(data.get("workspace"), "members", "default-members", "exclude")}
+
+
 _REPLACE_LINE = re.compile(r"^\s*replace\s+(?!\()(.+?)\s*(//.*)?$", re.M)
 _REPLACE_BLOCK = re.compile(r"^\s*replace\s*\((.*?)^\s*\)", re.M | re.S)
 
@@ -216,6 +232,8 @@ _SHARED: dict[str, tuple[str, tuple[_Parts, ...]]] = {
     "setup.cfg": ("its [tool:pytest], [coverage:*] or [tox:*] sections", (_setup_cfg, _setup_cfg_as_pytest_reads_it)),
     "package.json": ("its \"scripts\" or test-runner settings", (_package_json,)),
     "go.mod": ("its replace directives", (_go_replaces,)),
+    "cargo.toml": ("its targets ([lib], [[bin]], [[test]]…), target discovery, [profile.dev]/[profile.test], "
+                   "workspace members or [patch]/[replace]", (_cargo_toml,)),
 }
 
 

@@ -115,6 +115,25 @@ def test_go_mod_replace_directives_are_protected_the_rest_is_not() -> None:
     assert infra_content_reason("go.mod", block, block.replace("\texample", "    example")) is None  # whitespace
 
 
+CARGO = '[package]\nname = "demo"\nversion = "0.1.0"\nedition = "2021"\n\n[dependencies]\nserde = "1"\n'
+
+
+@pytest.mark.parametrize("added", ["[lib]\ntest = false\n", "[lib]\nharness = false\n", "[[test]]\nname = \"it\"\ntest = false\n",
+                                   "[profile.test]\noverflow-checks = false\n", "[workspace]\nexclude = [\"core\"]\n",
+                                   "[patch.crates-io]\nserde = { path = \"../fake-serde\" }\n"])
+def test_cargo_toml_parts_that_decide_what_cargo_test_runs_are_protected(added: str) -> None:
+    """`[lib] test = false` makes `cargo test` skip the library's unit tests (the audit's repro passed)."""
+    assert infra_content_reason("Cargo.toml", CARGO, CARGO + "\n" + added) is not None
+    assert infra_content_reason("Cargo.toml", CARGO.replace('edition = "2021"', 'edition = "2021"\nautotests = false'),
+                                CARGO) is not None
+
+
+def test_the_rest_of_cargo_toml_stays_editable() -> None:
+    assert infra_content_reason("Cargo.toml", CARGO, CARGO.replace('serde = "1"', 'serde = "1.0.200"')) is None
+    assert infra_content_reason("Cargo.toml", CARGO, CARGO + '\n[profile.release]\nlto = true\n') is None
+    assert "no longer parse" in (infra_content_reason("Cargo.toml", CARGO, CARGO + "[lib\n") or "")
+
+
 def test_a_makefile_with_a_test_target_is_protected() -> None:
     with_test = "build:\n\tgo build ./...\n\ntest:\n\tgo test ./...\n"
     assert infra_content_reason("Makefile", with_test, with_test.replace("go test ./...", "true")) is not None
