@@ -5,6 +5,9 @@ compared as parsed data, and "unless the approved plan lists the file"."""
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -22,12 +25,49 @@ WHOLE_FILES = [
     "src/test/java/AppTest.java", "src/main/java/AppTest.java", "spec/app_spec.rb", "lib/app_spec.rb",
 ]
 ORDINARY = ["app.py", "src/app.py", "web/src/app.tsx", "pkg/app.go", "src/main/java/App.java",
-            "src/main/java/Submit.java", "lib/app.rb", "README.md", "testing.md", "contest.py", "attest.py"]
+            "src/main/java/Submit.java", "lib/app.rb", "README.md", "testing.md", "contest.py", "attest.py",
+            "src/latest.py", "docs/snapshot.md", "src/pth.py", "cargo/config.toml", "src/venvs.py",
+            "web/src/modules/app.js", "npmrc.md", "vite.md", "go.work.md", "web/src/app.cy.md",
+            "gradle/libs.versions.toml", "src/yarn/x.js", "eggs/spam.py"]
 
 
 @pytest.mark.parametrize("path", WHOLE_FILES)
 def test_whole_files_of_every_ecosystem_are_test_infrastructure(path: str) -> None:
     assert infra_file_kind(path) is not None
+
+
+# What the audit of 2026-12-02 found outside the definition, each with a working repro (a reply that made the
+# detected test command pass without fixing the code): the files below decide that command's result too.
+AUDIT_WHOLE_FILES = {
+    "unittest/Django test modules": ["polls/tests.py", "tests.py", "testing.py", "pkg/testutils.py"],
+    "the test runners' own configuration": [".npmrc", "web/.npmrc", ".yarnrc", ".yarnrc.yml", "bunfig.toml",
+                                           ".cargo/config", ".cargo/config.toml", "crates/a/.cargo/config.toml",
+                                           "go.work", "vite.config.ts", "web/vite.config.mjs", ".rspec",
+                                           "gradlew", "gradlew.bat", "gradle/wrapper/gradle-wrapper.properties",
+                                           "mvnw", ".mvn/maven.config", ".mvn/jvm.config"],
+    "virtual environments and installed packages": [
+        ".venv/lib/python3.12/site-packages/pytest/__init__.py", "venv/bin/python", ".tox/py312/bin/pytest",
+        ".nox/lint/lib/x.py", "node_modules/jest/bin/jest.js", "web/node_modules/.bin/vitest",
+        "env/lib/python3.12/site-packages/x.py", "/usr/lib/python3/dist-packages/x.py", "zz_speedups.pth",
+        "build/lib/easy-install.pth", ".VENV/lib/x.py", "Node_Modules/x.js",
+        ".eggs/pytest-8.0-py3.egg/pytest.py", "__pypackages__/3.12/lib/x.py", ".yarn/releases/yarn-4.1.cjs",
+        ".pnp.cjs", ".pnp.loader.mjs"],
+    "snapshots and Cypress tests": ["web/src/__snapshots__/app.test.js.snap", "web/app.snap",
+                                    "cypress/e2e/login.cy.ts", "web/home.cy.js"],
+}
+
+
+@pytest.mark.parametrize("kind", AUDIT_WHOLE_FILES)
+def test_what_the_audit_found_outside_the_definition_is_test_infrastructure(kind: str) -> None:
+    for path in AUDIT_WHOLE_FILES[kind]:
+        assert infra_file_kind(path) is not None, path
+
+
+def test_tool_configuration_says_what_the_file_is() -> None:
+    assert "npm configuration" in (infra_file_kind(".npmrc") or "")
+    assert "cargo configuration" in (infra_file_kind(".cargo/config.toml") or "")
+    assert "virtual environment" in (infra_file_kind(".venv/lib/python3.12/site-packages/x.py") or "")
+    assert ".pth" in (infra_file_kind("x.pth") or "")
 
 
 @pytest.mark.parametrize("path", ORDINARY)
@@ -75,6 +115,25 @@ def test_go_mod_replace_directives_are_protected_the_rest_is_not() -> None:
     assert infra_content_reason("go.mod", block, block.replace("\texample", "    example")) is None  # whitespace
 
 
+CARGO = '[package]\nname = "demo"\nversion = "0.1.0"\nedition = "2021"\n\n[dependencies]\nserde = "1"\n'
+
+
+@pytest.mark.parametrize("added", ["[lib]\ntest = false\n", "[lib]\nharness = false\n", "[[test]]\nname = \"it\"\ntest = false\n",
+                                   "[profile.test]\noverflow-checks = false\n", "[workspace]\nexclude = [\"core\"]\n",
+                                   "[patch.crates-io]\nserde = { path = \"../fake-serde\" }\n"])
+def test_cargo_toml_parts_that_decide_what_cargo_test_runs_are_protected(added: str) -> None:
+    """`[lib] test = false` makes `cargo test` skip the library's unit tests (the audit's repro passed)."""
+    assert infra_content_reason("Cargo.toml", CARGO, CARGO + "\n" + added) is not None
+    assert infra_content_reason("Cargo.toml", CARGO.replace('edition = "2021"', 'edition = "2021"\nautotests = false'),
+                                CARGO) is not None
+
+
+def test_the_rest_of_cargo_toml_stays_editable() -> None:
+    assert infra_content_reason("Cargo.toml", CARGO, CARGO.replace('serde = "1"', 'serde = "1.0.200"')) is None
+    assert infra_content_reason("Cargo.toml", CARGO, CARGO + '\n[profile.release]\nlto = true\n') is None
+    assert "no longer parse" in (infra_content_reason("Cargo.toml", CARGO, CARGO + "[lib\n") or "")
+
+
 def test_a_makefile_with_a_test_target_is_protected() -> None:
     with_test = "build:\n\tgo build ./...\n\ntest:\n\tgo test ./...\n"
     assert infra_content_reason("Makefile", with_test, with_test.replace("go test ./...", "true")) is not None
@@ -85,6 +144,67 @@ def test_a_makefile_with_a_test_target_is_protected() -> None:
     assert infra_content_reason("Makefile", plain, plain + "unit-test:\n\ttrue\n") is not None
     assert infra_content_reason("Makefile", plain, plain.replace("./...", "./cmd/...")) is None
     assert infra_content_reason("Makefile", plain, plain + "TEST := 1\n") is None  # a variable, not a target
+
+
+@pytest.mark.parametrize("name", ["GNUmakefile", "makefile", "Makefile", "sub/GNUmakefile"])
+def test_creating_or_deleting_any_make_file_is_test_infrastructure(name: str) -> None:
+    """GNU make reads GNUmakefile, else makefile, else Makefile: a new GNUmakefile with a catch-all rule
+    shadows the Makefile's test target, and removing one exposes the next."""
+    assert infra_content_reason(name, None, "%:\n\t@echo all good\n") is not None
+    assert infra_content_reason(name, None, "build:\n\tcc x.c\n") is not None
+    assert infra_content_reason(name, "build:\n\tcc x.c\n", None) is not None
+
+
+def test_make_rules_that_can_answer_make_test_are_protected() -> None:
+    plain = "build:\n\tgo build ./...\n"
+    for rule in ("%:\n\t@true\n", "%::\n\t@true\n", ".DEFAULT:\n\t@true\n", "t%:\n\t@true\n",
+                 "%-test:\n\t@true\n", "lint test: ; @true\n", "all check:\n\t@true\n",
+                 "include other.mk\n", "-include local.mk\n"):
+        assert infra_content_reason("GNUmakefile", plain, plain + rule) is not None, rule
+        assert infra_content_reason("makefile", plain + rule, plain + rule + "X = 1\n") is not None, rule
+    # a build Makefile stays editable
+    assert infra_content_reason("Makefile", plain, plain + "%.o: %.c\n\tcc -c $<\n") is None
+    assert infra_content_reason("Makefile", plain, plain + "CFLAGS := -O2\nX ::= 1\n") is None
+
+
+def test_make_really_reads_a_new_gnumakefile_first(tmp_path: Path) -> None:
+    """The premise, with real make: a GNUmakefile's catch-all rule answers `make test` over the Makefile's."""
+    make = shutil.which("make")
+    if make is None:
+        pytest.skip("no make")
+    (tmp_path / "Makefile").write_text("test:\n\t@exit 1\n")
+    assert subprocess.run([make, "test"], cwd=tmp_path, capture_output=True).returncode != 0
+    (tmp_path / "GNUmakefile").write_text("%:\n\t@echo all good\n")
+    assert subprocess.run([make, "test"], cwd=tmp_path, capture_output=True).returncode == 0
+    assert infra_content_reason("GNUmakefile", None, (tmp_path / "GNUmakefile").read_text()) is not None
+
+
+SETUP_CFG = "[metadata]\nname = p\n"
+# section headers that pytest (iniconfig) reads as [tool:pytest] and configparser does not, and the reverse
+PYTEST_HEADERS = ["[tool:pytest] ;]", "[tool:pytest] #]", "[tool:pytest];x]", "[tool:pytest]#;]]"]
+
+
+@pytest.mark.parametrize("header", PYTEST_HEADERS)
+def test_setup_cfg_sections_count_as_pytest_reads_them(header: str) -> None:
+    """pytest reads setup.cfg with iniconfig, which cuts a header line at its first # or ; before reading
+    [name]: `[tool:pytest] ;]` is [tool:pytest] to pytest and `tool:pytest] ;` to configparser."""
+    new = SETUP_CFG + f"\n{header}\naddopts = -k \"not test_bug\"\n"
+    iniconfig = pytest.importorskip("iniconfig")
+    assert "tool:pytest" in iniconfig.IniConfig("setup.cfg", data=new).sections  # the premise
+    assert infra_content_reason("setup.cfg", SETUP_CFG, new) is not None
+    # and a value changed under such a header is a change too
+    assert infra_content_reason("setup.cfg", new, new.replace("not test_bug", "nothing")) is not None
+
+
+def test_setup_cfg_under_both_readings() -> None:
+    # configparser's reading still counts (coverage and tox read setup.cfg with it)
+    assert infra_content_reason("setup.cfg", SETUP_CFG, SETUP_CFG + "\n[coverage:run]\nomit = *\n") is not None
+    # pytest would refuse the new file (a duplicate name): it no longer parses, as pytest reads it
+    cfg = SETUP_CFG + "\n[tool:pytest]\naddopts = -q\n"
+    assert "no longer parse" in (infra_content_reason("setup.cfg", cfg, cfg + "addopts = -x\n") or "")
+    # comments and other sections stay editable under both readings
+    assert infra_content_reason("setup.cfg", cfg, cfg.replace("name = p", "name = q  ; renamed")) is None
+    assert infra_content_reason("setup.cfg", cfg, "# top\n" + cfg + "\n[flake8]\nmax-line-length = 99\n") is None
 
 
 def test_python_shared_files_are_protected_by_their_test_parts() -> None:
