@@ -10,6 +10,9 @@ also a dangling one, also one in a parent folder), never only at the path as wri
   points elsewhere; ``--separate-git-dir`` may put it anywhere; asked again whenever ``<root>/.git``
   changes), and any folder of the workspace shaped like a git dir (:func:`looks_like_git_dir`: a bare
   repository, a nested repository's separate git dir);
+- git's hooks folder when ``core.hooksPath`` puts it in the work tree (``git rev-parse --git-path hooks``:
+  ``.githooks/``, husky's ``.husky/_`` and ``.husky/``), asked with the git dirs and again when
+  ``<root>/.git/config`` changes; it may be read, not written;
 - tierwise's own state folder ``.tierwise`` (tasks, ledger, checkpoints, prompt overrides);
 - tierwise's configuration: the workspace's ``.tierwise.toml`` and the user file
   (``$XDG_CONFIG_HOME/tierwise/config.toml`` or ``~/.config/tierwise/config.toml``). The ``[tool.tierwise]``
@@ -72,8 +75,26 @@ def _first_line(path: Path) -> str:
     return lines[0].strip() if lines else ""
 
 
+_HOOK_DIRS: set[str] = set()
+"""Hooks folders :func:`_git_dirs` found (so that a refusal can say what the folder is)."""
+
+
+def _hooks_dirs(git_path_hooks: str, root_real: str) -> set[str]:
+    """The folders whose files git runs as hooks, from ``git rev-parse --git-path hooks`` (``core.hooksPath``
+    when set: husky's ``.husky/_``, a ``.githooks`` folder). Husky's layout ``<dir>/_`` runs the scripts of
+    ``<dir>`` itself, so ``<dir>`` counts too. Never the workspace root or a folder above it: protecting that
+    would forbid every edit (such a hooks folder is left to the hooks' keyless environment, docs/security.md)."""
+    hooks = os.path.realpath(git_path_hooks)
+    found = {hooks, os.path.dirname(hooks)} if os.path.basename(hooks) == "_" else {hooks}
+    root = root_real.rstrip(os.sep) + os.sep
+    found = {folder for folder in found if not root.startswith(folder.rstrip(os.sep) + os.sep)}
+    _HOOK_DIRS.update(found)
+    return found
+
+
 def _git_dirs(root_real: str) -> tuple[str, ...]:
-    """The real git dir and common dir of the repository at ``root_real`` (empty outside git)."""
+    """The real git dir and common dir of the repository at ``root_real`` (empty outside git), and the
+    folders its hooks run from (:func:`_hooks_dirs`)."""
     found: set[str] = set()
     dot_git = Path(root_real) / ".git"
     if dot_git.is_file():  # a worktree or submodule: "gitdir: <path>"
@@ -86,14 +107,17 @@ def _git_dirs(root_real: str) -> tuple[str, ...]:
                 found.add(os.path.realpath(Path(git_dir) / common))
     try:
         proc = subprocess.run(
-            ["git", "rev-parse", "--path-format=absolute", "--git-dir", "--git-common-dir"],
+            ["git", "rev-parse", "--path-format=absolute", "--git-dir", "--git-common-dir", "--git-path", "hooks"],
             cwd=root_real, capture_output=True, text=True, timeout=_GIT_TIMEOUT_S, check=False,
             stdin=subprocess.DEVNULL,
         )
     except (OSError, subprocess.SubprocessError):
         proc = None
     if proc is not None and proc.returncode == 0:
-        found.update(os.path.realpath(line.strip()) for line in proc.stdout.splitlines() if line.strip())
+        lines = [line.strip() for line in proc.stdout.splitlines() if line.strip()]
+        found.update(os.path.realpath(line) for line in lines[:2])
+        if len(lines) == 3:
+            found.update(_hooks_dirs(lines[2], root_real))
     return tuple(sorted(found))
 
 
@@ -115,11 +139,12 @@ class Protection:
         target = self.key(resolved)
         names = PROTECTED_DIR_NAMES if write else VCS_DIR_NAMES
         for folder in self.dirs:
-            if not write and self.key(os.path.basename(folder)) == self.key(".tierwise"):
-                continue
+            if not write and (self.key(os.path.basename(folder)) == self.key(".tierwise") or folder in _HOOK_DIRS):
+                continue  # may be read
             base = self.key(folder)
             if target == base or target.startswith(base.rstrip(os.sep) + os.sep):
-                return f"it resolves into {_shown(folder, self.root)}, which tierwise never edits"
+                what = ", git's hooks folder (core.hooksPath)" if folder in _HOOK_DIRS else ""
+                return f"it resolves into {_shown(folder, self.root)}{what}, which tierwise never edits"
         for name in self.files if write else ():
             if target == self.key(name):
                 return f"it resolves to {_shown(name, self.root, folder=False)}, tierwise's own configuration"
@@ -157,16 +182,21 @@ def user_config_file(env: dict[str, str] | None = None) -> str | None:
 
 def dot_git_stamp(root_real: str) -> tuple[object, ...]:
     """What decides the git dirs of the repository at ``root_real``, from an ``lstat`` of ``<root>/.git``
-    (no git subprocess): missing; a folder (its own git dir, always protected by name, so nothing more to
-    know); a symbolic link (its target); a file (a worktree's or submodule's ``gitdir:`` pointer, read:
+    (no git subprocess): missing; a folder (its own git dir, always protected by name; plus a ``stat`` of its
+    ``config``, which may set ``core.hooksPath`` — git rewrites it by rename, so a change is seen even within
+    one timestamp tick); a symbolic link (its target); a file (a worktree's or submodule's ``gitdir:`` pointer, read:
     a few bytes, and a rewritten pointer counts as new even within one timestamp tick)."""
     dot_git = os.path.join(root_real, ".git")
     try:
         info = os.lstat(dot_git)
     except OSError:
         return ("missing",)
-    if stat.S_ISDIR(info.st_mode):
-        return ("dir",)
+    if stat.S_ISDIR(info.st_mode):  # its config may name a hooks folder (core.hooksPath): set later, seen then
+        try:
+            config = os.stat(os.path.join(dot_git, "config"))
+        except OSError:
+            return ("dir",)
+        return ("dir", config.st_mtime_ns, config.st_size, config.st_ino)
     if stat.S_ISLNK(info.st_mode):
         try:
             return ("link", os.readlink(dot_git))

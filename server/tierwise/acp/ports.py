@@ -10,6 +10,7 @@ import asyncio
 import itertools
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -242,12 +243,15 @@ class ClientFiles:
 
 class ReportingCommands:
     """CommandPort wrapper: each configured command run (tests, lint) is an ``execute`` tool call with its
-    trimmed output."""
+    trimmed output — keys masked first (``mask``: ``tierwise.engine.commands.mask_output`` with the session's
+    configuration), since the client shows and keeps it before the engine sees the result."""
 
-    def __init__(self, inner: CommandPort, sender: UpdateSender, user: AcpUser) -> None:
+    def __init__(self, inner: CommandPort, sender: UpdateSender, user: AcpUser,
+                 mask: Callable[[str], str]) -> None:
         self.inner = inner
         self.sender = sender
         self.user = user
+        self.mask = mask
 
     async def run(self, command: str, *, cwd: Path, timeout_s: float, **kwargs: Any) -> CommandResult:
         call_id = self.sender.new_id("run")
@@ -255,7 +259,8 @@ class ReportingCommands:
         self.sender.post(start_tool_call(call_id, title, kind="execute", status="in_progress",
                                          raw_input={"command": command, "cwd": str(cwd)}))
         try:
-            result = await self.inner.run(command, cwd=cwd, timeout_s=timeout_s, **kwargs)
+            raw = await self.inner.run(command, cwd=cwd, timeout_s=timeout_s, **kwargs)
+            result = replace(raw, output=await asyncio.to_thread(self.mask, raw.output))
         except BaseException as err:
             self.sender.post(update_tool_call(call_id, status="failed",
                                               content=[tool_content(text_block(f"could not run: {err}"))]))

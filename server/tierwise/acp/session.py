@@ -8,6 +8,7 @@ can replay it and go on. A plain prompt starts a task and runs the loop (or only
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import uuid
 from collections.abc import Sequence
@@ -24,6 +25,7 @@ from tierwise.acp.updates import SLASH_COMMANDS, plan_entries, result_text
 from tierwise.atomic import write_bytes_atomic
 from tierwise.config.model import Config
 from tierwise.engine.artifacts import new_task_id
+from tierwise.engine.commands import mask_output
 from tierwise.engine.planfile import Plan, parse_plan
 from tierwise.engine.state import TaskState
 from tierwise.statedir import ensure_state_dir
@@ -108,7 +110,8 @@ class AcpSession:
         self.sender = UpdateSender(conn, record.id)
         self.user = AcpUser(self.sender, self.snapshot, root)
         self.files = ClientFiles(root, self.sender, self.user, can_read=can_read, can_write=can_write)
-        commands = ReportingCommands(default_commands(config, ui=self.user), self.sender, self.user)
+        commands = ReportingCommands(default_commands(config, ui=self.user), self.sender, self.user,
+                                     mask=functools.partial(mask_output, config))
         self.engine = build_engine(root, config, ui=self.user, files=self.files, commands=commands,
                                    reload_config=lambda: _reload(root, config))
         self._turn: asyncio.Task[str] | None = None

@@ -33,6 +33,7 @@ from tierwise.bench.workspace import (
     tree_digest,
 )
 from tierwise.config.model import Config
+from tierwise.engine.commands import masked_result
 from tierwise.engine.ports import CommandResult
 
 CHECK_TAIL_CHARS = 4000
@@ -135,9 +136,11 @@ async def run_check(task: TaskSpec, workspace: Path, config: Config | None) -> C
     command = task.check_command()
     runner = SubprocessRunner(secret_env_names=secret_env_names(config) if config else ())
     try:
-        return await runner.run(command, cwd=workspace, timeout_s=task.check_timeout_s)
+        result = await runner.run(command, cwd=workspace, timeout_s=task.check_timeout_s)
     except CommandNotRunnable as err:
         return CommandResult(command=command, exit_code=127, output=str(err), duration_s=0.0)
+    # its output's tail is kept in the run record: keys masked as in the loop's own test logs
+    return masked_result(config, result)
 
 
 def build_record(

@@ -172,7 +172,8 @@ def run_command(session: Session, task: str | None, phases: str | None, resume: 
                     _fail(session.console, f"task {resume} has no worktree at {path}")
             else:
                 task_id = new_task_id(task or "")
-                path = asyncio.run(create_worktree(session.root, task_id))
+                path = asyncio.run(create_worktree(session.root, task_id,
+                                                   passthrough=session.config.commands.env_passthrough))
         except VcsError as err:
             _fail(session.console, str(err))
         session.rebase(path)
@@ -190,7 +191,7 @@ def _commit(session: Session, task_id: str) -> None:
 
     message = session.drive(lambda engine: engine.commit_message(task_id))
     try:
-        sha = asyncio.run(commit_all(session.root, message))
+        sha = asyncio.run(commit_all(session.root, message, passthrough=session.config.commands.env_passthrough))
     except NothingToCommit:
         session.console.print("Nothing to commit.")
         return

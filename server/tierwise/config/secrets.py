@@ -1,7 +1,10 @@
 """Recognising and masking secrets, so that no API key reaches output, logs or error messages.
 
 Configuration never stores a key, only the NAME of the environment variable that holds it. These helpers are
-for everything that shows values anyway: ``config show``, ``doctor`` and error messages that quote input.
+for everything that shows values anyway: ``config show``, ``doctor`` and error messages that quote input
+(:func:`mask`, a recognisable ``sk-…abcd``), and for text that is logged, stored or sent on — provider errors,
+the output of the test and lint commands (:func:`redact`, ``***``; ``tierwise.gateway.secrets.mask`` is the
+same function). Standard library only, so that every layer (gateway, engine, drivers) can import it.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ def is_secret_name(name: str) -> bool:
     ``doctor``) and the command runner's environment (``tierwise.runner.env``): a name containing KEY,
     TOKEN, SECRET, PASSWORD/PASSWD, CREDENTIAL or AUTH (any case)."""
     return SECRET_NAME.search(name) is not None
+
 MIN_SECRET_LEN = 6  # shorter values ("1", "true") would mask ordinary words
 
 _TOKEN = re.compile(r"[A-Za-z0-9_\-\.~+/]{16,}={0,2}")
@@ -98,3 +102,45 @@ def safe_repr(value: object, limit: int = 60) -> str:
         return repr(shown)
     text = mask_secrets_in_text(repr(value))
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+REDACTED = "***"
+_KEY_SHAPES = re.compile(
+    r"""
+    \bsk-[A-Za-z0-9_\-]{6,}            # OpenAI / Anthropic style
+    | \bAIza[0-9A-Za-z_\-]{20,}        # Google
+    | \bgh[pousr]_[A-Za-z0-9]{20,}     # GitHub tokens
+    | (?i:bearer)\s+[A-Za-z0-9._\-~+/=]{8,}
+    | (?i:(?:api[_-]?key|x-api-key|authorization)["']?\s*[:=]\s*["']?(?:bearer\s+)?)[^\s"',}]{6,}
+    """,
+    re.VERBOSE,
+)
+
+
+def redact(text: str, secrets: Iterable[str] = ()) -> str:
+    """``text`` with every given secret value and every key-shaped string (``sk-...``, ``AIza...``, GitHub
+    tokens, ``Bearer ...``, ``api_key=...``) replaced by ``***`` — for logs, errors, artifacts and prompts."""
+    for value in secrets:
+        if value:
+            text = text.replace(value, REDACTED)
+    return _KEY_SHAPES.sub(_redact_match, text)
+
+
+def redact_env(text: str, env: Mapping[str, str], key_env_names: Iterable[str] = ()) -> str:
+    """:func:`redact` with the values :func:`secret_values` finds in ``env``: the named key variables' and
+    every secret-looking variable's."""
+    return redact(text, secret_values(env, key_env_names))
+
+
+def _redact_match(match: re.Match[str]) -> str:
+    found = match.group(0)
+    lowered = found.lower()
+    if lowered.startswith("bearer"):
+        return found[: len("bearer")] + " " + REDACTED
+    for separator in (":", "="):
+        if separator in found and not lowered.startswith(("sk-", "aiza", "gh")):
+            head = found[: found.index(separator) + 1]
+            rest = found[len(head) :]
+            quote = rest[: len(rest) - len(rest.lstrip(" \"'"))]
+            return head + quote + REDACTED
+    return REDACTED

@@ -4,13 +4,21 @@ task.json, and verified unchanged before every phase and every check run.
 A command decides whether a task is done, so it may not move under a task: when its resolution changes
 while the task runs (a configuration file edited on disk, a detected command that became another), the
 task stops with a message naming both commands. Put the setting back, or start a new task.
+
+A command's output enters the engine through :func:`masked_result`: API keys are masked (``***``) before the
+output is stored (``tests/*.log``), parsed, summarized, shown or put into a prompt — a failing test may well
+print a key it read from the project's ``.env`` (docs/security.md).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 
-from tierwise.engine.ports import ChecksCommands
+from tierwise.config.model import Config
+from tierwise.config.secrets import redact_env
+from tierwise.engine.ports import ChecksCommands, CommandResult
 from tierwise.engine.session import PhaseContext
 from tierwise.engine.state import TaskState
 from tierwise.runner import detect_test_command
@@ -91,3 +99,24 @@ def verify_commands(ctx: PhaseContext, state: TaskState) -> None:
             "passes; put the setting back (loop.test_command / loop.lint_command, or the files the test "
             "command is detected from), or start a new task"
         )
+
+
+def key_env_names(config: Config | None) -> set[str]:
+    """The variables the configuration's tiers (and their fallbacks) read an API key from."""
+    if config is None:
+        return set()
+    names = {t.api_key_env for t in config.tiers.values() if t.api_key_env}
+    names.update(d.api_key_env for t in config.tiers.values() for d in t.deployments() if d.api_key_env)
+    return names
+
+
+def mask_output(config: Config | None, text: str, env: Mapping[str, str] | None = None) -> str:
+    """``text`` (a command's output) with API keys masked the way provider errors are
+    (``tierwise.config.secrets.redact``): the values of the tiers' key variables and of every
+    secret-looking variable of ``env`` (default: the process environment), and key-shaped strings."""
+    return redact_env(text, os.environ if env is None else env, key_env_names(config))
+
+
+def masked_result(config: Config | None, result: CommandResult) -> CommandResult:
+    """``result`` with its output masked (:func:`mask_output`); the one way command output enters the engine."""
+    return replace(result, output=mask_output(config, result.output))

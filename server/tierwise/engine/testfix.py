@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass
 
 from tierwise.engine.changed import changed_lines, log_lines, plain_lines
-from tierwise.engine.commands import NoTestCommand, record_commands, verify_commands
+from tierwise.engine.commands import NoTestCommand, masked_result, record_commands, verify_commands
 from tierwise.engine.context import estimate_tokens, files_section, read_conventions, read_documents
 from tierwise.engine.editing import Gate
 from tierwise.engine.guards import infra_gates
@@ -94,7 +94,9 @@ def _signature(result: CommandResult, parsed_signature: str) -> str:
 async def _run(ctx: PhaseContext, state: TaskState, check: Check, command: str, label: str) -> CommandResult:
     assert ctx.commands is not None
     ctx.progress(state, "fix", f"running {check.kind}: {command}")
-    result = await ctx.commands.run(command, cwd=ctx.root, timeout_s=ctx.config.loop.test_timeout_s)
+    raw = await ctx.commands.run(command, cwd=ctx.root, timeout_s=ctx.config.loop.test_timeout_s)
+    # keys masked once, here, before the output is stored, parsed, summarized, shown or sent to a model
+    result = await asyncio.to_thread(masked_result, ctx.config, raw)
     status = "passed" if result.passed else f"failed (exit {result.exit_code})"
     await asyncio.to_thread(ctx.store.write, state.id, f"tests/{label}.log", f"$ {command}\n{result.output}\n[{status}]\n")
     ctx.progress(state, "fix", f"{check.kind} {status} in {result.duration_s:.1f}s")

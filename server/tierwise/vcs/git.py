@@ -11,6 +11,11 @@ a 120 s limit, errors turned into ``VcsError`` with git's own message. Inherited
 git hook, say) are overridden with this repository's own values, so they can never redirect tierwise.
 Blobs are read through gitpython's object database, which keeps one ``cat-file --batch`` process per
 repository instead of starting one per blob.
+
+Commands that run hooks (``commit``, ``worktree add``) go through :meth:`GitRepo.run_with_hooks` instead:
+gitpython always hands git the whole parent environment, and a hook is a file in the repository (in the work
+tree when ``core.hooksPath`` says so), so they get the allow-listed environment of the test command
+(:func:`hook_env`) — the user's pre-commit checks still run, without the API keys.
 """
 
 from __future__ import annotations
@@ -18,8 +23,10 @@ from __future__ import annotations
 import asyncio
 import atexit
 import contextlib
+import fnmatch
 import functools
 import os
+import subprocess
 import tempfile
 import threading
 import weakref
@@ -31,6 +38,7 @@ from typing import Any, TypeVar
 import git as gitpython
 from git.exc import GitCommandError, GitCommandNotFound, InvalidGitRepositoryError, NoSuchPathError
 
+from tierwise.runner.env import FIXED_ENV, build_env
 from tierwise.vcs.errors import VcsError
 
 T = TypeVar("T")
@@ -39,6 +47,22 @@ _INHERITED_GIT_VARS = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX
 _FIXED_ENV = {"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "GIT_OPTIONAL_LOCKS": "0"}
 FALLBACK_NAME = "tierwise"
 FALLBACK_EMAIL = "tierwise@localhost"
+HOOK_GIT_VARS: tuple[str, ...] = (
+    "GIT_AUTHOR_*", "GIT_COMMITTER_*", "GIT_CONFIG*", "GIT_EXEC_PATH", "GIT_TEMPLATE_DIR",
+    "GIT_CEILING_DIRECTORIES", "GNUPGHOME", "GPG_TTY",
+)
+"""What a commit needs beyond the command allow-list: identity, configuration (``git -c``,
+``GIT_CONFIG_GLOBAL``…), git's own install, gpg signing."""
+
+
+def hook_env(passthrough: Sequence[str] = (), base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment of git commands that may run hooks: the test command's allow-list
+    (``tierwise.runner.env.build_env`` with ``commands.env_passthrough``; not its CI markers, a commit is no CI
+    run) plus :data:`HOOK_GIT_VARS`. No API key, token or password unless passed through by the user."""
+    source = os.environ if base is None else base
+    env = {k: v for k, v in build_env(source, passthrough=passthrough).items() if k not in FIXED_ENV}
+    env.update({k: v for k, v in source.items() if any(fnmatch.fnmatchcase(k, p) for p in HOOK_GIT_VARS)})
+    return env
 
 
 def _discover(root: Path) -> gitpython.Repo | None:
@@ -135,6 +159,28 @@ class GitRepo:
                 )
         except (GitCommandError, GitCommandNotFound) as err:
             raise _error(args, err) from err
+
+    def run_with_hooks(self, args: Sequence[str], *, input: bytes | None = None,
+                       env: Mapping[str, str] | None = None, passthrough: Sequence[str] = ()) -> bytes:
+        """``git args`` for a command that may run hooks: without gitpython (which passes the whole parent
+        environment), with :func:`hook_env` plus this repository's own git variables and ``env``."""
+        full = hook_env(passthrough)
+        full.update({"LANGUAGE": "C", **self._own_env(), **(env or {})})
+        try:
+            proc = subprocess.run(["git", *args], cwd=self.top, env=full, input=input, capture_output=True,
+                                  timeout=TIMEOUT_S, check=False)
+        except FileNotFoundError as err:
+            raise VcsError("git is not installed or not on PATH") from err
+        except subprocess.TimeoutExpired as err:
+            raise VcsError(f"git {' '.join(args[:2])} did not finish in {TIMEOUT_S:.0f} s") from err
+        if proc.returncode != 0:
+            message = proc.stderr.decode("utf-8", errors="replace").strip() or f"exit code {proc.returncode}"
+            raise VcsError(f"git {' '.join(args[:2])} failed: {message}")
+        return proc.stdout
+
+    def _own_env(self) -> dict[str, str]:
+        self.repo  # noqa: B018 - creates the Repo (and its environment) on first use
+        return dict(self._env)
 
     def text(self, args: Sequence[str], **kwargs: Any) -> str:
         return self.run(args, **kwargs).decode("utf-8", errors="replace").strip()

@@ -9,6 +9,7 @@ repository's git thread (``tierwise.vcs.git.GitRepo``).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from pathlib import Path
 
 from tierwise.vcs.errors import NothingToCommit, VcsError
@@ -31,15 +32,17 @@ async def worktree_path(root: Path, task_id: str) -> Path:
     return (await repo_top(root)) / ".tierwise" / "worktrees" / check_task_id(task_id)
 
 
-async def create_worktree(root: Path, task_id: str) -> Path:
+async def create_worktree(root: Path, task_id: str, *, passthrough: Sequence[str] = ()) -> Path:
     """A new worktree for the task on a new branch ``tierwise/<task_id>`` starting at HEAD; returns its
-    top folder. Raises VcsError when HEAD has no commit, or the branch or folder already exists."""
+    top folder. Raises VcsError when HEAD has no commit, or the branch or folder already exists. Its
+    ``post-checkout`` hook runs with the allow-listed environment (``passthrough``:
+    ``commands.env_passthrough``; ``tierwise.vcs.git.hook_env``)."""
     check_task_id(task_id)
     repo = await _repository(root)
-    return await repo.call(_create, repo, task_id)
+    return await repo.call(_create, repo, task_id, passthrough)
 
 
-def _create(repo: GitRepo, task_id: str) -> Path:
+def _create(repo: GitRepo, task_id: str, passthrough: Sequence[str] = ()) -> Path:
     top = repo.top
     try:
         repo.run(["rev-parse", "--verify", "--quiet", "HEAD^{commit}"])
@@ -59,7 +62,7 @@ def _create(repo: GitRepo, task_id: str) -> Path:
         raise VcsError(f"branch {branch} already exists; delete it or use another task id")
     state_dir(top)
     path.parent.mkdir(parents=True, exist_ok=True)
-    repo.run(["worktree", "add", "--quiet", "-b", branch, str(path), "HEAD"])
+    repo.run_with_hooks(["worktree", "add", "--quiet", "-b", branch, str(path), "HEAD"], passthrough=passthrough)
     return path
 
 
@@ -79,20 +82,23 @@ def _remove(repo: GitRepo, task_id: str, force: bool, delete_branch: bool) -> No
         repo.run(["branch", "-D" if force else "-d", BRANCH_PREFIX + task_id])
 
 
-async def commit_all(root: Path, message: str) -> str:
+async def commit_all(root: Path, message: str, *, passthrough: Sequence[str] = ()) -> str:
     """Commit every change in ``root``'s work tree (except ``.tierwise/``) on its current branch; returns the
     new commit id. Author and committer come from git config, else ``tierwise <tierwise@localhost>``.
-    Raises NothingToCommit when the work tree is clean."""
+    Raises NothingToCommit when the work tree is clean. The commit's hooks run with the allow-listed
+    environment (``passthrough``: ``commands.env_passthrough``; ``tierwise.vcs.git.hook_env``), never with
+    tierwise's API keys."""
     if not message.strip():
         raise VcsError("a commit message is required")
     repo = await _repository(root)
-    return await repo.call(_commit, repo, message)
+    return await repo.call(_commit, repo, message, passthrough)
 
 
-def _commit(repo: GitRepo, message: str) -> str:
+def _commit(repo: GitRepo, message: str, passthrough: Sequence[str] = ()) -> str:
     repo.run(["add", "--all", "--", ".", ":(exclude).tierwise"])
     staged = repo.text(["diff", "--cached", "--name-only"])
     if not staged:
         raise NothingToCommit(f"nothing to commit in {repo.top}")
-    repo.run(["commit", "--quiet", "-F", "-"], input=message.encode(), env=repo.identity_env())
+    repo.run_with_hooks(["commit", "--quiet", "-F", "-"], input=message.encode(), env=repo.identity_env(),
+                        passthrough=passthrough)
     return repo.text(["rev-parse", "HEAD"])
