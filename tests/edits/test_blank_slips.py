@@ -76,3 +76,34 @@ def test_a_deletion_next_to_a_slip_keeps_the_blank_line_of_the_run_the_file_agre
     replace = 'dependencies = ["MarkupSafe>=3.0"]\n\n[project.urls]\n'
     result = plan_text(old, sr("pyproject.toml", search, replace), path="pyproject.toml")
     assert result.files[0].new_text == 'dependencies = ["MarkupSafe>=3.0"]\n\n[project.urls]\n'
+
+
+# Found by the edit benchmark (extra_blank: the stray blank line copied into REPLACE), pygments lexers.
+def test_lines_added_after_a_copied_stray_blank_line_do_not_keep_it() -> None:
+    old = "            (r'--.*?$', Comment.Single),\n            (words((\n                'import', 'renaming', 'hiding',\n"
+    search = "            (r'--.*?$', Comment.Single),\n\n            (words((\n                'import', 'renaming', 'hiding',\n"
+    added = "            (words(('sorry', 'admit'), prefix=r'\\b', suffix=r'\\b'), Generic.Error),\n        ],\n        'root': [\n"
+    replace = search.replace("\n\n", "\n\n" + added)
+    result = plan_text(old, sr("theorem.py", search, replace), path="theorem.py")
+    assert result.files[0].new_text == old.replace("Comment.Single),\n", "Comment.Single),\n" + added)
+
+
+def test_a_deleted_stretch_between_two_copies_of_a_line_keeps_the_first_copy() -> None:
+    get = "            color = self.colorscheme.get(ttype)\n"
+    loop = "            while color is None:\n"
+    old = (
+        get + loop + "                ttype = ttype.parent\n" + "    " + get
+        + "            if color:\n                outfile.write(value)\n"
+        + "        for ttype, value in tokensource:\n" + get + loop + "                ttype = ttype[:-1]\n" + "    " + get
+    )
+    search = old.replace(get + loop, get + "\n" + loop, 1)  # a stray blank line, copied into REPLACE
+    replace = get + "\n" + loop + "                ttype = ttype[:-1]\n" + "    " + get
+    result = plan_text(old, sr("irc.py", search, replace), path="irc.py")
+    assert result.files[0].new_text == get + loop + "                ttype = ttype[:-1]\n" + "    " + get
+
+
+def test_a_whitespace_only_line_replace_empties_is_emptied() -> None:
+    old = "x = (1,\n     2)\n    \ny = 3\nz = 4\n"
+    search = "x = (1,\n     2)\n    \ny = 3\n\nz = 4\n"  # a stray blank line between y and z
+    replace = "x = (1,\n     2)\n\ny = 3\n\nz = 4\n"  # the whitespace-only line emptied
+    assert plan_text(old, sr("f.py", search, replace)).files[0].new_text == "x = (1,\n     2)\n\ny = 3\nz = 4\n"

@@ -1,12 +1,13 @@
 """The new region for a SEARCH matched with blank-line slips (steps blank_lines and fuzzy).
 
 There SEARCH's non-blank lines sit one-to-one on the file's non-blank lines, but its blank runs may be
-longer or shorter than the file's. Diffing REPLACE against SEARCH line by line then pairs REPLACE's blank
-lines with the wrong SEARCH blank lines: a blank line REPLACE keeps is dropped (it was SEARCH's extra
-one) or doubled (the file has it, SEARCH forgot it, REPLACE has it). Here the non-blank lines are diffed
-alone, and each blank run of REPLACE is settled against the SEARCH run and the file run it stands for:
-a run REPLACE leaves as SEARCH had it keeps the file's blank lines (a slip copied into REPLACE is not
-spread into the file); a run REPLACE changes gets REPLACE's blank lines.
+longer or shorter than the file's. Building the region from the SEARCH→REPLACE diff alone pairs REPLACE's
+blank lines with the wrong SEARCH blank lines: a blank line REPLACE keeps is dropped (it was SEARCH's extra
+one) or doubled (the file has it, SEARCH forgot it, REPLACE has it). Here the diff only decides which
+non-blank SEARCH line each non-blank REPLACE line stands for (kept lines come from the file); each blank
+run of REPLACE is then settled against the SEARCH run and the file run it stands for: a run REPLACE leaves
+exactly as SEARCH had it keeps the file's blank lines (a slip copied into REPLACE is not spread into the
+file); a run REPLACE changes gets REPLACE's blank lines.
 """
 
 from __future__ import annotations
@@ -23,15 +24,22 @@ Item = tuple[str, "str | None"]
 
 
 def _pairs(search: Sequence[str], s_nb: list[int], replace: Sequence[str], r_nb: list[int]) -> tuple[list[int | None], list[bool]]:
-    """For each non-blank REPLACE line: the non-blank SEARCH line (its rank) it stands for, and whether kept."""
+    """For each non-blank REPLACE line: the non-blank SEARCH line (its rank) it stands for, and whether kept.
+
+    The diff runs on the whole lines, blank ones included: they help place a change where a line occurs
+    twice (``color = get(t)`` kept at the top or at the bottom of a deleted stretch)."""
+    rank_of = {i: k for k, i in enumerate(s_nb)}
+    slot_of = {j: k for k, j in enumerate(r_nb)}
     pair: list[int | None] = [None] * len(r_nb)
     kept = [False] * len(r_nb)
-    matcher = SequenceMatcher(None, [search[i] for i in s_nb], [replace[j] for j in r_nb], autojunk=False)
+    matcher = SequenceMatcher(None, list(search), list(replace), autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal" or (tag == "replace" and i2 - i1 == j2 - j1):
-            for k in range(j2 - j1):
-                pair[j1 + k] = i1 + k
-                kept[j1 + k] = tag == "equal"
+        s_side = [i for i in range(i1, i2) if i in rank_of]
+        r_side = [j for j in range(j1, j2) if j in slot_of]
+        if tag == "equal" or (tag == "replace" and len(s_side) == len(r_side)):
+            for i, j in zip(s_side, r_side, strict=True):
+                pair[slot_of[j]] = rank_of[i]
+                kept[slot_of[j]] = tag == "equal"
     return pair, kept
 
 
@@ -48,7 +56,8 @@ def build_with_slips(
     f_runs = [list(range(a + 1, b)) for a, b in zip(anchors_f, anchors_f[1:], strict=False)]
     if any(state.contents[f].strip() for run in f_runs for f in run):
         return None
-    s_counts = [b - a - 1 for a, b in zip(anchors_s, anchors_s[1:], strict=False)]
+    s_runs = [list(search[a + 1 : b]) for a, b in zip(anchors_s, anchors_s[1:], strict=False)]
+    s_counts = [len(run) for run in s_runs]
     r_nb = [j for j, line in enumerate(replace) if line.strip()]
     pair, kept = _pairs(search, s_nb, replace, r_nb)
     n = len(s_nb)
@@ -76,10 +85,10 @@ def build_with_slips(
         r_lines, cp, cq = gaps[g], ranks[g], ranks[g + 1]
         if cp is not None and cq is not None:
             if cq == cp + 1:  # one SEARCH run: kept as SEARCH had it → the file's; changed → REPLACE's
-                return file_run(cp + 1) if len(r_lines) == s_counts[cp + 1] else new_run(cp + 1, r_lines)
+                return file_run(cp + 1) if r_lines == s_runs[cp + 1] else new_run(cp + 1, r_lines)
             # lines deleted between: REPLACE kept the run after cp or the one before cq as SEARCH had
             # them → the file's (the longer if both: the other may be a slip); else REPLACE's
-            same = [k for k in (cp + 1, cq) if len(r_lines) == s_counts[k]]
+            same = [k for k in (cp + 1, cq) if r_lines == s_runs[k]]
             return file_run(max(same, key=lambda k: len(f_runs[k]))) if same else new_run(None, r_lines)
         if cp is None and cq is None:
             return new_run(None, r_lines)  # inside lines REPLACE adds
@@ -90,13 +99,14 @@ def build_with_slips(
         else:
             h = next(h for h in range(g - 1, -1, -1) if ranks[h] is not None)
             run, other, split, lead = cq, len(gaps[h]), ranks[h] == cq - 1, False  # type: ignore[operator]
-        if not split:
-            return file_run(run) if len(r_lines) == s_counts[run] else new_run(run, r_lines)
-        # lines added inside one SEARCH run: if REPLACE keeps that run as SEARCH had it on both sides of
-        # them, the file's run stays (once, before them, when SEARCH had none there); else REPLACE's
-        if len(r_lines) == s_counts[run] == other:
-            return file_run(run) if lead or s_counts[run] else []
-        return new_run(run, r_lines)
+        # a side REPLACE keeps as SEARCH had it gets the file's run, a changed side REPLACE's; when lines
+        # are added inside one SEARCH run that REPLACE keeps on both sides of them, a run SEARCH had empty
+        # (the file's blank lines missed) stays once, before them
+        if r_lines != s_runs[run]:
+            return new_run(run, r_lines)
+        if split and other == s_counts[run] == 0 and not lead:
+            return []
+        return file_run(run)
 
     out: list[Item] = []
     for g in range(len(gaps)):
