@@ -10,6 +10,7 @@ from difflib import SequenceMatcher, get_close_matches
 from tierwise.edits.elision import locate_pieces, split_pieces
 from tierwise.edits.locate import Match, Miss, find_exact, locate, locate_fuzzy
 from tierwise.edits.padding import carries_padding, clamp_new_blank_runs, longest_blank_run, padding_of, unpad
+from tierwise.edits.slips import build_with_slips
 from tierwise.edits.text import dominant_newline, split_lines
 
 
@@ -100,8 +101,14 @@ def build_replacement(
     """New (content, ending) lines for the region; ``None`` ending means the file's newline.
 
     SEARCH lines that REPLACE keeps are taken from the file as they are (so whitespace the model got
-    wrong is not spread into the file); changed lines come from REPLACE, re-indented by the offset.
+    wrong is not spread into the file); changed lines come from REPLACE, re-indented by the offset. When
+    SEARCH's blank lines do not sit one-to-one on the region's lines, blank runs are settled by
+    :func:`tierwise.edits.slips.build_with_slips`.
     """
+    if match.align != tuple(range(match.start, match.end)):
+        settled = build_with_slips(state, match, search, replace)
+        if settled is not None:
+            return settled
     gaps = _gaps(match)
 
     def file_line(f: int) -> tuple[str, str | None]:

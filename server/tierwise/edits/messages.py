@@ -42,6 +42,16 @@ def ambiguous(block: EditBlock, path: str, lines: Sequence[str], starts: Sequenc
     return text + "\nAdd a few unchanged lines before or after to SEARCH (and REPLACE) so it matches exactly one place."
 
 
+def divider(block: EditBlock, path: str) -> str:
+    return (
+        f"{_head(block, path)} several of its lines are exactly '=======' (the divider), and no way of "
+        "splitting it into SEARCH and REPLACE gives a SEARCH found exactly once in the file. Resend it so "
+        "that only the divider is exactly '=======': choose SEARCH lines that leave out a quoted "
+        "'=======' line (an RST underline, a conflict marker), or send the change as a unified diff "
+        "(--- a/path, +++ b/path, @@ hunks)."
+    )
+
+
 def already_applied(block: EditBlock, path: str, lines: Sequence[str], found: tuple[int, int]) -> str:
     first, last = found
     return (
@@ -70,7 +80,10 @@ def simple(block: EditBlock, path: str, reason: str, detail: str = "") -> str:
         "binary": "the file is binary; it cannot be edited with text blocks.",
         "too_large": "the file is too large to edit.",
         "unreadable": "the file could not be read.",
-        "no_path": "no file name was given before the block. Put the file path on its own line before it.",
+        "no_path": (
+            "no file name was given before the block, or the line before it was not read as one. Put the "
+            "file path, relative to the workspace root, on its own line right before the block."
+        ),
         "bad_elision": (
             "SEARCH elides lines ('...' or a 'rest unchanged' comment) but REPLACE does not elide the same "
             "places. Quote the lines in full, or elide in both SEARCH and REPLACE at the same places."

@@ -30,7 +30,10 @@ class EditBlock:
     """One edit from a model reply. ``search``/``replace`` use ``\\n`` and end every line with it.
 
     ``index`` is the 0-based order of the block in the reply. For ``whole_file`` blocks ``search`` is
-    ``""`` and ``replace`` is the whole content.
+    ``""`` and ``replace`` is the whole content. ``splits``: when several lines between the SEARCH and
+    REPLACE markers are exactly ``=======`` (an RST underline, a quoted git conflict), every
+    ``(search, replace)`` the block could mean, in order (``search``/``replace`` are the first); the
+    planner keeps only the one whose SEARCH the file holds (see plan).
     """
 
     path: str
@@ -38,6 +41,7 @@ class EditBlock:
     replace: str
     kind: BlockKind
     index: int
+    splits: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -100,7 +104,9 @@ class EditResult:
         refused = self.refused
         if not refused:
             return ""
-        untouched = sorted({b.path for b in refused})
+        untouched = sorted({b.path for b in refused if b.path})
+        if any(not b.path for b in refused):
+            untouched.append("(blocks without a file name)")
         applied = sorted(f.path for f in self.files if f.ok and f.blocks)
         head = [
             f"{len(refused)} of {len(self.blocks)} edit blocks were not applied.",

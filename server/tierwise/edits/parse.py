@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tierwise.edits.model import BlockKind, EditBlock
 from tierwise.edits.paths import clean_relpath
@@ -18,7 +18,10 @@ SEARCH_RE = re.compile(r"^\s*<{5,9}\s*SEARCH\b.*$")
 DIVIDER_RE = re.compile(r"^\s*={7}\s*$")
 REPLACE_RE = re.compile(r"^\s*>{5,9}\s*REPLACE\s*$")
 FENCE_RE = re.compile(r"^\s*(`{3,}|~{3,})\s*(.*?)\s*$")
-_PATH_TOKEN = re.compile(r"^(?:[A-Za-z]:)?[\w.@+~-]*(?:/[\w.@+~-]+)*/?[\w.@+~-]+$")
+_CH = r"[\w.@+~$\[\](){}-]"  # route folders and files: [id], [...slug], (auth), $id, {{name}}
+_PATH_TOKEN = re.compile(rf"^(?:[A-Za-z]:)?{_CH}*(?:/{_CH}+)*/?{_CH}+$")
+_CODE_LIKE = re.compile(r"\w[\[(]|\]\(")  # a call or an index (os.getcwd(), x[0].y) or a Markdown link
+_EXTENSION = re.compile(r"\.[A-Za-z][\w-]*$")
 _DECORATION = re.compile(r"^(?:#{1,6}\s+|[-*+]\s+|\d+\.\s+)?(?:(?:file(?:name)?|path)\s*:\s*)?", re.IGNORECASE)
 _BACKTICKED = re.compile(r"`([^`\s]+)`")
 _BARE_NAMES = frozenset({"Makefile", "Dockerfile", "LICENSE", "Procfile", "Gemfile", "Rakefile", "Justfile"})
@@ -31,6 +34,7 @@ class _Raw:
     search: list[str]
     replace: list[str]
     kind: BlockKind
+    splits: list[tuple[list[str], list[str]]] = field(default_factory=list)
 
 
 def _as_text(lines: list[str]) -> str:
@@ -61,24 +65,65 @@ def _undecorate(text: str) -> Name:
         text = bare
 
 
-def _checked(text: str) -> str | None:
-    if not text or not _PATH_TOKEN.match(text) or text.endswith("."):
+def _spaced_ok(text: str, wrapped: bool) -> bool:
+    """A name with spaces (``docs/user guide.md``): single spaces inside components, an extension without
+    spaces, and either wrapped whole in backticks/quotes or a first folder without spaces (so prose such as
+    ``Then change src/app.py`` or ``src/app.py is where it lives`` is not a name)."""
+    last = text.rsplit("/", 1)[-1]
+    if "  " in text or any(part != part.strip() for part in text.split("/")):
+        return False
+    if "." not in last.strip(".") or " " in last.rsplit(".", 1)[1]:
+        return False
+    return wrapped or ("/" in text and text.index("/") < text.index(" "))
+
+
+def _checked(text: str, wrapped: bool = False) -> str | None:
+    if not text or text.endswith(".") or _CODE_LIKE.search(text):
         return None
-    if "/" in text or "." in text.lstrip(".") or text in _BARE_NAMES:
+    if " " in text and not _spaced_ok(text, wrapped):
+        return None
+    if not _PATH_TOKEN.match(text.replace(" ", "_")):
+        return None
+    dotfile = text.startswith(".") and len(text) >= 2  # .gitignore, .env, .python-version-default
+    if "/" in text or "." in text.lstrip(".") or dotfile or text in _BARE_NAMES:
         if set(text) <= set("./~-"):
             return None
         return clean_relpath(text)
     return None
 
 
+def _windows(text: str) -> str:
+    """``src\\pkg\\mod.py`` → ``src/pkg/mod.py``; ``\\_`` alone (no ``/``) stays a Markdown escape."""
+    if "\\" in text and "/" not in text and re.search(r"\\(?!_)", text):
+        return text.replace("\\", "/")
+    return text
+
+
+def _bare_line(line: str) -> tuple[str, bool]:
+    """A line without its decoration (list marks, headings, ``File:``), backslashes made slashes; and
+    whether the name was wrapped in backticks or quotes."""
+    text = _windows(_DECORATION.sub("", line.strip(), count=1).strip())
+    return text, text.strip("*_").startswith(("`", "'", '"'))
+
+
 def name_from_line(line: str) -> Name | None:
     """The file name a line names on its own, with its decorated spelling when that could be the name."""
-    text = _DECORATION.sub("", line.strip(), count=1).strip()
+    text, wrapped = _bare_line(line)
     bare, decorated = _undecorate(text)
-    path = _checked(bare)
+    path = _checked(bare, wrapped)
     if path is None:
         return None
-    return path, _checked(decorated) if decorated else None
+    return path, _checked(decorated, wrapped) if decorated else None
+
+
+def looks_like_name(line: str) -> bool:
+    """Whether a line that is not an accepted name still reads as one (a single token with a folder, an
+    extension or a leading dot, possibly wrapped): the block after it must not go to the previous file."""
+    text, wrapped = _bare_line(line)
+    bare = text.rstrip(":").strip().strip("*`'\"").strip().rstrip(":").strip()
+    if not bare or (any(c.isspace() for c in bare) and not wrapped):
+        return False
+    return "/" in bare or bool(_EXTENSION.search(bare)) or (bare.startswith(".") and len(bare.strip(".")) > 0)
 
 
 def path_from_line(line: str) -> str | None:
@@ -103,8 +148,20 @@ def _path_from_fence_info(info: str) -> Name | None:
     return None
 
 
+#: What the line before a block gives when it reads as a file name but is not accepted as one.
+REJECTED: Name = ("", "")
+
+
+def _named(line: str, *, prose: bool) -> Name | None:
+    name = name_from_line(line) or (_path_in_prose(line) if prose else None)
+    if name is None and looks_like_name(line):
+        return REJECTED
+    return name
+
+
 def _path_before(lines: list[str], index: int, floor: int) -> Name | None:
-    """Look back from ``index`` (exclusive) to ``floor`` for the file name of a block."""
+    """Look back from ``index`` (exclusive) to ``floor`` for the file name of a block (:data:`REJECTED`
+    when the line there reads as a name tierwise does not accept)."""
     for k in range(index - 1, floor - 1, -1):
         line = lines[k]
         if not line.strip():
@@ -115,14 +172,25 @@ def _path_before(lines: list[str], index: int, floor: int) -> Name | None:
             if info_path:
                 return info_path
             continue
-        return name_from_line(line) or _path_in_prose(line)
+        return _named(line, prose=True)
     return None
 
 
-def _closing_fence(lines: list[str], start: int, marker: str) -> int:
+def _closing_fence(lines: list[str], start: int, marker: str, *, nested: bool = False) -> int:
+    """The line that closes the fence opened at ``start`` (``len(lines)`` if none). ``nested``: a fence
+    line with an info string (```` ```bash ````) opens an inner fence that the next bare fence closes, as a
+    Markdown file sent whole has; a bare fence at the outer level closes."""
+    inner: list[int] = []
     for k in range(start + 1, len(lines)):
         match = FENCE_RE.match(lines[k])
-        if match and match.group(1)[0] == marker[0] and len(match.group(1)) >= len(marker) and not match.group(2):
+        if not match or match.group(1)[0] != marker[0]:
+            continue
+        size = len(match.group(1))
+        if nested and match.group(2):
+            inner.append(size)
+        elif not match.group(2) and inner and size >= inner[-1]:
+            inner.pop()
+        elif not match.group(2) and not inner and size >= len(marker):
             return k
     return len(lines)
 
@@ -167,6 +235,15 @@ def _parse_udiff(lines: list[str], k: int) -> tuple[list[_Raw], int]:
     return raws, k
 
 
+def _holds_blocks(body: list[str]) -> bool:
+    return any(SEARCH_RE.match(b) for b in body) or any(_is_udiff_start(body, j) for j in range(len(body)))
+
+
+def _divider_splits(lines: list[str], k: int, end: int) -> list[tuple[list[str], list[str]]]:
+    """Every way to split SEARCH from REPLACE at a divider line between ``k`` and ``end``."""
+    return [(lines[k + 1 : d], lines[d + 1 : end]) for d in range(k + 1, end) if DIVIDER_RE.match(lines[d])]
+
+
 def _parse_lines(lines: list[str]) -> list[_Raw]:
     raws: list[_Raw] = []
     floor = 0  # do not look for file names before the end of the previous block
@@ -179,33 +256,39 @@ def _parse_lines(lines: list[str]) -> list[_Raw]:
             k += 1
             continue
         if SEARCH_RE.match(line):
-            path = _path_before(lines, k, floor) or last_path
+            found = _path_before(lines, k, floor)
+            path = None if found == REJECTED else found or last_path
             divider = next((j for j in range(k + 1, len(lines)) if DIVIDER_RE.match(lines[j])), None)
             if divider is None:
                 break
             end = next((j for j in range(divider + 1, len(lines)) if REPLACE_RE.match(lines[j])), None)
             if end is None:
                 break
-            raws.append(_Raw(path or ("", None), lines[k + 1 : divider], lines[divider + 1 : end], "search_replace"))
-            last_path = path or last_path
+            splits = _divider_splits(lines, k, end)
+            search, replace = splits[0]
+            raws.append(_Raw(path or ("", None), search, replace, "search_replace", splits if len(splits) > 1 else []))
+            last_path = path
             k = floor = end + 1
             continue
         if _is_udiff_start(lines, k):
-            found, k = _parse_udiff(lines, k)
-            raws.extend(found)
+            found_diffs, k = _parse_udiff(lines, k)
+            raws.extend(found_diffs)
             floor = k
             continue
         fence = FENCE_RE.match(line)
         if fence:
             close = _closing_fence(lines, k, fence.group(1))
-            body = lines[k + 1 : close]
-            if any(SEARCH_RE.match(b) for b in body) or any(_is_udiff_start(body, j) for j in range(len(body))):
+            if _holds_blocks(lines[k + 1 : close]):
                 open_closers.add(close)
                 k += 1  # let the loop see the markers inside the fence
                 continue
-            path = _path_from_fence_info(fence.group(2)) or _strict_path_before(lines, k, floor)
-            if path and close < len(lines):
-                raws.append(_Raw(path, [], body, "whole_file"))
+            nested = _closing_fence(lines, k, fence.group(1), nested=True)
+            if nested < len(lines) and not _holds_blocks(lines[k + 1 : nested]):
+                close = nested  # inner fences (a Markdown file sent whole) stay in the content
+            body = lines[k + 1 : close]
+            name = _path_from_fence_info(fence.group(2)) or _strict_path_before(lines, k, floor)
+            if name and close < len(lines):
+                raws.append(_Raw(("", None) if name == REJECTED else name, [], body, "whole_file"))
                 floor = close + 1
             k = close + 1
             continue
@@ -214,10 +297,11 @@ def _parse_lines(lines: list[str]) -> list[_Raw]:
 
 
 def _strict_path_before(lines: list[str], index: int, floor: int) -> Name | None:
-    """For whole-file blocks: the line just before the fence (blank lines allowed) must be a bare path."""
+    """For whole-file blocks: the line just before the fence (blank lines allowed) must be a bare path
+    (:data:`REJECTED` when it reads as a name tierwise does not accept: the block is refused, not lost)."""
     for k in range(index - 1, max(floor, index - 3) - 1, -1):
         if lines[k].strip():
-            return name_from_line(lines[k])
+            return _named(lines[k], prose=False)
     return None
 
 
@@ -239,7 +323,12 @@ def parse_reply(text: str, *, exists: Callable[[str], bool] | None = None) -> li
     raws = _parse_lines(normalized.split("\n"))
     return [
         EditBlock(
-            path=_settle(r.name, exists), search=_as_text(r.search), replace=_as_text(r.replace), kind=r.kind, index=i
+            path=_settle(r.name, exists),
+            search=_as_text(r.search),
+            replace=_as_text(r.replace),
+            kind=r.kind,
+            index=i,
+            splits=tuple((_as_text(a), _as_text(b)) for a, b in r.splits),
         )
         for i, r in enumerate(raws)
     ]

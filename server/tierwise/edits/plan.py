@@ -11,7 +11,9 @@ from tierwise.edits import messages
 from tierwise.edits.apply import Applied, FileState, Refused, apply_search_replace
 from tierwise.edits.errors import BinaryFileError, FileTooLargeError, PathOutsideWorkspace
 from tierwise.edits.files import DEFAULT_MAX_BYTES, can_encode, read_text_file
+from tierwise.edits.locate import find_exact
 from tierwise.edits.model import BlockOutcome, EditBlock, EditResult, FileResult
+from tierwise.edits.parse import DIVIDER_RE
 from tierwise.edits.paths import workspace_relpath
 from tierwise.edits.text import content_lines
 from tierwise.workspace_files import walk_files
@@ -88,9 +90,44 @@ def _group(blocks: list[EditBlock], root: Path) -> tuple[list[_FileJob], list[Fi
     return list(jobs.values()), bad
 
 
+def _chosen_split(state: FileState | None, block: EditBlock) -> EditBlock | None:
+    """A block with several ``=======`` lines between its markers: the split whose SEARCH the file holds
+    exactly once (an empty SEARCH: the file is missing or blank), the longest if several do — a shorter
+    one then sits at the same place, with the file going on as the longer SEARCH quotes it, so those
+    ``=======`` lines are file content. ``None`` when no split matches exactly once, or when the one that
+    does is followed in the file by a ``=======`` line while a longer split exists: that line may be the
+    one the model quoted, with the rest of its SEARCH not matching."""
+    blank = state is None or not any(c.strip() for c in state.contents)
+    matching: list[tuple[int, int | None]] = []  # (split, line after its match)
+    for number, (search, _) in enumerate(block.splits):
+        lines = content_lines(search)
+        if not any(s.strip() for s in lines):
+            if blank:
+                matching.append((number, None))
+        elif state is not None:
+            starts = find_exact(state.contents, lines, state.joined())
+            if len(starts) == 1:
+                matching.append((number, starts[0] + len(lines)))
+    if not matching:
+        return None
+    number, after = matching[-1]
+    longer = number + 1 < len(block.splits)
+    followed = state is not None and after is not None and after < len(state.contents)
+    if longer and followed and DIVIDER_RE.match(state.contents[after]):  # type: ignore[union-attr,index]
+        return None
+    search, replace_text = block.splits[number]
+    return replace(block, search=search, replace=replace_text, splits=())
+
+
 def _apply_block(
     state: FileState | None, block: EditBlock, path: str, root: Path
 ) -> tuple[FileState | None, BlockOutcome, Applied | None]:
+    if len(block.splits) > 1:
+        chosen = _chosen_split(state, block)
+        if chosen is None:
+            msg = messages.divider(block, path)
+            return state, BlockOutcome(block.index, path, "refused", None, "ambiguous", msg), None
+        block = chosen
     search = content_lines(block.search)
     replace_lines = content_lines(block.replace)
     if block.kind == "whole_file" or not any(s.strip() for s in search):
