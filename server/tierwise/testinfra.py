@@ -37,6 +37,7 @@ from __future__ import annotations
 import configparser
 import json
 import re
+import sys
 import tomllib
 from collections.abc import Callable
 from pathlib import PurePosixPath
@@ -103,7 +104,16 @@ _INFRA_PATHS = (
     (re.compile(r"(^|/)(\.venv|venv|\.tox|\.nox|\.eggs|__pypackages__|node_modules|\.yarn|site-packages|dist-packages)/",
                 re.I), "part of a virtual environment or of installed packages (what the tests import and run)"),
     (re.compile(r"\.pth$", re.I), "a Python .pth file (its `import` lines run at every interpreter start)"),
+    (re.compile(r"(^|/)[^/]+\.(dist-info|egg-info)/|\.egg-link$", re.I),
+     "installed-package metadata (pytest loads the plugins its entry points name)"),
 )
+# Python modules the test run imports by name: the standard library's and pytest's own packages. At the
+# workspace root, `python -m pytest` (cwd first on sys.path) would import such a file instead of the real one.
+_SHADOWED = frozenset(sys.stdlib_module_names) | {
+    "pytest", "_pytest", "pluggy", "iniconfig", "packaging", "py", "exceptiongroup", "tomli", "colorama",
+    "pygments",
+}
+_ROOT_MODULE = re.compile(r"^([A-Za-z_]\w*)(\.pyc?|/__init__\.pyc?)$|^([A-Za-z_]\w*)\.pyw$")
 MAKEFILES = frozenset({"Makefile", "makefile", "GNUmakefile"})
 _FOLDED_NAMES = {name.casefold(): kind for name, kind in _INFRA_NAMES.items()}
 
@@ -133,7 +143,18 @@ def infra_file_kind(path: str) -> str | None:
             return kind
     if is_test_file(path):
         return "a test file"
-    return None
+    return _shadowing_kind(posix)
+
+
+def _shadowing_kind(posix: str) -> str | None:
+    """A module at the workspace root named like a standard-library or pytest module (``pytest.py``,
+    ``pluggy/__init__.py``, ``json.py``): the test run would import it instead."""
+    found = _ROOT_MODULE.match(posix)
+    name = (found.group(1) or found.group(3)) if found else None
+    if name is None or name not in _SHADOWED:
+        return None
+    return f"a module named like `{name}` at the workspace root, which the test run would import instead of the real one"
+
 
 
 # -- parts of shared files ----------------------------------------------------------------------------------

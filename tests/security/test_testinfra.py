@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -248,3 +249,42 @@ def test_shared_file_names_compare_case_insensitively_too() -> None:
     assert infra_content_reason("Go.Mod", "module m\n", "module m\nreplace a => ../b\n")
     tw = '[tool.tierwise.loop]\ntest_command = "pytest"\n'
     assert config_content_reason("PyProject.toml", tw, tw.replace('"pytest"', '"true"'))
+
+
+@pytest.mark.parametrize("path", ["pytest.py", "pluggy/__init__.py", "_pytest/__init__.py", "json.py", "inspect.pyc",
+                                  "evil-1.0.dist-info/entry_points.txt", "Evil.egg-info/entry_points.txt",
+                                  "src/mylib.egg-link"])
+def test_what_the_test_run_imports_by_name_is_test_infrastructure(path: str) -> None:
+    assert infra_file_kind(path) is not None
+
+
+@pytest.mark.parametrize("path", ["src/json.py", "pkg/pytest.py", "pluggy/hooks.py", "calc.py", "distinfo.py"])
+def test_modules_that_shadow_nothing_stay_ordinary(path: str) -> None:
+    assert infra_file_kind(path) is None
+
+
+def _new(path: str, text: str) -> str:
+    return f"{path}\n<<<<<<< SEARCH\n=======\n{text}>>>>>>> REPLACE\n"
+
+
+@pytest.mark.parametrize("reply", [
+    _new("pytest.py", "import sys\nsys.exit(0)\n"),  # `python -m pytest` would import it instead of pytest
+    _new("evilplug.py", "import pytest\n\n\n@pytest.hookimpl(tryfirst=True)\ndef pytest_runtestloop(session):\n"
+                        "    return True\n")
+    + _new("evil-1.0.dist-info/METADATA", "Name: evil\nVersion: 1.0\n")
+    + _new("evil-1.0.dist-info/entry_points.txt", "[pytest11]\nevil = evilplug\n"),
+], ids=["shadow-pytest", "plugin-entry-point"])
+async def test_a_fix_reply_cannot_shadow_pytest_or_register_a_plugin(tmp_path: Path, reply: str) -> None:
+    """Real pytest, real files: fix replies that would make a failing test pass without fixing the code."""
+    from tierwise.engine.editing import apply_reply
+    from tierwise.headless.files import DiskFiles
+
+    (tmp_path / "calc.py").write_text("def add(a, b):\n    return a - b\n")
+    (tmp_path / "test_calc.py").write_text("from calc import add\n\n\ndef test_add():\n    assert add(1, 2) == 3\n")
+    gate, change_gate = infra_gates(None, "fix")
+    report = await apply_reply(DiskFiles(tmp_path), tmp_path, reply, gate=gate, change_gate=change_gate)
+    assert "pytest.py" not in report.applied_files and not (tmp_path / "pytest.py").exists()
+    assert not (tmp_path / "evil-1.0.dist-info").exists()
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 1, run.stdout
