@@ -92,4 +92,7 @@ def cli(ctx: click.Context, settings: tuple[str, ...]) -> None:
 
 
 def main() -> None:
+    from tierwise.process_privacy import hide_environment
+
+    hide_environment()  # code under test may not read the keys from /proc/<our pid>/environ
     cli(prog_name="tierwise")

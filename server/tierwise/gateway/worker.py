@@ -29,6 +29,8 @@ import os
 import sys
 from typing import IO, Any
 
+from tierwise.process_privacy import hide_environment
+
 log = logging.getLogger("tierwise.gateway.worker")
 
 # What litellm's first streamed call imports lazily: the OpenAI SDK's resources (~450 modules), anyio's
@@ -198,6 +200,7 @@ def _warm_tokens() -> None:
 
 
 def main() -> int:
+    hide_environment()  # the worker holds the provider keys too
     out = claim_stdout()
     level = os.environ.get("TIERWISE_WORKER_LOG_LEVEL", "WARNING").upper()
     logging.basicConfig(level=getattr(logging, level, logging.WARNING), stream=sys.stderr,
