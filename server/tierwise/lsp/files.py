@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,6 +30,7 @@ from lsprotocol import types
 
 from tierwise.lsp import workspace_edit as wse
 from tierwise.lsp.paths import OutsideWorkspace, absolute, relpath_for, uri_for, writable
+from tierwise.uninterrupted import uninterrupted
 from tierwise.workspace_files import list_workspace_files
 
 if TYPE_CHECKING:
@@ -90,6 +92,7 @@ class EditorFiles:
         self._on_disk_state = on_disk_state  # after each apply: {path: "saved" | "unsaved"} of open buffers
         self._disk_states: dict[str, str] = {}
         self._changed = asyncio.Event()
+        self._locks: dict[str, asyncio.Lock] = {}  # path -> held from the base check to the bookkeeping
 
     # -- buffers ------------------------------------------------------------------------------------
     def open_document(self, path: str) -> TextDocument | None:
@@ -141,20 +144,42 @@ class EditorFiles:
         outcome = ApplyOutcome()
         support = self._support()
         renames, rest = wse.pair_renames(changes) if support.supports(wse.RENAME) else ([], list(changes))
-        for rename in renames:
-            await self._guarded(
-                outcome, [rename.old.path, rename.new.path], self._apply_rename(rename, support)
-            )
-        for change in rest:
-            await self._guarded(outcome, [change.path], self._apply_change(change, support))
-        states, self._disk_states = self._disk_states, {}
-        if states:
-            self._on_disk_state(states)
+        try:
+            for rename in renames:
+                paths = [rename.old.path, rename.new.path]
+                await self._guarded(outcome, paths, lambda r=rename: self._apply_rename(r, support))
+            for change in rest:
+                await self._guarded(outcome, [change.path], lambda c=change: self._apply_change(c, support))
+        finally:
+            states, self._disk_states = self._disk_states, {}
+            if states:
+                self._on_disk_state(states)
         return outcome
 
-    async def _guarded(self, outcome: ApplyOutcome, paths: list[str], work: object) -> None:
+    @asynccontextmanager
+    async def _holding(self, paths: list[str]) -> AsyncIterator[None]:
+        """One tierwise edit of a path at a time: the base check, the write or ``applyEdit`` and the
+        bookkeeping of one change never interleave with another's (two quick fixes, a task and a fix)."""
+        async with AsyncExitStack() as stack:
+            for path in sorted(set(paths)):
+                await stack.enter_async_context(self._locks.setdefault(path, asyncio.Lock()))
+            yield
+
+    async def _guarded(
+        self, outcome: ApplyOutcome, paths: list[str], work: Callable[[], Awaitable[str | None]]
+    ) -> None:
+        async with self._holding(paths):
+            for path in paths:
+                await self._await_sync(path)  # the previous edit's didChange first: its version is the base
+            # once started, a change runs to its end (the editor may already hold the edit) and is
+            # recorded in ``outcome``; a cancellation meanwhile is raised afterwards
+            await uninterrupted(self._attempt(outcome, paths, work))
+
+    async def _attempt(
+        self, outcome: ApplyOutcome, paths: list[str], work: Callable[[], Awaitable[str | None]]
+    ) -> None:
         try:
-            reason = await work  # type: ignore[misc]
+            reason = await work()
         except OutsideWorkspace as err:
             reason = str(err)
         except OSError as err:
