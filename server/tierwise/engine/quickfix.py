@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Sequence
 
 from tierwise.edits import parse_reply
+from tierwise.edits.text import content_lines
 from tierwise.engine.context import file_block, read_conventions
 from tierwise.engine.guards import ChangesDoNotApply, standalone_changes
 from tierwise.engine.paths import normalize_relpath
@@ -45,7 +46,7 @@ class QuickFixFailed(RuntimeError):
 
 
 def excerpt(text: str, start: int, end: int, radius: int = EXCERPT_RADIUS) -> str:
-    lines = text.splitlines()
+    lines = content_lines(text)  # LSP line breaks only, as the diagnostic's lines count them
     first = max(1, start - radius)
     last = min(len(lines), end + radius)
     width = len(str(last))

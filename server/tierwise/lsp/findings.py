@@ -12,6 +12,8 @@ from dataclasses import dataclass, replace
 
 from lsprotocol import types
 
+from tierwise.edits.text import line_breaks
+
 SOURCE = "tierwise"
 CODE = "review"
 _SEVERITY = {
@@ -93,7 +95,7 @@ class FindingStore:
             self._by_path[path] = []
             return True
         start, end = change.range.start.line, change.range.end.line
-        delta = change.text.count("\n") - (end - start)
+        delta = line_breaks(change.text) - (end - start)
         kept: list[StoredFinding] = []
         changed = False
         for finding in findings:

@@ -22,6 +22,7 @@ from pygls.uris import to_fs_path
 from tierwise import __version__
 from tierwise.lsp import code_actions as ca
 from tierwise.lsp import trust
+from tierwise.lsp.documents import use_lsp_lines
 from tierwise.lsp.paths import OutsideWorkspace
 from tierwise.lsp.protocol import RawJson, TierwiseProtocol
 from tierwise.lsp.session import Session
@@ -67,6 +68,7 @@ def workspace_root(params: types.InitializeParams) -> Path | None:
 
 # -- lifecycle ---------------------------------------------------------------------------------------
 def on_initialize(ls: TierwiseServer, params: types.InitializeParams) -> None:
+    use_lsp_lines(ls.workspace)  # buffers' lines broken as LSP does (not str.splitlines)
     root = workspace_root(params)
     if root is not None:
         ls.session.start(root, params.initialization_options)

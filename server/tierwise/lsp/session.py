@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
+from tierwise.edits.text import split_keepends
 from tierwise.lsp import findings as fnd
 from tierwise.lsp.client_edits import ClientEdits
 from tierwise.lsp.code_actions import quick_fix_label
@@ -148,7 +149,7 @@ class Session:
                 text = await asyncio.to_thread(read_disk, self.require_root(), path)
             except (OSError, ValueError):
                 text = None
-            lines = (text or "").splitlines(True)
+            lines = split_keepends(text or "")
             codec = self.server.workspace.position_codec
 
         def units(line: int) -> int:
