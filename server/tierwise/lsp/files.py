@@ -82,6 +82,7 @@ class EditorFiles:
         write_through: Callable[[], bool] = lambda: True,
         apply_timeout_s: float = 300.0,
         on_disk_state: Callable[[dict[str, str]], None] = lambda _states: None,
+        on_disk_write: Callable[[str, str | None, str | None], None] = lambda _path, _old, _new: None,
     ) -> None:
         self._server = server
         self.root = root
@@ -91,6 +92,7 @@ class EditorFiles:
         self._expected: dict[str, Echo] = {}  # path -> an applied edit the client has not echoed yet
         self._on_disk_state = on_disk_state  # after each apply: {path: "saved" | "unsaved"} of open buffers
         self._disk_states: dict[str, str] = {}
+        self._on_disk_write = on_disk_write  # (path, old text, new text) after a write of a file not open
         self._changed = asyncio.Event()
         self._locks: dict[str, asyncio.Lock] = {}  # path -> held from the base check to the bookkeeping
 
@@ -228,6 +230,7 @@ class EditorFiles:
             if support.supports(wse.DELETE):
                 return await self._send(wse.delete_edit(uri), f"tierwise: delete {change.path}")
             await asyncio.to_thread(delete_disk, self.root, change.path)
+            self._on_disk_write(change.path, current.text, None)
             return None
         if change.base.text is None:
             if support.supports(wse.CREATE):
@@ -243,6 +246,7 @@ class EditorFiles:
             return None
         if not current.is_open:
             await asyncio.to_thread(write_disk, self.root, change.path, change.new_text)
+            self._on_disk_write(change.path, current.text, change.new_text)
             return None
         edit = wse.modify_edit(uri, current.version, current.text or "", change.new_text, support)
         refused = await self._send(edit, f"tierwise: edit {change.path}")
