@@ -1,11 +1,12 @@
 """Review diagnostics stay on their text: they move when tierwise writes a file that is not open and when the
-user presses Enter at the start of a flagged line."""
+user presses Enter at the start of a flagged line, and "Fix with tierwise" on a moved one still uses the
+reviewer's suggestion (no model call)."""
 
 from __future__ import annotations
 
 import lsp_scripts as s
 import pytest
-from lsp_helpers import execute, wait_for
+from lsp_helpers import code_actions, execute, wait_for
 from lsp_loop import Loop
 from lsprotocol import types
 
@@ -50,3 +51,25 @@ async def test_enter_at_the_start_of_a_flagged_line_moves_its_finding(lp: Loop):
     lp.editor.type_text(calc, 5, 0, "# note")  # typing on the flagged line itself still drops it
     await wait_for(lambda: _mul_line(lp, calc) is None)
 
+
+async def test_fix_with_tierwise_on_a_moved_review_diagnostic_uses_the_suggestion(lp: Loop):
+    calc, _ = await _reviewed(lp)
+    lp.editor.open(calc, _disk(lp))
+    lp.editor.type_text(calc, 2, 0, "X = 1\nY = 2\nZ = 3\n")  # lines above mul()
+    await wait_for(lambda: _mul_line(lp, calc) == 7)
+    (diag,) = [d for d in lp.client.diagnostics[calc] if d.message.startswith("mul()")]
+    calls = len(lp.requests())
+    params = types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=calc),
+        range=diag.range,
+        context=types.CodeActionContext(diagnostics=[diag]),
+    )
+    actions = await code_actions(lp.client, params)
+    (action,) = [a for a in actions if a["title"].startswith("Fix with tierwise")]
+    resolved = await lp.client.code_action_resolve_async(
+        lp.client.protocol._converter.structure(action, types.CodeAction)
+    )
+    answer = await execute(lp.client, resolved.command.command, resolved.command.arguments[0])
+    assert answer["applied"] is True
+    assert len(lp.requests()) == calls  # no model call: the reviewer's suggestion was the fix
+    assert 'def mul(a, b):\n    """Product of a and b."""\n' in lp.editor.text(calc)

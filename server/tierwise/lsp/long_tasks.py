@@ -177,6 +177,8 @@ async def diagnostic_info(diagnostic: dict[str, Any]) -> Any:
     end_pos = diagnostic["range"]["end"]
     end = end_pos["line"] - 1 if end_pos["character"] == 0 and end_pos["line"] > start else end_pos["line"]
     code = diagnostic.get("code")
+    data = diagnostic.get("data")
+    finding_id = data.get("findingId") if diagnostic.get("source") == "tierwise" and isinstance(data, dict) else None
     return DiagnosticInfo(
         message=diagnostic["message"],
         start_line=start + 1,
@@ -184,6 +186,7 @@ async def diagnostic_info(diagnostic: dict[str, Any]) -> Any:
         severity=_LSP_SEVERITY.get(diagnostic.get("severity") or 2, "warning"),  # type: ignore[arg-type]
         source=diagnostic.get("source"),
         code=None if code is None else str(code),
+        finding_id=finding_id if isinstance(finding_id, str) else None,
     )
 
 
