@@ -95,6 +95,7 @@ class EditorFiles:
         self._on_disk_write = on_disk_write  # (path, old text, new text) after a write of a file not open
         self._changed = asyncio.Event()
         self._locks: dict[str, asyncio.Lock] = {}  # path -> held from the base check to the bookkeeping
+        self._disk_seen: dict[str, str | None] = {}  # open task document -> the saved text tierwise knows of
 
     # -- buffers ------------------------------------------------------------------------------------
     def open_document(self, path: str) -> TextDocument | None:
@@ -112,8 +113,19 @@ class EditorFiles:
         expected = self._expected.get(path)
         if expected is not None and (doc is None or expected.seen_in(doc)):
             del self._expected[path]
+        if path.startswith(ARTIFACT_DIR):
+            if doc is None:
+                self._disk_seen.pop(path, None)
+            elif path not in self._disk_seen:  # didOpen: a buffer opens with the file's saved text
+                self._disk_seen[path] = _norm(doc.source)
         self._changed.set()
         self._changed = asyncio.Event()
+
+    def buffer_saved(self, path: str) -> None:
+        """didSave: the file on disk now holds the buffer's text (kept for open task documents)."""
+        doc = self.open_document(path)
+        if doc is not None and path.startswith(ARTIFACT_DIR):
+            self._disk_seen[path] = _norm(doc.source)
 
     async def _await_sync(self, path: str) -> None:
         deadline = asyncio.get_running_loop().time() + SYNC_WAIT_S
@@ -256,7 +268,7 @@ class EditorFiles:
             if doc is not None and not echo.seen_in(doc):
                 self._expected[change.path] = echo  # the client's didChange is still on its way
             state = await self._sync_disk(change.path, change.base.text, change.new_text, supersedes=change.artifact)
-            if state is not None and not change.artifact:
+            if state is not None and not (change.artifact and state == "saved"):
                 self._disk_states[change.path] = state
         return refused
 
@@ -292,18 +304,23 @@ class EditorFiles:
     ) -> str | None:
         """Write-through: save ``new_text`` when the disk still holds what the engine started from — or, for
         tierwise's own task document (``supersedes``: the engine read the whole buffer, unsaved text
-        included, and wrote its successor), always. Returns ``"saved"`` (written now), ``"unsaved"`` (the
-        buffer had unsaved text: the edit is only in the editor), ``"kept"`` (write-through is off) or None
-        (the disk already held the new text)."""
+        included, and wrote its successor), when the disk still holds what it held when the document was
+        opened or tierwise last wrote (never over another program's change). Returns ``"saved"`` (written
+        now), ``"unsaved"`` (the buffer and the saved file differed: the edit is only in the editor),
+        ``"kept"`` (write-through is off) or None (the disk already held the new text)."""
         if not self._write_through():
             return "kept"
         on_disk = await asyncio.to_thread(read_disk, self.root, path)
         if _norm(on_disk) == _norm(new_text):
             return None
-        if supersedes or _norm(on_disk) == _norm(base_text) or (base_text is None and not on_disk):
+        ours = supersedes and path in self._disk_seen and self._disk_seen[path] == _norm(on_disk)
+        if ours or _norm(on_disk) == _norm(base_text) or (base_text is None and not on_disk):
             await asyncio.to_thread(write_disk, self.root, path, new_text)
+            if path.startswith(ARTIFACT_DIR) and self.open_document(path) is not None:
+                self._disk_seen[path] = _norm(new_text)
             return "saved"
-        log.info("%s has unsaved changes in the editor; left the saved file alone", path)
+        level = logging.WARNING if supersedes else logging.INFO
+        log.log(level, "%s: the buffer and the saved file differ; left the saved file alone", path)
         return "unsaved"
 
 

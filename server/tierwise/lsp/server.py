@@ -241,6 +241,12 @@ def on_did_open(ls: TierwiseServer, params: types.DidOpenTextDocumentParams) -> 
         ls.session.files.buffer_changed(path)
 
 
+def on_did_save(ls: TierwiseServer, params: types.DidSaveTextDocumentParams) -> None:
+    path = _path_of(ls, params.text_document.uri)
+    if path is not None and ls.session.files is not None:
+        ls.session.files.buffer_saved(path)
+
+
 def on_did_close(ls: TierwiseServer, params: types.DidCloseTextDocumentParams) -> None:
     on_did_open(ls, params)  # type: ignore[arg-type]
     path = _path_of(ls, params.text_document.uri)
@@ -318,6 +324,7 @@ def create_server() -> TierwiseServer:
         (types.TEXT_DOCUMENT_DID_OPEN, on_did_open, None),
         (types.TEXT_DOCUMENT_DID_CHANGE, on_did_change, None),
         (types.TEXT_DOCUMENT_DID_CLOSE, on_did_close, None),
+        (types.TEXT_DOCUMENT_DID_SAVE, on_did_save, types.SaveOptions(include_text=False)),
         (types.TEXT_DOCUMENT_CODE_ACTION, on_code_action, CODE_ACTION_OPTIONS),
         (types.CODE_ACTION_RESOLVE, on_code_action_resolve, None),
         (types.WINDOW_WORK_DONE_PROGRESS_CANCEL, on_progress_cancel, None),
