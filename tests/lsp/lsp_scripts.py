@@ -88,6 +88,24 @@ def add(a, b):
 >>>>>>> REPLACE
 """
 
+REVIEW_TWO = REVIEW + """
+## Finding: calc.py:5-6 info
+Message: mul() has no docstring.
+Suggestion:
+calc.py
+<<<<<<< SEARCH
+def mul(a, b):
+    return a * b
+=======
+def mul(a, b):
+    \"\"\"Product of a and b.\"\"\"
+    return a * b
+>>>>>>> REPLACE
+"""
+BOTH_DOCSTRINGS = FIXED_CALC.replace("b):\n", 'b):\n    """Sum of a and b."""\n', 1).replace(
+    "def mul(a, b):\n", 'def mul(a, b):\n    """Product of a and b."""\n'
+)
+
 QUICK_FIX = """calc.py
 <<<<<<< SEARCH
     return a - b
@@ -117,6 +135,13 @@ def loop_script(*, implement: list[dict[str, Any]] | None = None, plan: str = PL
             rule("frontier", REVIEW_MARK, REVIEW),
         ]
     }
+
+
+def two_findings_script() -> dict[str, Any]:
+    """The loop, with a review of two findings on calc.py (add's and mul's docstrings), each with a suggestion."""
+    script = loop_script()
+    script["rules"][-1] = rule("frontier", REVIEW_MARK, REVIEW_TWO)
+    return script
 
 
 def hang(rule_: dict[str, Any], seconds: float = 60) -> dict[str, Any]:

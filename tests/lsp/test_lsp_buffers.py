@@ -98,3 +98,57 @@ async def test_undo_refuses_when_the_user_changed_the_buffer_since_the_task(lp: 
     with pytest.raises(Exception, match="calc.py was changed after the task edited it"):
         await execute(lp.client, "tierwise.undo", {"taskId": task_id})
     assert lp.editor.edits == [] and lp.editor.text(calc) == typed and _disk(lp, "calc.py") == saved
+
+
+PLAN_TWO_FILES = s.PLAN.replace(
+    "- modify `calc.py`: in `add()`, return `a + b` instead of `a - b`.",
+    "- modify `calc.py`: in `add()`, return `a + b` instead of `a - b`.\n- modify `notes.txt`: mark the TODO done.",
+)
+NOTES_DONE = """notes.txt
+<<<<<<< SEARCH
+# TODO: add a subtract function to calc.py
+=======
+# DONE: add a subtract function to calc.py
+>>>>>>> REPLACE
+"""
+
+
+async def _implemented_two_files(lp: Loop) -> tuple[str, str]:
+    """calc.py (open in the editor) and notes.txt (not open) edited by one task."""
+    implement = [
+        s.rule("mid", r"Your file: `calc\.py`", s.IMPLEMENT),
+        s.rule("mid", r"Your file: `notes\.txt`", NOTES_DONE),
+    ]
+    await lp.use(s.loop_script(plan=PLAN_TWO_FILES, implement=implement))
+    calc = lp.uri("calc.py")
+    lp.editor.open(calc, _disk(lp, "calc.py"))
+    task_id, final = await lp.run("run", {"task": TASK, "phases": ["plan", "implement"], "approve": False})
+    assert final["state"] == "done", final
+    assert "# DONE" in _disk(lp, "notes.txt") and "a + b" in lp.editor.text(calc)
+    return task_id, calc
+
+
+@pytest.mark.parametrize("how", ["the editor declines", "the user types meanwhile"])
+async def test_a_refused_buffer_restore_leaves_the_closed_files_alone(lp: Loop, how: str):
+    task_id, calc = await _implemented_two_files(lp)
+    if how == "the editor declines":
+        lp.editor.reject_next = "the user declined"
+    else:
+        lp.editor.before_apply = lambda _p: lp.editor.type_text(calc, 5, 0, "# typed during undo\n")
+    with pytest.raises(Exception, match=r"undo stopped: calc.py could not be restored in the editor .*; "
+                       "nothing was restored"):
+        await execute(lp.client, "tierwise.undo", {"taskId": task_id})
+    assert "# DONE" in _disk(lp, "notes.txt")  # not restored behind the refusal
+    assert "a + b" in _disk(lp, "calc.py")
+    lp.editor.before_apply = None
+    undone = await execute(lp.client, "tierwise.undo", {"taskId": task_id, "force": True})  # still undoable
+    assert "notes.txt" in undone["restored"] and "# TODO" in _disk(lp, "notes.txt")
+
+
+async def test_undo_refuses_before_anything_when_a_closed_file_changed(lp: Loop):
+    task_id, calc = await _implemented_two_files(lp)
+    (lp.root / "notes.txt").write_text("# DONE, and more notes\n", encoding="utf-8")
+    lp.editor.edits.clear()
+    with pytest.raises(Exception, match=r"notes.txt (was )?changed after the task"):
+        await execute(lp.client, "tierwise.undo", {"taskId": task_id})
+    assert lp.editor.edits == [] and "a + b" in lp.editor.text(calc)  # the open buffer was not restored first

@@ -70,3 +70,8 @@ def join_lines(contents: Iterable[str], ends: Iterable[str]) -> str:
 
 def leading_ws(line: str) -> str:
     return line[: len(line) - len(line.lstrip(" \t"))]
+
+
+def line_breaks(text: str) -> int:
+    """How many LSP line breaks ``text`` holds (``\\r\\n`` counts once)."""
+    return len(_NEWLINE.findall(text))

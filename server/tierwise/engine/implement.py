@@ -17,13 +17,14 @@ from tierwise.engine.guards import infra_gates
 from tierwise.engine.packs import enabled, file_view, focus_for, implement_shared
 from tierwise.engine.plan import current_plan, task_context, task_prefix
 from tierwise.engine.planfile import Plan, PlanFile
-from tierwise.engine.ports import FileChange
+from tierwise.engine.ports import ApplyOutcome, FileChange
 from tierwise.engine.prompts import EDIT_FORMAT, render_prompt
 from tierwise.engine.session import PhaseContext
 from tierwise.engine.shown import shown_in, without_shown
 from tierwise.engine.state import TaskState
 from tierwise.engine.steps import apply_step
 from tierwise.gateway.types import Message
+from tierwise.uninterrupted import uninterrupted
 
 CONTEXT_BUDGET_TOKENS = 6000
 FILE_MAX_CHARS = 80_000
@@ -147,10 +148,15 @@ async def delete_file(ctx: PhaseContext, state: TaskState, item: PlanFile) -> No
         ctx.ui.notify("warning", refused[0])
         return
     await ctx.checkpoint(state, [item.path])
-    outcome = await ctx.files.apply([change])
-    if outcome.ok:
-        await ctx.record_written(state, [item.path])
-    else:
+
+    async def apply_and_record() -> ApplyOutcome:
+        outcome = await ctx.files.apply([change])
+        if outcome.ok:
+            await ctx.record_written(state, [item.path])
+        return outcome
+
+    outcome = await uninterrupted(apply_and_record())
+    if not outcome.ok:
         ctx.ui.notify("warning", f"{item.path}: not deleted ({outcome.rejected.get(item.path, 'refused')})")
 
 

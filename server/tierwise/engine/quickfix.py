@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Sequence
 
 from tierwise.edits import parse_reply
+from tierwise.edits.text import content_lines
 from tierwise.engine.context import file_block, read_conventions
 from tierwise.engine.guards import ChangesDoNotApply, standalone_changes
 from tierwise.engine.paths import normalize_relpath
@@ -45,7 +46,7 @@ class QuickFixFailed(RuntimeError):
 
 
 def excerpt(text: str, start: int, end: int, radius: int = EXCERPT_RADIUS) -> str:
-    lines = text.splitlines()
+    lines = content_lines(text)  # LSP line breaks only, as the diagnostic's lines count them
     first = max(1, start - radius)
     last = min(len(lines), end + radius)
     width = len(str(last))
@@ -53,7 +54,11 @@ def excerpt(text: str, start: int, end: int, radius: int = EXCERPT_RADIUS) -> st
 
 
 def matching_finding(tasks: Sequence[TaskState], path: str, diagnostic: DiagnosticInfo) -> Finding | None:
-    """The newest review finding with a suggestion whose lines overlap the diagnostic's."""
+    """The review finding the diagnostic names (``finding_id``: its lines may have moved since the review),
+    else the newest review finding with a suggestion whose lines overlap the diagnostic's."""
+    named = _named_finding(tasks, path, diagnostic.finding_id)
+    if named is not None:
+        return named
     for state in reversed(tasks):
         for finding in state.findings:
             if (
@@ -64,6 +69,17 @@ def matching_finding(tasks: Sequence[TaskState], path: str, diagnostic: Diagnost
                 and (finding.message.strip() in diagnostic.message or diagnostic.message in finding.message)
             ):
                 return finding
+    return None
+
+
+def _named_finding(tasks: Sequence[TaskState], path: str, finding_id: str | None) -> Finding | None:
+    task_id, _, index = (finding_id or "").rpartition(":")
+    if not task_id or not index.isdigit():
+        return None
+    for state in tasks:
+        if state.id == task_id and int(index) < len(state.findings):
+            finding = state.findings[int(index)]
+            return finding if finding.path == path and finding.suggestion else None
     return None
 
 

@@ -48,6 +48,9 @@ class DiagnosticInfo(BaseModel):
     severity: Severity = "warning"
     source: str | None = None
     code: str | None = None
+    finding_id: str | None = Field(
+        default=None, description="For tierwise's own review diagnostics: the finding, as '<task id>:<index>'."
+    )
 
 
 class FixProgress(BaseModel):

@@ -12,6 +12,7 @@ from tierwise.engine.artifacts import step_file_name
 from tierwise.engine.editing import ChangeGate, EditReport, Gate, apply_reply
 from tierwise.engine.session import PhaseContext, text_digest
 from tierwise.engine.state import TaskState
+from tierwise.uninterrupted import uninterrupted
 
 __all__ = ["apply_step", "text_digest"]
 
@@ -32,10 +33,14 @@ async def apply_step(
     async def before_write(paths: list[str]) -> None:
         await ctx.checkpoint(state, paths)
 
-    report = await apply_reply(ctx.files, ctx.root, reply_text, before_write=before_write, gate=gate,
-                                change_gate=change_gate)
-    await ctx.record_written(state, report.applied_files)
-    ctx.store.write_json(state.id, name, report.to_dict())
-    state.applied_steps.append(step)
-    ctx.save(state)
-    return report
+    async def apply_and_record() -> EditReport:
+        report = await apply_reply(ctx.files, ctx.root, reply_text, before_write=before_write, gate=gate,
+                                    change_gate=change_gate)
+        await ctx.record_written(state, report.applied_files)
+        ctx.store.write_json(state.id, name, report.to_dict())
+        state.applied_steps.append(step)
+        ctx.save(state)
+        return report
+
+    # a cancellation while the edits are with the editor lets them land and be recorded (undo restores them)
+    return await uninterrupted(apply_and_record())

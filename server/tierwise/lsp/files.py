@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,6 +30,7 @@ from lsprotocol import types
 
 from tierwise.lsp import workspace_edit as wse
 from tierwise.lsp.paths import OutsideWorkspace, absolute, relpath_for, uri_for, writable
+from tierwise.uninterrupted import uninterrupted
 from tierwise.workspace_files import list_workspace_files
 
 if TYPE_CHECKING:
@@ -80,6 +82,7 @@ class EditorFiles:
         write_through: Callable[[], bool] = lambda: True,
         apply_timeout_s: float = 300.0,
         on_disk_state: Callable[[dict[str, str]], None] = lambda _states: None,
+        on_disk_write: Callable[[str, str | None, str | None], None] = lambda _path, _old, _new: None,
     ) -> None:
         self._server = server
         self.root = root
@@ -89,7 +92,10 @@ class EditorFiles:
         self._expected: dict[str, Echo] = {}  # path -> an applied edit the client has not echoed yet
         self._on_disk_state = on_disk_state  # after each apply: {path: "saved" | "unsaved"} of open buffers
         self._disk_states: dict[str, str] = {}
+        self._on_disk_write = on_disk_write  # (path, old text, new text) after a write of a file not open
         self._changed = asyncio.Event()
+        self._locks: dict[str, asyncio.Lock] = {}  # path -> held from the base check to the bookkeeping
+        self._disk_seen: dict[str, str | None] = {}  # open task document -> the saved text tierwise knows of
 
     # -- buffers ------------------------------------------------------------------------------------
     def open_document(self, path: str) -> TextDocument | None:
@@ -107,8 +113,19 @@ class EditorFiles:
         expected = self._expected.get(path)
         if expected is not None and (doc is None or expected.seen_in(doc)):
             del self._expected[path]
+        if path.startswith(ARTIFACT_DIR):
+            if doc is None:
+                self._disk_seen.pop(path, None)
+            elif path not in self._disk_seen:  # didOpen: a buffer opens with the file's saved text
+                self._disk_seen[path] = _norm(doc.source)
         self._changed.set()
         self._changed = asyncio.Event()
+
+    def buffer_saved(self, path: str) -> None:
+        """didSave: the file on disk now holds the buffer's text (kept for open task documents)."""
+        doc = self.open_document(path)
+        if doc is not None and path.startswith(ARTIFACT_DIR):
+            self._disk_seen[path] = _norm(doc.source)
 
     async def _await_sync(self, path: str) -> None:
         deadline = asyncio.get_running_loop().time() + SYNC_WAIT_S
@@ -141,20 +158,42 @@ class EditorFiles:
         outcome = ApplyOutcome()
         support = self._support()
         renames, rest = wse.pair_renames(changes) if support.supports(wse.RENAME) else ([], list(changes))
-        for rename in renames:
-            await self._guarded(
-                outcome, [rename.old.path, rename.new.path], self._apply_rename(rename, support)
-            )
-        for change in rest:
-            await self._guarded(outcome, [change.path], self._apply_change(change, support))
-        states, self._disk_states = self._disk_states, {}
-        if states:
-            self._on_disk_state(states)
+        try:
+            for rename in renames:
+                paths = [rename.old.path, rename.new.path]
+                await self._guarded(outcome, paths, lambda r=rename: self._apply_rename(r, support))
+            for change in rest:
+                await self._guarded(outcome, [change.path], lambda c=change: self._apply_change(c, support))
+        finally:
+            states, self._disk_states = self._disk_states, {}
+            if states:
+                self._on_disk_state(states)
         return outcome
 
-    async def _guarded(self, outcome: ApplyOutcome, paths: list[str], work: object) -> None:
+    @asynccontextmanager
+    async def _holding(self, paths: list[str]) -> AsyncIterator[None]:
+        """One tierwise edit of a path at a time: the base check, the write or ``applyEdit`` and the
+        bookkeeping of one change never interleave with another's (two quick fixes, a task and a fix)."""
+        async with AsyncExitStack() as stack:
+            for path in sorted(set(paths)):
+                await stack.enter_async_context(self._locks.setdefault(path, asyncio.Lock()))
+            yield
+
+    async def _guarded(
+        self, outcome: ApplyOutcome, paths: list[str], work: Callable[[], Awaitable[str | None]]
+    ) -> None:
+        async with self._holding(paths):
+            for path in paths:
+                await self._await_sync(path)  # the previous edit's didChange first: its version is the base
+            # once started, a change runs to its end (the editor may already hold the edit) and is
+            # recorded in ``outcome``; a cancellation meanwhile is raised afterwards
+            await uninterrupted(self._attempt(outcome, paths, work))
+
+    async def _attempt(
+        self, outcome: ApplyOutcome, paths: list[str], work: Callable[[], Awaitable[str | None]]
+    ) -> None:
         try:
-            reason = await work  # type: ignore[misc]
+            reason = await work()
         except OutsideWorkspace as err:
             reason = str(err)
         except OSError as err:
@@ -203,6 +242,7 @@ class EditorFiles:
             if support.supports(wse.DELETE):
                 return await self._send(wse.delete_edit(uri), f"tierwise: delete {change.path}")
             await asyncio.to_thread(delete_disk, self.root, change.path)
+            self._on_disk_write(change.path, current.text, None)
             return None
         if change.base.text is None:
             if support.supports(wse.CREATE):
@@ -218,6 +258,7 @@ class EditorFiles:
             return None
         if not current.is_open:
             await asyncio.to_thread(write_disk, self.root, change.path, change.new_text)
+            self._on_disk_write(change.path, current.text, change.new_text)
             return None
         edit = wse.modify_edit(uri, current.version, current.text or "", change.new_text, support)
         refused = await self._send(edit, f"tierwise: edit {change.path}")
@@ -227,7 +268,7 @@ class EditorFiles:
             if doc is not None and not echo.seen_in(doc):
                 self._expected[change.path] = echo  # the client's didChange is still on its way
             state = await self._sync_disk(change.path, change.base.text, change.new_text, supersedes=change.artifact)
-            if state is not None and not change.artifact:
+            if state is not None and not (change.artifact and state == "saved"):
                 self._disk_states[change.path] = state
         return refused
 
@@ -263,18 +304,23 @@ class EditorFiles:
     ) -> str | None:
         """Write-through: save ``new_text`` when the disk still holds what the engine started from — or, for
         tierwise's own task document (``supersedes``: the engine read the whole buffer, unsaved text
-        included, and wrote its successor), always. Returns ``"saved"`` (written now), ``"unsaved"`` (the
-        buffer had unsaved text: the edit is only in the editor), ``"kept"`` (write-through is off) or None
-        (the disk already held the new text)."""
+        included, and wrote its successor), when the disk still holds what it held when the document was
+        opened or tierwise last wrote (never over another program's change). Returns ``"saved"`` (written
+        now), ``"unsaved"`` (the buffer and the saved file differed: the edit is only in the editor),
+        ``"kept"`` (write-through is off) or None (the disk already held the new text)."""
         if not self._write_through():
             return "kept"
         on_disk = await asyncio.to_thread(read_disk, self.root, path)
         if _norm(on_disk) == _norm(new_text):
             return None
-        if supersedes or _norm(on_disk) == _norm(base_text) or (base_text is None and not on_disk):
+        ours = supersedes and path in self._disk_seen and self._disk_seen[path] == _norm(on_disk)
+        if ours or _norm(on_disk) == _norm(base_text) or (base_text is None and not on_disk):
             await asyncio.to_thread(write_disk, self.root, path, new_text)
+            if path.startswith(ARTIFACT_DIR) and self.open_document(path) is not None:
+                self._disk_seen[path] = _norm(new_text)
             return "saved"
-        log.info("%s has unsaved changes in the editor; left the saved file alone", path)
+        level = logging.WARNING if supersedes else logging.INFO
+        log.log(level, "%s: the buffer and the saved file differ; left the saved file alone", path)
         return "unsaved"
 
 

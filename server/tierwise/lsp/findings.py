@@ -1,7 +1,8 @@
 """Review findings held as diagnostics (source ``tierwise``) and kept in place while the user types.
 
-A finding is dropped when a change overlaps its lines, and moves with the text when lines are inserted or
-removed above it. A whole-document change (no range) drops the file's findings: their place is unknown.
+A finding is dropped when a change edits its lines, and moves with the text when lines are inserted or
+removed above it (Enter at column 0 of its first line moves it too). tierwise's own writes of files that are
+not open move them the same way (``on_rewrite``). A whole-document change (no range) drops the file's findings: their place is unknown.
 A new review replaces every finding.
 """
 
@@ -11,6 +12,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 from lsprotocol import types
+
+from tierwise.edits.text import line_breaks
 
 SOURCE = "tierwise"
 CODE = "review"
@@ -93,14 +96,15 @@ class FindingStore:
             self._by_path[path] = []
             return True
         start, end = change.range.start.line, change.range.end.line
-        delta = change.text.count("\n") - (end - start)
+        delta = line_breaks(change.text) - (end - start)
+        last = end - 1 if _keeps_end_line(change) else end  # the last line whose text the change touches
         kept: list[StoredFinding] = []
         changed = False
         for finding in findings:
-            if finding.start_line <= end and start <= finding.end_line:
+            if finding.start_line <= last and start <= finding.end_line:
                 changed = True  # the user edited the flagged lines
                 continue
-            if finding.start_line > end and delta:
+            if finding.start_line > last and delta:
                 finding = replace(
                     finding, start_line=finding.start_line + delta, end_line=finding.end_line + delta
                 )
@@ -108,6 +112,33 @@ class FindingStore:
             kept.append(finding)
         self._by_path[path] = kept
         return changed
+
+    def on_rewrite(self, path: str, old: str | None, new: str | None, encoding: str) -> bool:
+        """tierwise rewrote ``path`` outside any buffer (a file not open in the editor): move its findings
+        as if the minimal edits from ``old`` to ``new`` had been typed; a deleted file drops them."""
+        from tierwise.lsp.workspace_edit import text_edits
+
+        if not self._by_path.get(path):
+            return False
+        if old is None or new is None:
+            self._by_path[path] = []
+            return True
+        changed = False
+        edits = text_edits(old, new, encoding)  # ranges in ``old``: fed last first, each leaves the rest valid
+        for edit in sorted(edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True):
+            partial = types.TextDocumentContentChangePartial(range=edit.range, text=edit.new_text)
+            changed = self.on_change(path, partial) or changed
+        return changed
+
+
+def _keeps_end_line(change: types.TextDocumentContentChangePartial) -> bool:
+    """The change ends at column 0 of its end line and leaves that line's text whole at the start of a line
+    (e.g. Enter at column 0, or whole lines inserted or removed above it): the line moves, it is not edited."""
+    if change.range.end.character != 0:
+        return False
+    if change.text:
+        return change.text.endswith(("\n", "\r"))
+    return change.range.start.character == 0 and change.range.end.line > change.range.start.line
 
 
 def to_diagnostic(finding: StoredFinding, line_units: Callable[[int], int]) -> types.Diagnostic:

@@ -177,6 +177,8 @@ async def diagnostic_info(diagnostic: dict[str, Any]) -> Any:
     end_pos = diagnostic["range"]["end"]
     end = end_pos["line"] - 1 if end_pos["character"] == 0 and end_pos["line"] > start else end_pos["line"]
     code = diagnostic.get("code")
+    data = diagnostic.get("data")
+    finding_id = data.get("findingId") if diagnostic.get("source") == "tierwise" and isinstance(data, dict) else None
     return DiagnosticInfo(
         message=diagnostic["message"],
         start_line=start + 1,
@@ -184,6 +186,7 @@ async def diagnostic_info(diagnostic: dict[str, Any]) -> Any:
         severity=_LSP_SEVERITY.get(diagnostic.get("severity") or 2, "warning"),  # type: ignore[arg-type]
         source=diagnostic.get("source"),
         code=None if code is None else str(code),
+        finding_id=finding_id if isinstance(finding_id, str) else None,
     )
 
 
@@ -199,19 +202,26 @@ async def apply_suggestion(session: Session, finding: fnd.StoredFinding) -> str:
     from tierwise.lsp.suggestions import changes_for_suggestion
 
     assert session.files is not None and finding.suggestion
-    changes = await changes_for_suggestion(session.files, session.require_root(), finding.suggestion)
-    message = await apply_changes(session, changes, "reviewer's suggestion")
+    files, root = session.files, session.require_root()
+    changes = await changes_for_suggestion(files, root, finding.suggestion)
+    outcome = await files.apply(changes) if changes else None
+    if outcome is not None and outcome.rejected:  # the file moved under it (another edit): recompute once
+        changes = await changes_for_suggestion(files, root, finding.suggestion)
+        outcome = None
+    message = await apply_changes(session, changes, "reviewer's suggestion", outcome)
     path = session.findings.discard(finding.id)
     if path is not None:
         await session.publish_findings({path})
     return message
 
 
-async def apply_changes(session: Session, changes: list[Any], what: str) -> str:
+async def apply_changes(session: Session, changes: list[Any], what: str, outcome: Any = None) -> str:
+    """Apply ``changes`` (unless ``outcome`` says they already were) and describe the result."""
     assert session.files is not None
     if not changes:
         return f"the {what} changes nothing"
-    outcome = await session.files.apply(changes)
+    if outcome is None:
+        outcome = await session.files.apply(changes)
     if outcome.rejected:
         reasons = "; ".join(f"{path}: {reason}" for path, reason in outcome.rejected.items())
         raise RuntimeError(f"the {what} was not applied ({reasons})")

@@ -22,6 +22,7 @@ from pygls.uris import to_fs_path
 from tierwise import __version__
 from tierwise.lsp import code_actions as ca
 from tierwise.lsp import trust
+from tierwise.lsp.documents import use_lsp_lines
 from tierwise.lsp.paths import OutsideWorkspace
 from tierwise.lsp.protocol import RawJson, TierwiseProtocol
 from tierwise.lsp.session import Session
@@ -67,6 +68,7 @@ def workspace_root(params: types.InitializeParams) -> Path | None:
 
 # -- lifecycle ---------------------------------------------------------------------------------------
 def on_initialize(ls: TierwiseServer, params: types.InitializeParams) -> None:
+    use_lsp_lines(ls.workspace)  # buffers' lines broken as LSP does (not str.splitlines)
     root = workspace_root(params)
     if root is not None:
         ls.session.start(root, params.initialization_options)
@@ -239,6 +241,12 @@ def on_did_open(ls: TierwiseServer, params: types.DidOpenTextDocumentParams) -> 
         ls.session.files.buffer_changed(path)
 
 
+def on_did_save(ls: TierwiseServer, params: types.DidSaveTextDocumentParams) -> None:
+    path = _path_of(ls, params.text_document.uri)
+    if path is not None and ls.session.files is not None:
+        ls.session.files.buffer_saved(path)
+
+
 def on_did_close(ls: TierwiseServer, params: types.DidCloseTextDocumentParams) -> None:
     on_did_open(ls, params)  # type: ignore[arg-type]
     path = _path_of(ls, params.text_document.uri)
@@ -316,6 +324,7 @@ def create_server() -> TierwiseServer:
         (types.TEXT_DOCUMENT_DID_OPEN, on_did_open, None),
         (types.TEXT_DOCUMENT_DID_CHANGE, on_did_change, None),
         (types.TEXT_DOCUMENT_DID_CLOSE, on_did_close, None),
+        (types.TEXT_DOCUMENT_DID_SAVE, on_did_save, types.SaveOptions(include_text=False)),
         (types.TEXT_DOCUMENT_CODE_ACTION, on_code_action, CODE_ACTION_OPTIONS),
         (types.CODE_ACTION_RESOLVE, on_code_action_resolve, None),
         (types.WINDOW_WORK_DONE_PROGRESS_CANCEL, on_progress_cancel, None),

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
+from tierwise.edits.text import split_keepends
 from tierwise.lsp import findings as fnd
 from tierwise.lsp.client_edits import ClientEdits
 from tierwise.lsp.code_actions import quick_fix_label
@@ -61,7 +62,7 @@ class Session:
         self.ui = EditorUser(self.server, root, self.tasks)
         self.files = EditorFiles(
             self.server, root, self.edit_support, write_through=lambda: self.options.write_through,
-            on_disk_state=self.ui.disk_states,
+            on_disk_state=self.ui.disk_states, on_disk_write=self._disk_written,
         )
         self.host = EngineHost(root, self.files, self.ui, self.report, trusted=lambda: self.trusted)
         from tierwise.lsp.context_index import ContextService
@@ -124,6 +125,12 @@ class Session:
         return quick_fix_label(tier, config.tiers[tier].model)
 
     # -- review diagnostics ---------------------------------------------------------------------------
+    def _disk_written(self, path: str, old: str | None, new: str | None) -> None:
+        """tierwise wrote a file that is not open: its review diagnostics move with the text."""
+        encoding = str(getattr(self.server.workspace.position_encoding, "value", None) or "utf-16")
+        if self.findings.on_rewrite(path, old, new, encoding):
+            self.spawn(self.publish_findings({path}), "diagnostics update")
+
     async def publish_findings(self, paths: set[str] | list[str]) -> None:
         for path in paths:
             try:
@@ -148,7 +155,7 @@ class Session:
                 text = await asyncio.to_thread(read_disk, self.require_root(), path)
             except (OSError, ValueError):
                 text = None
-            lines = (text or "").splitlines(True)
+            lines = split_keepends(text or "")
             codec = self.server.workspace.position_codec
 
         def units(line: int) -> int:

@@ -124,15 +124,16 @@ class EditorUser:
         """After tierwise edited open buffers of a client without a tierwise plugin (LSP has no "save this
         document"): say what the disk holds, so buffer and disk never disagree silently. ``saved``: the server
         wrote the edit through, the buffer's text is the file's, only its modified mark is stale; ``unsaved``:
-        the buffer had the user's unsaved text (``kept``: write-through is off), so the edit is only in the
-        editor until they save."""
+        the buffer and the saved file differed (unsaved text, or a change on disk; ``kept``: write-through is
+        off), so the edit is only in the editor until they save."""
         if self.is_plugin:
             return
         saved = sorted(path for path, state in states.items() if state == "saved")
         unsaved = sorted(path for path, state in states.items() if state != "saved")
         why = (
             "lsp.writeThrough is off" if all(states[p] == "kept" for p in unsaved)
-            else "the buffer had unsaved changes, which tierwise does not save for you"
+            else "the buffer and the saved file differed — unsaved changes in the buffer, or the file changed "
+            "on disk — so tierwise left the file alone"
         )
         if saved:
             self._show(
@@ -144,8 +145,8 @@ class EditorUser:
         if unsaved:
             self._show(
                 "warning",
-                f"tierwise's edit of {', '.join(unsaved)} is in your editor but not on disk ({why}): save the "
-                "buffer so the tests see it.",
+                f"tierwise's edit of {', '.join(unsaved)} is in your editor but not on disk ({why}): check the "
+                "file on disk, then save the buffer so the tests see it.",
             )
 
     def _show(self, level: Literal["info", "warning", "error"], message: str) -> None:
