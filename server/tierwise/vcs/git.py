@@ -1,9 +1,8 @@
-"""git through gitpython: one ``Repo`` per repository, confined to one worker thread.
+"""git for checkpoints, commits and worktrees: one ``GitRepo`` per repository, confined to one worker thread.
 
-gitpython's ``Repo`` is not thread-safe (its persistent ``git cat-file --batch`` processes and its command
-environment belong to the object), so every repository gets a :class:`GitRepo`: a single-thread executor
-that creates the ``Repo`` on that thread and runs all of the repository's git work there, one call at a
-time. Async callers ``await repo.call(fn, ...)``; the event loop never waits for git.
+gitpython's ``Repo`` and the persistent ``git cat-file --batch`` are not thread-safe, so every repository
+gets a :class:`GitRepo`: a single-thread executor that creates the ``Repo`` on that thread and runs all of
+the repository's git work there, one call at a time. Async callers ``await repo.call(fn, ...)``; the event loop never waits for git.
 
 gitpython only finds the repository (pure Python: its folders); it never runs git, because it always hands
 git the whole parent environment. Every command is a plain subprocess through ``tierwise.safe_git``:
