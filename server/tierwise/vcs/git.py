@@ -121,6 +121,10 @@ class _CatFile:
             raise
         return data
 
+    def __del__(self) -> None:  # a GitRepo nobody holds is collected: its cat-file ends with it
+        with contextlib.suppress(Exception):
+            self.close()
+
     def close(self) -> None:
         if self.proc is not None:
             with contextlib.suppress(OSError):
