@@ -16,6 +16,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tierwise.safe_git import run_git
 from tierwise.workspace_files import MAX_LISTED, is_ignored_dir
 
 _LINK_MODE = "120000"
@@ -82,10 +83,8 @@ def _git_links(root: Path) -> list[str] | None:
     if not (root / ".git").exists():
         return None
     try:
-        tracked = subprocess.run(["git", "ls-files", "-z", "-s", "--cached"], cwd=root, capture_output=True,
-                                 timeout=30, check=False, stdin=subprocess.DEVNULL)
-        others = subprocess.run(["git", "ls-files", "-z", "--others", "--exclude-standard"],
-                                cwd=root, capture_output=True, timeout=30, check=False, stdin=subprocess.DEVNULL)
+        tracked = run_git(["ls-files", "-z", "-s", "--cached"], root, timeout=30)
+        others = run_git(["ls-files", "-z", "--others", "--exclude-standard"], root, timeout=30)
     except (OSError, subprocess.TimeoutExpired):
         return None
     if tracked.returncode != 0 or others.returncode != 0:

@@ -13,6 +13,10 @@ also a dangling one, also one in a parent folder), never only at the path as wri
 - git's hooks folder when ``core.hooksPath`` puts it in the work tree (``git rev-parse --git-path hooks``:
   ``.githooks/``, husky's ``.husky/_`` and ``.husky/``), asked with the git dirs and again when
   ``<root>/.git/config`` changes; it may be read, not written;
+- every file git reads the repository's configuration from, other than its own git dir's (``git config
+  --includes --list --show-origin``, and every ``include.path`` / ``includeIf.*.path`` target, existing or
+  not): a workspace file such a directive names could otherwise set ``core.hooksPath`` or a filter; asked
+  with the git dirs and again when one of those files changes;
 - tierwise's own state folder ``.tierwise`` (tasks, ledger, checkpoints, prompt overrides);
 - tierwise's configuration: the workspace's ``.tierwise.toml`` and the user file
   (``$XDG_CONFIG_HOME/tierwise/config.toml`` or ``~/.config/tierwise/config.toml``). The ``[tool.tierwise]``
@@ -27,9 +31,11 @@ from __future__ import annotations
 import os
 import stat
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+
+from tierwise.safe_git import run_git
 
 VCS_DIR_NAMES: frozenset[str] = frozenset({".git", ".hg", ".svn"})
 """Version-control folders: never read nor written through a model-named path."""
@@ -92,6 +98,33 @@ def _hooks_dirs(git_path_hooks: str, root_real: str) -> set[str]:
     return found
 
 
+def _git_config_files(root_real: str) -> tuple[str, ...]:
+    """Real paths of the files git reads the configuration of the repository at ``root_real`` from (every
+    scope, includes followed), and of every ``include.path`` / ``includeIf.<condition>.path`` target, whether
+    it exists or its condition holds now or not (git resolves a relative one from its including file's
+    folder). Empty outside git or when git fails."""
+    try:
+        proc = run_git(["config", "--includes", "--list", "--show-origin", "-z"], root_real,
+                       timeout=_GIT_TIMEOUT_S)
+    except (OSError, subprocess.SubprocessError):
+        return ()
+    if proc.returncode != 0:
+        return ()
+    found: set[str] = set()
+    fields = proc.stdout.decode("utf-8", "surrogateescape").split("\0")
+    for origin, entry in zip(fields[0::2], fields[1::2], strict=False):
+        if not origin.startswith("file:"):
+            continue  # "command line:", a blob, standard input
+        origin_path = os.path.join(root_real, origin[len("file:"):])
+        found.add(os.path.realpath(origin_path))
+        key, _, value = entry.partition("\n")
+        key = key.lower()
+        if value and (key == "include.path" or (key.startswith("includeif.") and key.endswith(".path"))):
+            value = os.path.expanduser(value)
+            found.add(os.path.realpath(os.path.join(os.path.dirname(origin_path), value)))
+    return tuple(sorted(found))
+
+
 def _git_dirs(root_real: str) -> tuple[str, ...]:
     """The real git dir and common dir of the repository at ``root_real`` (empty outside git), and the
     folders its hooks run from (:func:`_hooks_dirs`)."""
@@ -106,15 +139,15 @@ def _git_dirs(root_real: str) -> tuple[str, ...]:
             if common:
                 found.add(os.path.realpath(Path(git_dir) / common))
     try:
-        proc = subprocess.run(
-            ["git", "rev-parse", "--path-format=absolute", "--git-dir", "--git-common-dir", "--git-path", "hooks"],
-            cwd=root_real, capture_output=True, text=True, timeout=_GIT_TIMEOUT_S, check=False,
-            stdin=subprocess.DEVNULL,
+        proc = run_git(
+            ["rev-parse", "--path-format=absolute", "--git-dir", "--git-common-dir", "--git-path", "hooks"],
+            root_real, timeout=_GIT_TIMEOUT_S,
         )
     except (OSError, subprocess.SubprocessError):
         proc = None
     if proc is not None and proc.returncode == 0:
-        lines = [line.strip() for line in proc.stdout.splitlines() if line.strip()]
+        out = proc.stdout.decode("utf-8", "surrogateescape")
+        lines = [line.strip() for line in out.splitlines() if line.strip()]
         found.update(os.path.realpath(line) for line in lines[:2])
         if len(lines) == 3:
             found.update(_hooks_dirs(lines[2], root_real))
@@ -129,6 +162,8 @@ class Protection:
     folded: bool  # case-insensitive file system
     dirs: tuple[str, ...]  # real paths of folders nothing may be written into
     files: tuple[str, ...]  # real paths of files nothing may write
+    git_config: tuple[str, ...] = ()  # real paths of the files git reads configuration from
+    git_config_stamp: tuple[object, ...] = field(default=(), compare=False)  # their stat when asked
 
     def key(self, path: str) -> str:
         return os.path.normcase(path).casefold() if self.folded else path
@@ -148,6 +183,10 @@ class Protection:
         for name in self.files if write else ():
             if target == self.key(name):
                 return f"it resolves to {_shown(name, self.root, folder=False)}, tierwise's own configuration"
+        for name in self.git_config if write else ():
+            if target == self.key(name):
+                shown = _shown(name, self.root, folder=False)
+                return f"it resolves to {shown}: git reads its configuration from it, which tierwise never edits"
         root = self.key(self.root)
         if target.startswith(root.rstrip(os.sep) + os.sep):
             parts = Path(resolved[len(self.root.rstrip(os.sep)) + 1:]).parts
@@ -205,11 +244,30 @@ def dot_git_stamp(root_real: str) -> tuple[object, ...]:
     return ("file", _first_line(Path(dot_git)))
 
 
+def _files_stamp(paths: tuple[str, ...]) -> tuple[object, ...]:
+    """One ``stat`` per file: changed when a file is written (git rewrites its config by rename), created or
+    removed."""
+    stamps: list[object] = []
+    for path in paths:
+        try:
+            info = os.stat(path)
+        except OSError:
+            stamps.append(None)
+            continue
+        stamps.append((info.st_mtime_ns, info.st_size, info.st_ino))
+    return tuple(stamps)
+
+
+_CONFIG_GENERATION: dict[str, int] = {}
+"""Per root: bumped when a file git reads configuration from changed since it was asked (a new cache key)."""
+
+
 @lru_cache(maxsize=64)
 def _protection(root_real: str, user_file: str | None, stamp: tuple[object, ...]) -> Protection:  # noqa: ARG001
     """Cached per root, user file and :func:`dot_git_stamp`: a repository created (``git init``), a ``.git``
     file written or changed (``git worktree add``, ``--separate-git-dir``) or a ``.git`` link retargeted
-    after start gives a new stamp, so git is asked again — once per change, never per write."""
+    after start gives a new stamp, so git is asked again — once per change, never per write. So does a change
+    of a file git reads configuration from (:data:`_CONFIG_GENERATION`)."""
     dirs = {os.path.join(root_real, name) for name in PROTECTED_DIR_NAMES}
     dirs.update(os.path.realpath(path) for path in list(dirs))  # `.tierwise -> var/state`: var/state too
     dirs.update(_git_dirs(root_real))
@@ -217,7 +275,9 @@ def _protection(root_real: str, user_file: str | None, stamp: tuple[object, ...]
     files.update(os.path.realpath(path) for path in list(files))  # `.tierwise.toml -> shared/x.toml`: x.toml
     if user_file:
         files.add(user_file)
-    return Protection(root_real, is_case_insensitive(root_real), tuple(sorted(dirs)), tuple(sorted(files)))
+    config = _git_config_files(root_real)
+    return Protection(root_real, is_case_insensitive(root_real), tuple(sorted(dirs)), tuple(sorted(files)),
+                      config, _files_stamp(config))
 
 
 def _links_stamp(root_real: str) -> tuple[str | None, ...]:
@@ -237,8 +297,13 @@ def protection_for(root: Path | str) -> Protection:
     """The protected locations of the workspace at ``root``: an ``lstat`` of ``<root>/.git``, ``.tierwise``
     and ``.tierwise.toml`` per call; git asked again only when ``.git`` changed (:func:`dot_git_stamp`)."""
     root_real = os.path.realpath(root)
+    user_file = user_config_file()
     stamp = (dot_git_stamp(root_real), _links_stamp(root_real))
-    return _protection(root_real, user_config_file(), stamp)
+    protection = _protection(root_real, user_file, (*stamp, _CONFIG_GENERATION.get(root_real, 0)))
+    if protection.git_config and _files_stamp(protection.git_config) != protection.git_config_stamp:
+        _CONFIG_GENERATION[root_real] = generation = _CONFIG_GENERATION.get(root_real, 0) + 1
+        protection = _protection(root_real, user_file, (*stamp, generation))
+    return protection
 
 
 def protected_reason(root: Path | str, resolved: Path | str, *, write: bool = True) -> str | None:

@@ -11,6 +11,8 @@ import os
 import subprocess
 from pathlib import Path
 
+from tierwise.safe_git import run_git
+
 SKIP_DIRS = frozenset(
     {
         ".git", ".hg", ".svn", ".tierwise",
@@ -53,9 +55,9 @@ def git_files(root: Path, limit: int = MAX_LISTED) -> list[str] | None:
     if not (root / ".git").exists():
         return None
     try:
-        proc = subprocess.run(
-            ["git", "ls-files", "-z", "-s", "-t", "--cached", "--others", "--deleted", "--exclude-standard"],
-            cwd=root, capture_output=True, timeout=30, check=False,
+        proc = run_git(  # never the repository's fsmonitor command, never tierwise's keys (tierwise.safe_git)
+            ["ls-files", "-z", "-s", "-t", "--cached", "--others", "--deleted", "--exclude-standard"],
+            root, timeout=30,
         )  # fmt: skip
     except (OSError, subprocess.TimeoutExpired):
         return None

@@ -19,7 +19,9 @@ import tempfile
 from pathlib import Path
 
 from tierwise.bench.suite import TaskSpec
+from tierwise.safe_git import run_git
 
+_GIT_TIMEOUT_S = 600.0
 _IGNORED = shutil.ignore_patterns(".tierwise", "__pycache__", "*.pyc", ".pytest_cache", "node_modules")
 _GIT_ENV = {
     "GIT_AUTHOR_NAME": "tierwise bench",
@@ -35,9 +37,12 @@ class WorkspaceError(RuntimeError):
     """A run's copy could not be prepared (missing repository, bad revision, hidden files clash)."""
 
 
-def _git(args: list[str], cwd: Path, *, stdout: int | None = subprocess.PIPE) -> subprocess.CompletedProcess[bytes]:
-    env = {**os.environ, **_GIT_ENV, "GIT_CONFIG_GLOBAL": os.devnull}
-    result = subprocess.run(["git", *args], cwd=cwd, env=env, stdout=stdout, stderr=subprocess.PIPE, check=False)
+def _git(args: list[str], cwd: Path) -> subprocess.CompletedProcess[bytes]:
+    """``git args`` through ``tierwise.safe_git`` (no fsmonitor command, no API keys), isolated config."""
+    try:
+        result = run_git(args, cwd, timeout=_GIT_TIMEOUT_S, env={**_GIT_ENV, "GIT_CONFIG_GLOBAL": os.devnull})
+    except (OSError, subprocess.TimeoutExpired) as err:
+        raise WorkspaceError(f"git {' '.join(args)} failed in {cwd}: {err}") from err
     if result.returncode != 0:
         message = result.stderr.decode("utf-8", errors="replace").strip()
         raise WorkspaceError(f"git {' '.join(args)} failed in {cwd}: {message}")

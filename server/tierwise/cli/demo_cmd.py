@@ -24,6 +24,8 @@ import click
 from rich.console import Console
 from rich.rule import Rule
 
+from tierwise.safe_git import run_git
+
 DEMO_TASK = (
     "Fix textstats.median(): for an even number of values it must return the mean of the two middle "
     "values, and an empty sequence must raise ValueError like mean() does."
@@ -79,7 +81,9 @@ def demo_config(url: str) -> Any:
 def init_repository(root: Path) -> None:
     identity = ["-c", "user.name=tierwise demo", "-c", "user.email=demo@tierwise.invalid", "-c", "commit.gpgsign=false"]
     for args in (["init", "-q"], ["add", "-A"], [*identity, "commit", "-q", "-m", "textstats with a median bug"]):
-        subprocess.run(["git", *args], cwd=root, check=True, capture_output=True, timeout=60)
+        proc = run_git(args, root, timeout=60)  # tierwise.safe_git: no fsmonitor command, no keys
+        if proc.returncode != 0:
+            raise subprocess.CalledProcessError(proc.returncode, ["git", *args], proc.stdout, proc.stderr)
 
 
 def _show_results(console: Console, engine: Any, state: Any) -> None:

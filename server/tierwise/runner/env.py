@@ -18,51 +18,16 @@ from __future__ import annotations
 
 import fnmatch
 import os
-import sys
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 
 from tierwise.config.secrets import is_secret_name
-
-FIXED_ENV = {"CI": "1", "PYTHONDONTWRITEBYTECODE": "1", "NO_COLOR": "1"}
-BASIC_NAMES: frozenset[str] = frozenset({
-    "PATH", "HOME", "USER", "LOGNAME", "SHELL", "TMPDIR", "TEMP", "TMP", "LANG", "LANGUAGE", "TERM", "TZ",
-    "SYSTEMROOT", "COMSPEC", "PATHEXT", "WINDIR",
-})
-TOOLCHAIN_NAMES: frozenset[str] = frozenset({
-    # Python
-    "VIRTUAL_ENV", "CONDA_PREFIX", "CONDA_DEFAULT_ENV", "CONDA_EXE", "PYTHONPATH", "PYTHONHOME",
-    "PYENV_ROOT", "PYENV_VERSION",
-    # JavaScript
-    "NODE_PATH", "NVM_DIR", "NVM_BIN", "VOLTA_HOME", "PNPM_HOME", "COREPACK_HOME",
-    # Go
-    "GOPATH", "GOROOT", "GOCACHE", "GOMODCACHE", "GOFLAGS", "GOTOOLCHAIN", "GOPROXY", "GOPRIVATE",
-    "GONOSUMDB", "GONOPROXY", "CGO_ENABLED",
-    # Rust
-    "CARGO_HOME", "RUSTUP_HOME", "RUSTUP_TOOLCHAIN", "CARGO_TARGET_DIR",
-    # JVM, .NET, Ruby
-    "JAVA_HOME", "GRADLE_USER_HOME", "M2_HOME", "MAVEN_HOME", "DOTNET_ROOT", "GEM_HOME", "GEM_PATH",
-    "BUNDLE_PATH", "RBENV_ROOT",
-    # native builds, certificates, cache folders
-    "CC", "CXX", "PKG_CONFIG_PATH", "LD_LIBRARY_PATH", "DYLD_LIBRARY_PATH", "SSL_CERT_FILE", "SSL_CERT_DIR",
-    "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_RUNTIME_DIR",
-})
-ALLOWED_PATTERNS: tuple[str, ...] = ("LC_*",)
-
-
-def _allowed(name: str, passthrough: Iterable[str]) -> bool:
-    if name in BASIC_NAMES or name in TOOLCHAIN_NAMES:
-        return True
-    if any(fnmatch.fnmatchcase(name, p) for p in ALLOWED_PATTERNS):
-        return True
-    return any(fnmatch.fnmatchcase(name, p) for p in passthrough)
-
-
-def _own_venv_bin() -> str | None:
-    """tierwise's own virtualenv ``bin`` folder, when tierwise runs from one (kept off the project's PATH)."""
-    if sys.prefix == sys.base_prefix:
-        return None
-    return str(Path(sys.prefix) / ("Scripts" if os.name == "nt" else "bin"))
+from tierwise.env_allowlist import (  # noqa: F401 - re-exported
+    ALLOWED_PATTERNS,
+    BASIC_NAMES,
+    FIXED_ENV,
+    TOOLCHAIN_NAMES,
+    allowed_env,
+)
 
 
 def build_env(
@@ -75,17 +40,7 @@ def build_env(
     """The environment a project command sees: the allow-listed part of ``base`` (default ``os.environ``)
     plus ``passthrough`` matches, the fixed CI variables, and ``extra`` (secret-looking names and
     ``secret_names`` dropped from ``extra``)."""
-    patterns = tuple(passthrough)
-    source = dict(os.environ if base is None else base)
-    env = {k: v for k, v in source.items() if _allowed(k, patterns)}
-    own_bin = _own_venv_bin()
-    if own_bin is not None:
-        if "PATH" in env:
-            env["PATH"] = os.pathsep.join(
-                p for p in env["PATH"].split(os.pathsep) if p.rstrip("/") != own_bin
-            )
-        if env.get("VIRTUAL_ENV", "").rstrip("/") == sys.prefix.rstrip("/"):
-            env.pop("VIRTUAL_ENV", None)
+    env = allowed_env(base, passthrough)
     env.update(FIXED_ENV)
     if extra:
         secrets = set(secret_names)

@@ -2,7 +2,7 @@
 outside git), task worktrees and commits. See docs/git.md.
 
 Everything that touches git or the disk is a coroutine that runs its work off the event loop (git on the
-repository's own thread, through gitpython)."""
+repository's own thread, through ``tierwise.safe_git``)."""
 
 from __future__ import annotations
 

@@ -1,21 +1,20 @@
-"""git through gitpython: one ``Repo`` per repository, confined to one worker thread.
+"""git for checkpoints, commits and worktrees: one ``GitRepo`` per repository, confined to one worker thread.
 
-gitpython's ``Repo`` is not thread-safe (its persistent ``git cat-file --batch`` processes and its command
-environment belong to the object), so every repository gets a :class:`GitRepo`: a single-thread executor
-that creates the ``Repo`` on that thread and runs all of the repository's git work there, one call at a
-time. Async callers ``await repo.call(fn, ...)``; the event loop never waits for git.
+gitpython's ``Repo`` and the persistent ``git cat-file --batch`` are not thread-safe, so every repository
+gets a :class:`GitRepo`: a single-thread executor that creates the ``Repo`` on that thread and runs all of
+the repository's git work there, one call at a time. Async callers ``await repo.call(fn, ...)``; the event loop never waits for git.
 
-Commands go through ``repo.git`` (gitpython's command wrapper): no prompts, ``GIT_OPTIONAL_LOCKS=0``,
-a 120 s limit, errors turned into ``VcsError`` with git's own message. Inherited ``GIT_DIR`` /
-``GIT_WORK_TREE`` / ``GIT_INDEX_FILE`` / ``GIT_OBJECT_DIRECTORY`` / ``GIT_PREFIX`` (tierwise started from a
-git hook, say) are overridden with this repository's own values, so they can never redirect tierwise.
-Blobs are read through gitpython's object database, which keeps one ``cat-file --batch`` process per
-repository instead of starting one per blob.
+gitpython only finds the repository (pure Python: its folders); it never runs git, because it always hands
+git the whole parent environment. Every command is a plain subprocess through ``tierwise.safe_git``:
+``-c core.fsmonitor=false`` and the allow-listed environment (no API key; whatever git runs — hooks,
+filters, textconv — gets only that), no prompts, ``GIT_OPTIONAL_LOCKS=0``, ``LC_ALL=C``, a 120 s limit,
+errors turned into ``VcsError`` with git's own message. Inherited ``GIT_DIR`` / ``GIT_WORK_TREE`` /
+``GIT_INDEX_FILE`` / ``GIT_OBJECT_DIRECTORY`` / ``GIT_PREFIX`` (tierwise started from a git hook, say) are
+never passed on; this repository's own values are set instead, so they can never redirect tierwise. Blobs
+are read through one persistent ``cat-file --batch`` process per repository instead of one per blob.
 
-Commands that run hooks (``commit``, ``worktree add``) go through :meth:`GitRepo.run_with_hooks` instead:
-gitpython always hands git the whole parent environment, and a hook is a file in the repository (in the work
-tree when ``core.hooksPath`` says so), so they get the allow-listed environment of the test command
-(:func:`hook_env`) — the user's pre-commit checks still run, without the API keys.
+Commands that run hooks (``commit``, ``worktree add``) go through :meth:`GitRepo.run_with_hooks`, which adds
+``commands.env_passthrough`` to the allow-list: the user's pre-commit checks still run, without the keys.
 """
 
 from __future__ import annotations
@@ -23,11 +22,9 @@ from __future__ import annotations
 import asyncio
 import atexit
 import contextlib
-import fnmatch
 import functools
 import os
 import subprocess
-import tempfile
 import threading
 import weakref
 from collections.abc import Callable, Mapping, Sequence
@@ -36,33 +33,18 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import git as gitpython
-from git.exc import GitCommandError, GitCommandNotFound, InvalidGitRepositoryError, NoSuchPathError
+from git.exc import InvalidGitRepositoryError, NoSuchPathError
 
-from tierwise.runner.env import FIXED_ENV, build_env
+from tierwise.safe_git import GIT_VARS, git_env, popen_git, run_git
 from tierwise.vcs.errors import VcsError
 
 T = TypeVar("T")
 TIMEOUT_S = 120.0
-_INHERITED_GIT_VARS = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX", "GIT_OBJECT_DIRECTORY")
-_FIXED_ENV = {"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "GIT_OPTIONAL_LOCKS": "0"}
+_FIXED_ENV = {"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "LANGUAGE": "C", "GIT_OPTIONAL_LOCKS": "0"}
 FALLBACK_NAME = "tierwise"
 FALLBACK_EMAIL = "tierwise@localhost"
-HOOK_GIT_VARS: tuple[str, ...] = (
-    "GIT_AUTHOR_*", "GIT_COMMITTER_*", "GIT_CONFIG*", "GIT_EXEC_PATH", "GIT_TEMPLATE_DIR",
-    "GIT_CEILING_DIRECTORIES", "GNUPGHOME", "GPG_TTY",
-)
-"""What a commit needs beyond the command allow-list: identity, configuration (``git -c``,
-``GIT_CONFIG_GLOBAL``…), git's own install, gpg signing."""
-
-
-def hook_env(passthrough: Sequence[str] = (), base: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment of git commands that may run hooks: the test command's allow-list
-    (``tierwise.runner.env.build_env`` with ``commands.env_passthrough``; not its CI markers, a commit is no CI
-    run) plus :data:`HOOK_GIT_VARS`. No API key, token or password unless passed through by the user."""
-    source = os.environ if base is None else base
-    env = {k: v for k, v in build_env(source, passthrough=passthrough).items() if k not in FIXED_ENV}
-    env.update({k: v for k, v in source.items() if any(fnmatch.fnmatchcase(k, p) for p in HOOK_GIT_VARS)})
-    return env
+HOOK_GIT_VARS = GIT_VARS
+hook_env = git_env  # every git command's environment (tierwise.safe_git); hooks add commands.env_passthrough
 
 
 def _discover(root: Path) -> gitpython.Repo | None:
@@ -78,7 +60,8 @@ def _discover(root: Path) -> gitpython.Repo | None:
 
 
 def _own_env(repo: gitpython.Repo) -> dict[str, str]:
-    """Fixed settings plus this repository's own values for any inherited repository-selecting variable."""
+    """Fixed settings plus this repository's own values for any inherited repository-selecting variable
+    (the others are not passed on: ``tierwise.safe_git.git_env`` leaves them out)."""
     env = dict(_FIXED_ENV)
     own = {
         "GIT_DIR": str(repo.git_dir),
@@ -91,19 +74,69 @@ def _own_env(repo: gitpython.Repo) -> dict[str, str]:
     return env
 
 
-def _error(args: Sequence[str], err: Exception) -> VcsError:
-    if isinstance(err, GitCommandNotFound):
-        return VcsError("git is not installed or not on PATH")
+def _git(args: Sequence[str], cwd: Path, *, input: bytes | None = None, env: Mapping[str, str] | None = None,
+         passthrough: Sequence[str] = ()) -> bytes:
+    """``git args`` through ``tierwise.safe_git.run_git``; stdout, or ``VcsError`` with git's message."""
     what = f"git {' '.join(args[:2])}"
-    if isinstance(err, GitCommandError):
-        stderr = err.stderr if isinstance(err.stderr, str) else str(err.stderr or "")
-        message = stderr.strip()
-        if message.startswith("stderr: "):
-            message = message[len("stderr: ") :].strip().strip("'").strip()
-        if "Timeout:" in message:
-            return VcsError(f"{what} did not finish in {TIMEOUT_S:.0f} s")
-        return VcsError(f"{what} failed: {message or f'exit code {err.status}'}")
-    return VcsError(f"{what} failed: {err}")
+    try:
+        proc = run_git(args, cwd, timeout=TIMEOUT_S, input=input, env=env, passthrough=passthrough)
+    except FileNotFoundError as err:
+        raise VcsError("git is not installed or not on PATH") from err
+    except subprocess.TimeoutExpired as err:
+        raise VcsError(f"{what} did not finish in {TIMEOUT_S:.0f} s") from err
+    except OSError as err:
+        raise VcsError(f"{what} failed: {err}") from err
+    if proc.returncode != 0:
+        message = proc.stderr.decode("utf-8", errors="replace").strip() or f"exit code {proc.returncode}"
+        raise VcsError(f"{what} failed: {message}")
+    return proc.stdout
+
+
+class _CatFile:
+    """One persistent ``git cat-file --batch`` (``tierwise.safe_git.popen_git``): a blob per request."""
+
+    def __init__(self, top: Path, env: Mapping[str, str]) -> None:
+        self.top, self.env = top, dict(env)
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def read(self, key: str) -> bytes:
+        if self.proc is None or self.proc.poll() is not None:
+            self.proc = popen_git(["cat-file", "--batch"], self.top, self.env)
+        stdin, stdout = self.proc.stdin, self.proc.stdout
+        assert stdin is not None and stdout is not None
+        try:
+            stdin.write(key.encode() + b"\n")
+            stdin.flush()
+            header = stdout.readline().split()
+            if len(header) != 3:
+                raise ValueError(f"{key} {b' '.join(header[1:]).decode(errors='replace') or 'no answer'}")
+            if header[1] != b"blob":
+                stdout.read(int(header[2]) + 1)
+                raise ValueError(f"{key} is a {header[1].decode(errors='replace')}, not a blob")
+            data = stdout.read(int(header[2]))
+            stdout.read(1)  # the newline after the contents
+        except (OSError, ValueError):
+            if self.proc.poll() is not None:
+                self.close()
+            raise
+        return data
+
+    def __del__(self) -> None:  # a GitRepo nobody holds is collected: its cat-file ends with it
+        with contextlib.suppress(Exception):
+            self.close()
+
+    def close(self) -> None:
+        if self.proc is not None:
+            with contextlib.suppress(OSError):
+                self.proc.stdin.close()  # type: ignore[union-attr]
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.proc.wait(timeout=5)
+            if self.proc.poll() is None:
+                self.proc.kill()
+                self.proc.wait()
+            with contextlib.suppress(OSError):
+                self.proc.stdout.close()  # type: ignore[union-attr]
+            self.proc = None
 
 
 class GitRepo:
@@ -116,6 +149,7 @@ class GitRepo:
         self._repo: gitpython.Repo | None = None
         self._env: dict[str, str] = {}
         self._owner: int | None = None
+        self._cat_file: _CatFile | None = None
 
     async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run ``fn(*args, **kwargs)`` on this repository's thread and await its result."""
@@ -128,7 +162,8 @@ class GitRepo:
 
     @property
     def repo(self) -> gitpython.Repo:
-        """gitpython's ``Repo``, created on (and only usable from) this repository's worker thread."""
+        """gitpython's ``Repo`` (its folders; it runs no git), created on (and only usable from) this
+        repository's worker thread."""
         me = threading.get_ident()
         if self._owner is None:
             self._owner = me
@@ -137,46 +172,18 @@ class GitRepo:
         if self._repo is None:
             repo = gitpython.Repo(self.top)
             self._env = _own_env(repo)
-            repo.git.update_environment(**self._env)  # also seen by the persistent cat-file processes
             self._repo = repo
         return self._repo
 
     def run(self, args: Sequence[str], *, input: bytes | None = None, env: Mapping[str, str] | None = None) -> bytes:
-        """``git args`` through ``repo.git``; stdout as bytes. ``input`` goes to stdin."""
-        command = self.repo.git
-        try:
-            if input is None:
-                return command.execute(  # type: ignore[call-overload, no-any-return]
-                    ["git", *args], env=env, stdout_as_string=False, strip_newline_in_stdout=False,
-                    kill_after_timeout=TIMEOUT_S,
-                )
-            with tempfile.TemporaryFile() as stdin:
-                stdin.write(input)
-                stdin.seek(0)
-                return command.execute(  # type: ignore[call-overload, no-any-return]
-                    ["git", *args], istream=stdin, env=env, stdout_as_string=False,
-                    strip_newline_in_stdout=False, kill_after_timeout=TIMEOUT_S,
-                )
-        except (GitCommandError, GitCommandNotFound) as err:
-            raise _error(args, err) from err
+        """``git args`` (``tierwise.safe_git``); stdout as bytes. ``input`` goes to stdin."""
+        return _git(args, self.top, input=input, env={**self._own_env(), **(env or {})})
 
     def run_with_hooks(self, args: Sequence[str], *, input: bytes | None = None,
                        env: Mapping[str, str] | None = None, passthrough: Sequence[str] = ()) -> bytes:
-        """``git args`` for a command that may run hooks: without gitpython (which passes the whole parent
-        environment), with :func:`hook_env` plus this repository's own git variables and ``env``."""
-        full = hook_env(passthrough)
-        full.update({"LANGUAGE": "C", **self._own_env(), **(env or {})})
-        try:
-            proc = subprocess.run(["git", *args], cwd=self.top, env=full, input=input, capture_output=True,
-                                  timeout=TIMEOUT_S, check=False)
-        except FileNotFoundError as err:
-            raise VcsError("git is not installed or not on PATH") from err
-        except subprocess.TimeoutExpired as err:
-            raise VcsError(f"git {' '.join(args[:2])} did not finish in {TIMEOUT_S:.0f} s") from err
-        if proc.returncode != 0:
-            message = proc.stderr.decode("utf-8", errors="replace").strip() or f"exit code {proc.returncode}"
-            raise VcsError(f"git {' '.join(args[:2])} failed: {message}")
-        return proc.stdout
+        """``git args`` for a command that may run hooks: :meth:`run` with ``commands.env_passthrough``
+        (``passthrough``) added to the allow-list, as the test command has it."""
+        return _git(args, self.top, input=input, env={**self._own_env(), **(env or {})}, passthrough=passthrough)
 
     def _own_env(self) -> dict[str, str]:
         self.repo  # noqa: B018 - creates the Repo (and its environment) on first use
@@ -188,9 +195,9 @@ class GitRepo:
     def read_blob(self, key: str) -> bytes:
         """A blob's bytes through the persistent ``cat-file --batch`` (one process for all reads)."""
         try:
-            if len(key) == 40:
-                return self.repo.odb.stream(bytes.fromhex(key)).read()  # type: ignore[no-any-return]
-            return self.run(["cat-file", "blob", key])  # another hash (sha256 repositories)
+            if self._cat_file is None:
+                self._cat_file = _CatFile(self.top, self._own_env())
+            return self._cat_file.read(key)
         except (ValueError, OSError) as err:
             raise VcsError(f"git cat-file {key[:12]} failed: {err}") from err
 
@@ -211,6 +218,9 @@ class GitRepo:
         return env
 
     def _close(self) -> None:
+        if self._cat_file is not None:
+            self._cat_file.close()
+            self._cat_file = None
         if self._repo is not None:
             self._repo.close()
             self._repo = None
@@ -241,9 +251,9 @@ def top_of(root: Path) -> Path | None:
             return None
         if Path(repo.git_dir).resolve() in (resolved, *resolved.parents):
             return None  # inside .git
-        inside = repo.git.rev_parse("--is-inside-work-tree", env=_own_env(repo), kill_after_timeout=TIMEOUT_S)
-        return top if inside.strip() == "true" else None
-    except (GitCommandError, GitCommandNotFound, OSError):
+        inside = _git(["rev-parse", "--is-inside-work-tree"], top, env=_own_env(repo))
+        return top if inside.strip() == b"true" else None
+    except (VcsError, OSError):
         return None
     finally:
         repo.close()

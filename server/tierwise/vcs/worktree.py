@@ -12,6 +12,7 @@ import asyncio
 from collections.abc import Sequence
 from pathlib import Path
 
+from tierwise.safe_git import NO_DIFF_PROGRAMS
 from tierwise.vcs.errors import NothingToCommit, VcsError
 from tierwise.vcs.fsutil import check_task_id, state_dir
 from tierwise.vcs.git import GitRepo, repository
@@ -36,7 +37,7 @@ async def create_worktree(root: Path, task_id: str, *, passthrough: Sequence[str
     """A new worktree for the task on a new branch ``tierwise/<task_id>`` starting at HEAD; returns its
     top folder. Raises VcsError when HEAD has no commit, or the branch or folder already exists. Its
     ``post-checkout`` hook runs with the allow-listed environment (``passthrough``:
-    ``commands.env_passthrough``; ``tierwise.vcs.git.hook_env``)."""
+    ``commands.env_passthrough``; ``tierwise.safe_git.git_env``)."""
     check_task_id(task_id)
     repo = await _repository(root)
     return await repo.call(_create, repo, task_id, passthrough)
@@ -86,7 +87,7 @@ async def commit_all(root: Path, message: str, *, passthrough: Sequence[str] = (
     """Commit every change in ``root``'s work tree (except ``.tierwise/``) on its current branch; returns the
     new commit id. Author and committer come from git config, else ``tierwise <tierwise@localhost>``.
     Raises NothingToCommit when the work tree is clean. The commit's hooks run with the allow-listed
-    environment (``passthrough``: ``commands.env_passthrough``; ``tierwise.vcs.git.hook_env``), never with
+    environment (``passthrough``: ``commands.env_passthrough``; ``tierwise.safe_git.git_env``), never with
     tierwise's API keys."""
     if not message.strip():
         raise VcsError("a commit message is required")
@@ -96,7 +97,7 @@ async def commit_all(root: Path, message: str, *, passthrough: Sequence[str] = (
 
 def _commit(repo: GitRepo, message: str, passthrough: Sequence[str] = ()) -> str:
     repo.run(["add", "--all", "--", ".", ":(exclude).tierwise"])
-    staged = repo.text(["diff", "--cached", "--name-only"])
+    staged = repo.text(["diff", "--cached", "--name-only", *NO_DIFF_PROGRAMS])
     if not staged:
         raise NothingToCommit(f"nothing to commit in {repo.top}")
     repo.run_with_hooks(["commit", "--quiet", "-F", "-"], input=message.encode(), env=repo.identity_env(),
