@@ -35,6 +35,7 @@ import re
 import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from tierwise.atomic import write_bytes_atomic
@@ -117,6 +118,7 @@ def _shared_reason(path: str, old: str | None, new: str | None) -> str | None:
             or infra_content_reason(path, old, new))
 
 
+@lru_cache(maxsize=65_536)  # by name only: a workspace's paths repeat from run to run
 def _guarded_infra(path: str) -> str | None:
     kind = infra_file_kind(path)
     return None if kind is None or kind.startswith(_NOT_GUARDED_KINDS) else kind
