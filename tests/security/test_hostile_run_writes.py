@@ -233,3 +233,25 @@ def test_files_too_large_to_snapshot_are_left_alone(tmp_path: Path, xdg: Path) -
     big.write_bytes(b"#" * (5 * 1024 * 1024))
     assert _run(root, "pass\n") == ()
     assert big.stat().st_size == 5 * 1024 * 1024
+
+
+def test_a_cancelled_run_is_put_back_too(tmp_path: Path, xdg: Path) -> None:
+    root = project("demo-project", tmp_path)
+    hook = root / ".git" / "hooks" / "pre-commit"
+    script = root.parent / "payload.py"
+    script.write_text(f"import pathlib, time\npathlib.Path({str(hook)!r}).write_text('#!/bin/sh\\n')\n"
+                      "time.sleep(60)\n")
+
+    async def cancel_midway() -> None:
+        run = asyncio.create_task(SubprocessRunner(grace_s=1).run(f"{sys.executable} {script}", cwd=root,
+                                                                  timeout_s=60))
+        for _ in range(200):
+            await asyncio.sleep(0.05)
+            if hook.exists():
+                break
+        run.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await run
+
+    asyncio.run(cancel_midway())
+    assert not hook.exists()
