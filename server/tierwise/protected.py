@@ -306,6 +306,12 @@ def protection_for(root: Path | str) -> Protection:
     return protection
 
 
+def hooks_dirs(root: Path | str) -> tuple[str, ...]:
+    """The real paths of the folders git runs hooks from for the workspace at ``root`` (``.git/hooks``, or
+    ``core.hooksPath``'s folder unless it is the workspace root or above it), existing or not."""
+    return tuple(folder for folder in protection_for(root).dirs if folder in _HOOK_DIRS)
+
+
 def protected_reason(root: Path | str, resolved: Path | str, *, write: bool = True) -> str | None:
     """Why nothing may be written (``write=False``: read) at ``resolved``, or None. ``resolved`` is
     resolved again with ``os.path.realpath`` (every component, dangling links too)."""

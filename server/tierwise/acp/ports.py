@@ -266,6 +266,8 @@ class ReportingCommands:
                                               content=[tool_content(text_block(f"could not run: {err}"))]))
             raise
         verdict = "timed out" if result.timed_out else f"exit code {result.exit_code}"
+        if result.protected_changes:
+            verdict += "; changed files no command may change (put back): " + "; ".join(result.protected_changes)
         self.sender.post(update_tool_call(
             call_id, status="completed" if result.passed else "failed",
             content=[tool_content(text_block(f"{verdict} in {result.duration_s:.1f}s\n{trim(result.output)}"))],

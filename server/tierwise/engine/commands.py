@@ -32,6 +32,20 @@ class CommandsChanged(ValueError):
     """The test or lint command resolves differently from what the task recorded when it started."""
 
 
+class ProtectedFilesChanged(RuntimeError):
+    """A test or lint run changed files no command may change (the runner put them back)."""
+
+
+def protected_message(kind: str, command: str, changes: tuple[str, ...] | list[str]) -> str:
+    """The stop message of a run that changed protected files (``CommandResult.protected_changes``)."""
+    return (
+        f"the {kind} command {command!r} changed files no command may change: " + "; ".join(changes)
+        + ". tierwise put them back and stopped the task: code the command ran (the project's code, as the "
+        "tests import it) wrote them. Review the task's changes (tierwise review, git diff) before running "
+        "its tests again"
+    )
+
+
 @dataclass(frozen=True)
 class Resolved:
     test: str | None

@@ -9,7 +9,13 @@ from pathlib import Path
 from tierwise.config.model import Config
 from tierwise.edits import BinaryFileError, FileTooLargeError, PathOutsideWorkspace
 from tierwise.engine.artifacts import TaskNotFound, TaskStore, check_task_id, new_task_id
-from tierwise.engine.commands import CommandsChanged, NoTestCommand, record_commands, verify_commands
+from tierwise.engine.commands import (
+    CommandsChanged,
+    NoTestCommand,
+    ProtectedFilesChanged,
+    record_commands,
+    verify_commands,
+)
 from tierwise.engine.editing import EditReport
 from tierwise.engine.implement import run_implement
 from tierwise.engine.plan import current_plan, run_plan
@@ -45,7 +51,7 @@ STOPPED = frozenset({"failed", "budget_stopped", "cancelled"})
 """Statuses after which ``run`` does not go on to the next phase."""
 
 _REPORTED_ERRORS = (ModelCallFailed, PlanInvalid, PromptError, NoTestCommand, CommandNotRunnable, QuickFixFailed,
-                    CommandsChanged)
+                    CommandsChanged, ProtectedFilesChanged)
 _FILE_ERRORS = (FileTooLargeError, BinaryFileError, PathOutsideWorkspace, OSError, UnicodeError)
 """File problems a phase reports as a clear message (never a traceback); resume re-runs the phase."""
 _RERUN_ERRORS = frozenset({"PlanInvalid", "FileTooLargeError", "BinaryFileError", "PathOutsideWorkspace",

@@ -172,10 +172,14 @@ class CommandResult:
     output: str  # stdout and stderr interleaved
     duration_s: float
     timed_out: bool = False
+    # files no command may change that this run changed, one line each, already put back by the runner
+    # (``tierwise.runner.guard``); the engine stops the task when there is any
+    protected_changes: tuple[str, ...] = ()
 
     @property
     def passed(self) -> bool:
-        return self.exit_code == 0 and not self.timed_out
+        """Exit code 0 in time, and no protected file changed (a forged conftest.py can make a run pass)."""
+        return self.exit_code == 0 and not self.timed_out and not self.protected_changes
 
 
 class CommandNotRunnable(ValueError):
@@ -185,6 +189,9 @@ class CommandNotRunnable(ValueError):
 class CommandPort(Protocol):
     async def run(self, command: str, *, cwd: Path, timeout_s: float) -> CommandResult:
         """Run a configured command (never one chosen by a model). Cancelling kills the process tree.
+
+        Files no command may change (tierwise's configuration, git's config and hooks, test configuration)
+        that the run changed are put back and listed in ``CommandResult.protected_changes``.
 
         Raises ``CommandNotRunnable`` when the command cannot be started at all."""
         ...

@@ -105,6 +105,10 @@ class TaskState(BaseModel):
         default=0.0, ge=0, description="What the user added to this task's ceiling when a call would cross it."
     )
     error_type: str | None = Field(default=None, description="Class name of the error that stopped the task.")
+    protected_changes: list[str] = Field(
+        default_factory=list,
+        description="Files no command may change that a test or lint run changed (each put back by tierwise).",
+    )
     created: datetime = Field(default_factory=utc_now)
     updated: datetime = Field(default_factory=utc_now)
 

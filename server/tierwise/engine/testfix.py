@@ -26,7 +26,14 @@ import re
 from dataclasses import dataclass
 
 from tierwise.engine.changed import changed_lines, log_lines, plain_lines
-from tierwise.engine.commands import NoTestCommand, masked_result, record_commands, verify_commands
+from tierwise.engine.commands import (
+    NoTestCommand,
+    ProtectedFilesChanged,
+    masked_result,
+    protected_message,
+    record_commands,
+    verify_commands,
+)
 from tierwise.engine.context import estimate_tokens, files_section, read_conventions, read_documents
 from tierwise.engine.editing import Gate
 from tierwise.engine.guards import infra_gates
@@ -98,8 +105,14 @@ async def _run(ctx: PhaseContext, state: TaskState, check: Check, command: str, 
     # keys masked once, here, before the output is stored, parsed, summarized, shown or sent to a model
     result = await asyncio.to_thread(masked_result, ctx.config, raw)
     status = "passed" if result.passed else f"failed (exit {result.exit_code})"
+    if result.protected_changes:
+        status = f"changed protected files (exit {result.exit_code}; they were put back)"
     await asyncio.to_thread(ctx.store.write, state.id, f"tests/{label}.log", f"$ {command}\n{result.output}\n[{status}]\n")
     ctx.progress(state, "fix", f"{check.kind} {status} in {result.duration_s:.1f}s")
+    if result.protected_changes:  # already put back by the runner; the run's verdict cannot be trusted
+        state.protected_changes = [*state.protected_changes, *result.protected_changes]
+        state.tests_passed = False
+        raise ProtectedFilesChanged(protected_message(check.kind, command, result.protected_changes))
     return result
 
 

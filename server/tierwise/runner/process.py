@@ -18,10 +18,12 @@ import signal
 import time
 from collections import deque
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from pathlib import Path
 
 from tierwise.engine.ports import CommandNotRunnable, CommandResult
 from tierwise.runner.env import FIXED_ENV, build_env
+from tierwise.runner.guard import restore_changes, take_snapshot
 
 __all__ = ["FIXED_ENV", "SubprocessRunner", "build_env", "split_command"]
 
@@ -105,7 +107,9 @@ class SubprocessRunner:
 
     ``secret_env_names``: the tiers' key variables (never taken from ``env`` extras; warned about when a
     passthrough entry lets them through). ``passthrough``: ``commands.env_passthrough`` (names or patterns
-    added to the allow-list of ``tierwise.runner.env``)."""
+    added to the allow-list of ``tierwise.runner.env``). ``guard``: snapshot the files no command may change
+    before each run, put back what the run changed and list it in ``protected_changes``
+    (``tierwise.runner.guard``; off only for commands that run no project code, such as doctor's checks)."""
 
     def __init__(
         self,
@@ -114,7 +118,9 @@ class SubprocessRunner:
         grace_s: float = DEFAULT_GRACE_S,
         secret_env_names: Iterable[str] = (),
         passthrough: Iterable[str] = (),
+        guard: bool = True,
     ) -> None:
+        self.guard = guard
         self.max_output_bytes = max_output_bytes
         self.grace_s = grace_s
         self.secret_env_names = frozenset(secret_env_names)
@@ -147,6 +153,20 @@ class SubprocessRunner:
         argv = split_command(command)
         if not Path(cwd).is_dir():
             raise CommandNotRunnable(f"working directory {cwd} does not exist")
+        if not self.guard:
+            return await self._run(command, argv, cwd=cwd, timeout_s=timeout_s, env=env)
+        snapshot = await asyncio.to_thread(take_snapshot, cwd)
+        try:
+            result = await self._run(command, argv, cwd=cwd, timeout_s=timeout_s, env=env)
+        except BaseException:  # cancelled, or the command could not start: still put back what changed
+            await asyncio.shield(asyncio.to_thread(restore_changes, snapshot))
+            raise
+        changes = await asyncio.to_thread(restore_changes, snapshot)
+        return replace(result, protected_changes=changes) if changes else result
+
+    async def _run(
+        self, command: str, argv: list[str], *, cwd: Path, timeout_s: float, env: Mapping[str, str] | None
+    ) -> CommandResult:
         full_env = self.environment(env)
         started = time.monotonic()
         try:
