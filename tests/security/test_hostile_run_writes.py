@@ -95,8 +95,11 @@ def test_a_run_that_writes_a_protected_file_is_reported_and_put_back(
                 f"p.write_text({text!r})\nos.chmod(p, 0o755)\n")
     changes = _run(root, code)
     assert any(shown in line for line in changes), changes
-    assert all(line.endswith(("; restored", "; removed")) for line in changes), changes
+    assert all(("; restored" in line or "; removed" in line) for line in changes), changes
     assert _snapshot(real(target)) == before  # bytes and permission bits back (or absent again)
+    if text is not None:  # the run's version is kept, so a change someone else made meanwhile is not lost
+        kept = [line.rsplit("kept in ", 1)[-1].rstrip(")") for line in changes if shown in line]
+        assert kept and (root / kept[0]).read_text() == text, changes
     assert _run(root, "pass\n") == ()  # the next run starts from the restored state
 
 

@@ -21,7 +21,8 @@ what no reply may write (docs/security.md, "Files a command run may not change")
   ``tests/``) are not guarded.
 
 A change found after the run is put back — the snapshot's bytes and permission bits written atomically, a
-file that did not exist before removed — and reported in ``CommandResult.protected_changes``; the engine
+file that did not exist before removed; the changed text is first kept under ``.tierwise/put-back/<time>/``
+(a change you made yourself while the command ran is not lost) — and reported in ``CommandResult.protected_changes``; the engine
 then stops the task (``tierwise.engine.commands.ProtectedFilesChanged``). Cost per run: one workspace
 listing before and after (``git ls-files``), and a read of the few guarded files (a handful of small
 files plus the hooks folder), measured at a few milliseconds (docs/loop.md).
@@ -33,6 +34,7 @@ import contextlib
 import os
 import re
 import stat
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -41,6 +43,7 @@ from pathlib import Path
 from tierwise.atomic import write_bytes_atomic
 from tierwise.config_guard import editor_settings_reason
 from tierwise.protected import hooks_dirs, looks_like_git_dir, protection_for, user_config_file
+from tierwise.statedir import ensure_state_dir
 from tierwise.testinfra import config_content_reason, infra_content_reason, infra_file_kind
 from tierwise.workspace_files import list_workspace_files
 
@@ -205,8 +208,29 @@ def _put_back(entry: _File) -> str:
         return f"could NOT be restored ({err.strerror or err})"
 
 
+def _keep_copy(entry: _File, root: str, folder: list[Path]) -> str:
+    """Save what the run left in ``entry``'s file under ``.tierwise/put-back/<time>/`` before it is put
+    back, so nothing is lost when the writer was not the test (you, editing the file meanwhile)."""
+    try:
+        data, _mode = _read(entry.path)
+    except _Unreadable:
+        return ""
+    if data is None:
+        return ""
+    try:
+        if not folder:
+            stamp = time.strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}"
+            folder.append(ensure_state_dir(Path(root)) / "put-back" / stamp)
+        name = f"{len(list(folder[0].iterdir())) if folder[0].is_dir() else 0:02d}-{os.path.basename(entry.path)}"
+        write_bytes_atomic(folder[0] / name, data, make_parents=True)
+    except OSError:
+        return ""
+    return f" (the changed text is kept in {_shown(str(folder[0] / name), root)})"
+
+
 def restore_changes(snap: Snapshot) -> tuple[str, ...]:
-    """Compare the guarded files with ``snap``; put back every change; one line per change (empty: none)."""
+    """Compare the guarded files with ``snap``; put back every change (keeping a copy of the changed text
+    under ``.tierwise/put-back/``); one line per change (empty: none)."""
     report: list[str] = []
     for folder in snap.hook_dirs:  # files added to the hooks folder
         for path in _hook_files(folder):
@@ -219,8 +243,10 @@ def restore_changes(snap: Snapshot) -> tuple[str, ...]:
             real = os.path.realpath(os.path.join(snap.root, rel))
             if real not in snap.skipped:
                 snap.files.setdefault(real, _File(real, f"{rel} ({_guarded_infra(rel)})", None, None))
+    kept: list[Path] = []
     for entry in snap.files.values():
         what = _changed(entry)
         if what is not None:
-            report.append(f"{entry.label}: {what}; {_put_back(entry)}")
+            copy = _keep_copy(entry, snap.root, kept)
+            report.append(f"{entry.label}: {what}; {_put_back(entry)}{copy}")
     return tuple(report)
