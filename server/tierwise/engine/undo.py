@@ -43,7 +43,7 @@ async def run_undo(ctx: PhaseContext, state: TaskState, *, force: bool = False) 
     if ctx.checkpoints is not None:
         buffers = await _open_buffers(ctx, state)
         changes = _changes(ctx, state, buffers, force=force)
-        if not force:
+        if changes and not force:  # buffers go first: a closed file's refusal must come before any of them
             await _check_closed(ctx, state, skip=set(buffers))
         # the buffers first: the closed files are restored on disk only once the editor took every restore
         restored = await _apply(ctx, changes, force=force)
