@@ -168,3 +168,36 @@ def test_a_whole_file_block_under_a_name_that_is_not_accepted_is_refused_not_dro
 
 def test_a_fenced_example_after_prose_naming_a_file_is_still_no_block() -> None:
     assert parse_reply("Run it with python main.py:\n```sh\npython main.py\n```\n") == []
+
+
+def _two_blocks(prose: str) -> str:
+    return ("first.py\n<<<<<<< SEARCH\na = 1\n=======\na = 2\n>>>>>>> REPLACE\n\n"
+            f"{prose}\n<<<<<<< SEARCH\nx = 1\n=======\nx = 2\n>>>>>>> REPLACE\n")
+
+
+@pytest.mark.parametrize("prose", ["Now the same in app.py:", "Edit app.py", "In src/app.py, rename it:"])
+def test_a_block_whose_prose_names_another_existing_file_does_not_go_to_the_previous_one(prose: str) -> None:
+    exists = {"first.py", "app.py", "src/app.py"}.__contains__
+    blocks = parse_reply(_two_blocks(prose), exists=exists)
+    assert [b.path for b in blocks] == ["first.py", ""]  # refused as no_path, the model names the file
+    backticked = parse_reply(_two_blocks("Update `src/app.py` too"), exists=exists)  # one backticked path: it
+    assert [b.path for b in backticked] == ["first.py", "src/app.py"]
+
+
+@pytest.mark.parametrize("prose", ["Also in first.py:", "Then rename it (see os.path.join):", "Here is the next part:",
+                                   "Now in notes.txt, which does not exist:"])
+def test_a_block_whose_prose_names_the_same_file_or_no_existing_one_keeps_the_previous_file(prose: str) -> None:
+    exists = {"first.py", "app.py"}.__contains__
+    assert [b.path for b in parse_reply(_two_blocks(prose), exists=exists)] == ["first.py", "first.py"]
+
+
+async def test_the_model_is_asked_to_name_the_file(tmp_path: Path) -> None:
+    from tierwise.engine.editing import apply_reply
+    from tierwise.headless.files import DiskFiles
+
+    (tmp_path / "first.py").write_text("a = 1\nx = 1\n")
+    (tmp_path / "app.py").write_text("x = 1\n")
+    report = await apply_reply(DiskFiles(tmp_path), tmp_path, _two_blocks("Now the same in app.py:"))
+    assert (tmp_path / "first.py").read_text() == "a = 2\nx = 1\n"  # x = 1 there was not touched
+    assert (tmp_path / "app.py").read_text() == "x = 1\n"
+    assert report.refused and "file" in report.retry_message.lower()

@@ -35,6 +35,7 @@ class _Raw:
     replace: list[str]
     kind: BlockKind
     splits: list[tuple[list[str], list[str]]] = field(default_factory=list)
+    mentioned: tuple[str, ...] = ()  # a block that took the previous block's file: paths its prose line names
 
 
 def _as_text(lines: list[str]) -> str:
@@ -258,6 +259,7 @@ def _parse_lines(lines: list[str]) -> list[_Raw]:
         if SEARCH_RE.match(line):
             found = _path_before(lines, k, floor)
             path = None if found == REJECTED else found or last_path
+            mentioned = _mentioned_before(lines, k, floor) if found is None and path else ()
             divider = next((j for j in range(k + 1, len(lines)) if DIVIDER_RE.match(lines[j])), None)
             if divider is None:
                 break
@@ -266,7 +268,8 @@ def _parse_lines(lines: list[str]) -> list[_Raw]:
                 break
             splits = _divider_splits(lines, k, end)
             search, replace = splits[0]
-            raws.append(_Raw(path or ("", None), search, replace, "search_replace", splits if len(splits) > 1 else []))
+            raws.append(_Raw(path or ("", None), search, replace, "search_replace", splits if len(splits) > 1 else [],
+                             mentioned))
             last_path = path
             k = floor = end + 1
             continue
@@ -296,6 +299,18 @@ def _parse_lines(lines: list[str]) -> list[_Raw]:
     return raws
 
 
+def _mentioned_before(lines: list[str], index: int, floor: int) -> tuple[str, ...]:
+    """Path-like words (a folder or an extension) of the prose line just before a block that has no name
+    line of its own (``Now the same in b.py:``)."""
+    for k in range(index - 1, floor - 1, -1):
+        line = lines[k]
+        if not line.strip() or FENCE_RE.match(line):
+            continue
+        words = (w.strip("*`'\"()[]{},;:").rstrip(".") for w in line.split())
+        return tuple(dict.fromkeys(clean_relpath(w) for w in words if w and ("/" in w or _EXTENSION.search(w))))
+    return ()
+
+
 def _strict_path_before(lines: list[str], index: int, floor: int) -> Name | None:
     """For whole-file blocks: the line just before the fence (blank lines allowed) must be a bare path
     (:data:`REJECTED` when it reads as a name tierwise does not accept: the block is refused, not lost)."""
@@ -313,6 +328,18 @@ def _settle(name: Name, exists: Callable[[str], bool] | None) -> str:
     return path
 
 
+def _unless_elsewhere(raw: _Raw, exists: Callable[[str], bool] | None) -> _Raw:
+    """A block without a name line of its own goes to the previous block's file — unless the prose line
+    before it names another existing file (``Now the same in b.py:``): then it has no file (refused as
+    no_path, the model is asked to name the file on its own line), never the previous file by mistake."""
+    if not raw.mentioned or exists is None:
+        return raw
+    previous = {_settle(raw.name, exists), raw.name[0]}
+    if any(path not in previous and exists(path) for path in raw.mentioned):
+        return _Raw(("", None), raw.search, raw.replace, raw.kind, raw.splits)
+    return raw
+
+
 def parse_reply(text: str, *, exists: Callable[[str], bool] | None = None) -> list[EditBlock]:
     """Parse every edit block of a model reply, in reply order (``index`` 0, 1, ...).
 
@@ -320,7 +347,7 @@ def parse_reply(text: str, *, exists: Callable[[str], bool] | None = None) -> li
     written inside underscore pairs (``__x.py__``): the bare name unless only the decorated one exists.
     """
     normalized = text.replace("\r\n", "\n").replace("\r", "\n")
-    raws = _parse_lines(normalized.split("\n"))
+    raws = [_unless_elsewhere(r, exists) for r in _parse_lines(normalized.split("\n"))]
     return [
         EditBlock(
             path=_settle(r.name, exists),
