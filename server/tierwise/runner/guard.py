@@ -41,10 +41,10 @@ from functools import lru_cache
 from pathlib import Path
 
 from tierwise.atomic import write_bytes_atomic
-from tierwise.config_guard import editor_settings_reason
+from tierwise.config_guard import tierwise_config_reason
 from tierwise.protected import hooks_dirs, looks_like_git_dir, protection_for, user_config_file
 from tierwise.statedir import ensure_state_dir
-from tierwise.testinfra import config_content_reason, infra_content_reason, infra_file_kind
+from tierwise.testinfra import infra_content_reason, infra_file_kind
 from tierwise.workspace_files import list_workspace_files
 
 __all__ = ["Snapshot", "restore_changes", "take_snapshot"]
@@ -117,8 +117,7 @@ def _text(data: bytes | None) -> str | None:
 
 
 def _shared_reason(path: str, old: str | None, new: str | None) -> str | None:
-    return (config_content_reason(path, old, new) or editor_settings_reason(path, old, new)
-            or infra_content_reason(path, old, new))
+    return tierwise_config_reason(path, old, new) or infra_content_reason(path, old, new)
 
 
 @lru_cache(maxsize=65_536)  # by name only: a workspace's paths repeat from run to run
